@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages privlink's data plane, demo and tests use. Safe to run repeatedly.
+set -euo pipefail
+PKGS=(iproute2 nftables conntrack awscli curl procps dnsutils haproxy dnsmasq-base iperf3 wrk)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}" >&2
+    exit 0
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,159 @@
+/**
+ * The request pipeline, in order: read body (capped) → auth/context → route by Version (or SigV4
+ * service) → decode against the action's shape → run in one store transaction → encode.
+ * Any ApiError renders in the dialect's envelope; anything else is a bug: logged with the
+ * request ID and answered InternalError 500 without a stack trace.
+ */
+import type { CredentialEntry } from '../config/options.js';
+import type { Control } from '../control/control.js';
+import type { ApiError } from '../control/errors.js';
+import { Errors, apiError, isApiError } from '../control/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { EC2_ACTION_TABLE } from './actions/ec2/index.js';
+import { ELBV2_ACTION_TABLE } from './actions/elbv2/index.js';
+import { STS_ACTION_TABLE } from './actions/sts/index.js';
+import type { ActionDef, RequestContext } from './actions/types.js';
+import { parseAuth, principalFor, verifySignature, type RawRequest } from './auth.js';
+import { decodeInput, parseForm, type Dialect } from './query/decode.js';
+import { encodeEc2Error, encodeEc2Response, encodeQueryError, encodeQueryResponse } from './query/encode.js';
+
+export interface ApiService {
+  name: 'ec2' | 'elbv2' | 'sts';
+  version: string;
+  signingName: string;
+  dialect: Dialect;
+  xmlns: string;
+  actions: Readonly<Record<string, ActionDef | undefined>>;
+}
+
+export const SERVICES: readonly ApiService[] = [
+  {
+    name: 'ec2',
+    version: '2016-11-15',
+    signingName: 'ec2',
+    dialect: 'ec2',
+    xmlns: 'http://ec2.amazonaws.com/doc/2016-11-15/',
+    actions: EC2_ACTION_TABLE,
+  },
+  {
+    name: 'elbv2',
+    version: '2015-12-01',
+    signingName: 'elasticloadbalancing',
+    dialect: 'query',
+    xmlns: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
+    actions: ELBV2_ACTION_TABLE,
+  },
+  {
+    name: 'sts',
+    version: '2011-06-15',
+    signingName: 'sts',
+    dialect: 'query',
+    xmlns: 'https://sts.amazonaws.com/doc/2011-06-15/',
+    actions: STS_ACTION_TABLE,
+  },
+];
+
+export interface PipelineDeps {
+  control: Control;
+  logger: Logger;
+  defaultRegion: string;
+  credentials?: Record<string, CredentialEntry>;
+}
+
+export interface PipelineResult {
+  status: number;
+  body: string;
+  requestId: string;
+  contentType: string;
+}
+
+function pickService(params: Map<string, string>, scopeService: string | undefined): ApiService | undefined {
+  const version = params.get('Version');
+  if (version) return SERVICES.find((s) => s.version === version);
+  return SERVICES.find((s) => s.signingName === scopeService);
+}
+
+export async function handleRequest(
+  deps: PipelineDeps,
+  req: RawRequest,
+  requestId: string,
+): Promise<PipelineResult> {
+  let service: ApiService | undefined;
+  try {
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (req.method === 'POST' && contentType && !/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
+      throw apiError(
+        'InvalidParameterValue',
+        `Unsupported content type '${contentType.slice(0, 80)}'; use application/x-www-form-urlencoded`,
+      );
+    }
+    const params = new Map<string, string>();
+    for (const [k, v] of req.query) params.set(k, v);
+    const bodyText = req.body.toString('utf8');
+    if (bodyText.includes('\uFFFD') && !Buffer.from(bodyText, 'utf8').equals(req.body)) {
+      throw apiError('MalformedQueryString', 'The request body is not valid UTF-8');
+    }
+    for (const [k, v] of parseForm(bodyText)) params.set(k, v);
+
+    const auth = parseAuth(headerString(req.headers['authorization']), req.query);
+    service = pickService(params, auth.service);
+    if (deps.credentials) await verifySignature(req, auth, deps.credentials);
+    if (!service) {
+      const v = params.get('Version');
+      throw v
+        ? apiError('InvalidAction', `Version ${v.slice(0, 40)} is not supported by privlink`)
+        : Errors.missingParameter('Version');
+    }
+    const action = params.get('Action');
+    if (!action) throw apiError('MissingAction', 'The request must contain the parameter Action');
+    const def = Object.prototype.hasOwnProperty.call(service.actions, action)
+      ? service.actions[action]
+      : undefined;
+    if (!def) {
+      throw apiError('InvalidAction', `The action ${action.slice(0, 80)} is not valid for this web service.`);
+    }
+    const principal = principalFor(auth.accessKeyId, deps.credentials);
+    const region =
+      auth.region && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(auth.region) ? auth.region : deps.defaultRegion;
+    const ctx: RequestContext = {
+      requestId,
+      accountId: principal.accountId,
+      region,
+      principal,
+      action,
+      control: deps.control,
+    };
+    const input = decodeInput(def.input, params, service.dialect);
+    const dryRun = service.dialect === 'ec2' && (input as { DryRun?: boolean }).DryRun === true;
+    const out = deps.control.store.transaction(() => {
+      const result = def.run(input, ctx);
+      if (dryRun) throw Errors.dryRun();
+      return result;
+    });
+    const body =
+      service.dialect === 'ec2'
+        ? encodeEc2Response(action, requestId, out)
+        : encodeQueryResponse(action, service.xmlns, requestId, out);
+    return { status: 200, body, requestId, contentType: 'text/xml;charset=UTF-8' };
+  } catch (e) {
+    let err: ApiError;
+    if (isApiError(e)) {
+      err = e;
+    } else {
+      deps.logger.error('internal error', {
+        requestId,
+        error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      });
+      err = apiError('InternalError', 'An internal error has occurred');
+    }
+    const body =
+      !service || service.dialect === 'ec2'
+        ? encodeEc2Error(err.code, err.message, requestId)
+        : encodeQueryError(service.xmlns, err.code, err.message, requestId, err.status);
+    return { status: err.status, body, requestId, contentType: 'text/xml;charset=UTF-8' };
+  }
+}
+
+function headerString(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

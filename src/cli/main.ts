@@ -1,0 +1,45 @@
+/** privlink command-line entry: `privlink <command> [options]`. */
+import { serve } from './serve.js';
+
+const HELP = `Usage: privlink <command> [options]
+
+Commands:
+  serve     run the API, data plane and DNS (see: privlink serve --help)
+  demo      play the whole PrivateLink story end to end (privlink demo --help)
+  exec      run a command inside an instance: privlink exec INSTANCE_ID -- CMD ARGS...
+  status    show mode, store, resource counts and endpoints of a running privlink
+  reset     wipe all state of a running privlink
+
+Run 'privlink <command> --help' for a command's options.
+`;
+
+type CommandFn = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<CommandFn>> = {
+  serve: async () => serve,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    process.stdout.write(HELP);
+    return cmd ? 0 : 1;
+  }
+  const load = COMMANDS[cmd];
+  if (!load) {
+    process.stderr.write(`privlink: unknown command '${cmd}'\n\n${HELP}`);
+    return 2;
+  }
+  const fn = await load();
+  return fn(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`privlink: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,110 @@
+/** `privlink serve`: runs the API (and data plane, DNS) until SIGINT/SIGTERM. */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { CredentialEntry, DataplaneMode, PrivlinkOptions } from '../config/options.js';
+import { Privlink } from '../emulator.js';
+import { createComponents } from '../components.js';
+
+export const SERVE_HELP = `Usage: privlink serve [options]
+
+Starts the privlink API (EC2 2016-11-15, ELBv2 2015-12-01, STS) and, as root, the data plane.
+
+Options:
+  --host HOST                    listen address (default 127.0.0.1)
+  --port PORT                    listen port (default 4599; 0 = any free port)
+  --data-dir DIR                 where the SQLite store lives (default ./.privlink)
+  --ephemeral                    keep state in memory only
+  --region REGION                region for unsigned requests (default us-east-1)
+  --credentials FILE             JSON {"AKID": {"secretAccessKey", "accountId", "userName"?, "roleName"?}}:
+                                 verify SigV4 signatures (strict mode)
+  --pending-ms MS                how long accepted endpoints stay pending (default 300)
+  --verification-resolver H:P    DNS server for private DNS name verification (TXT lookups)
+  --sns-endpoint URL             SNS-compatible endpoint for connection notifications
+  --dataplane MODE               auto | netns | loopback | off (default auto)
+  --dns-port PORT                host resolver port on 127.0.0.1 (default 5354, -1 = off)
+  --dns-upstream H:P             loopback resolver for names privlink does not own
+  --log-level LEVEL              debug | info | warn | error (default info)
+  -h, --help                     this help
+`;
+
+export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { help?: boolean } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      ephemeral: { type: 'boolean' },
+      region: { type: 'string' },
+      credentials: { type: 'string' },
+      'pending-ms': { type: 'string' },
+      'verification-resolver': { type: 'string' },
+      'sns-endpoint': { type: 'string' },
+      dataplane: { type: 'string' },
+      'dns-port': { type: 'string' },
+      'dns-upstream': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const num = (v: string | undefined, name: string) => {
+    if (v === undefined) return undefined;
+    if (!/^-?\d+$/.test(v)) throw new Error(`--${name} must be a number, got '${v}'`);
+    return Number(v);
+  };
+  let credentials: Record<string, CredentialEntry> | undefined;
+  if (values.credentials) {
+    try {
+      credentials = JSON.parse(readFileSync(values.credentials, 'utf8')) as Record<string, CredentialEntry>;
+    } catch (e) {
+      throw new Error(`cannot read --credentials ${values.credentials}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+  const mode = values.dataplane;
+  if (mode !== undefined && !['auto', 'netns', 'loopback', 'off'].includes(mode)) {
+    throw new Error(`--dataplane must be auto, netns, loopback or off, got '${mode}'`);
+  }
+  const level = values['log-level'];
+  if (level !== undefined && !['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
+    throw new Error(`--log-level must be debug, info, warn or error, got '${level}'`);
+  }
+  return {
+    help: values.help,
+    host: values.host,
+    port: num(values.port, 'port'),
+    dataDir: values['data-dir'],
+    ephemeral: values.ephemeral,
+    defaultRegion: values.region,
+    credentials,
+    pendingMs: num(values['pending-ms'], 'pending-ms'),
+    verificationResolver: values['verification-resolver'],
+    snsEndpoint: values['sns-endpoint'],
+    dataplane: mode as DataplaneMode | undefined,
+    dnsPort: num(values['dns-port'], 'dns-port'),
+    dnsUpstream: values['dns-upstream'],
+    logLevel: level as PrivlinkOptions['logLevel'] | undefined,
+  };
+}
+
+export async function serve(argv: string[]): Promise<number> {
+  const { help, ...opts } = parseServeArgs(argv);
+  if (help) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  const p = new Privlink(opts, { components: createComponents });
+  await p.start();
+  process.stdout.write(`privlink listening on ${p.url} (store: ${p.store.location})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stdout.write('privlink: shutting down\n');
+  await p.close();
+  return 0;
+}

@@ -1,0 +1,97 @@
+/**
+ * Typed options for a Privlink instance, their defaults and validation. The CLI parses flags
+ * into this shape; tests pass it directly.
+ */
+import { join } from 'node:path';
+
+export type DataplaneMode = 'auto' | 'netns' | 'loopback' | 'off';
+
+export interface CredentialEntry {
+  secretAccessKey: string;
+  accountId: string;
+  /** IAM user name: the principal becomes arn:aws:iam::ACCOUNT:user/NAME. */
+  userName?: string;
+  /** IAM role name: the principal becomes arn:aws:iam::ACCOUNT:role/NAME. */
+  roleName?: string;
+}
+
+export interface PrivlinkOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Directory for the SQLite file; ignored with ephemeral. */
+  dataDir: string;
+  ephemeral: boolean;
+  /** Region used when a request carries no SigV4 scope. */
+  defaultRegion: string;
+  /** Access key → secret/account; when set, signatures are verified (strict mode). */
+  credentials?: Record<string, CredentialEntry>;
+  /** How long an accepted endpoint stays `pending` before `available` (and `deleting`). */
+  pendingMs: number;
+  /** How long `deleted` endpoints stay describable before they are purged. */
+  deletedRetentionMs: number;
+  /** DNS server (HOST:PORT) used for private DNS name verification TXT lookups. */
+  verificationResolver?: string;
+  /** SNS-compatible endpoint URL for connection notifications. */
+  snsEndpoint?: string;
+  dataplane: DataplaneMode;
+  /** Host resolver port on 127.0.0.1 (0 = any free port, -1 = off). */
+  dnsPort: number;
+  /** Upstream resolver (HOST:PORT on loopback) for names privlink does not own. */
+  dnsUpstream?: string;
+  /** Prefix of every namespace, link and nft table privlink creates (swept at start-up). */
+  netnsPrefix: string;
+  /** Internal fabric range (never routed from the host namespace). */
+  fabricCidr: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Maximum request body size in bytes. */
+  maxBodyBytes: number;
+}
+
+export function defaultOptions(cwd = process.cwd()): PrivlinkOptions {
+  return {
+    host: '127.0.0.1',
+    port: 4599,
+    dataDir: join(cwd, '.privlink'),
+    ephemeral: false,
+    defaultRegion: 'us-east-1',
+    pendingMs: 300,
+    deletedRetentionMs: 60_000,
+    dataplane: 'auto',
+    dnsPort: 5354,
+    netnsPrefix: 'pl',
+    fabricCidr: '100.64.0.0/16',
+    logLevel: 'info',
+    maxBodyBytes: 1024 * 1024,
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function resolveOptions(partial: Partial<PrivlinkOptions> = {}): PrivlinkOptions {
+  const o = { ...defaultOptions(), ...stripUndefined(partial) };
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
+    throw new ConfigError(`invalid port: ${o.port}`);
+  if (!Number.isInteger(o.dnsPort) || o.dnsPort < -1 || o.dnsPort > 65535) {
+    throw new ConfigError(`invalid DNS port: ${o.dnsPort}`);
+  }
+  if (!/^[a-z]{1,4}$/.test(o.netnsPrefix)) throw new ConfigError('netnsPrefix must be 1-4 lowercase letters');
+  if (o.pendingMs < 0) throw new ConfigError('pendingMs must be >= 0');
+  if (o.verificationResolver && !/^[^:]+:\d+$/.test(o.verificationResolver)) {
+    throw new ConfigError(`--verification-resolver must be HOST:PORT, got ${o.verificationResolver}`);
+  }
+  if (o.snsEndpoint) {
+    try {
+      new URL(o.snsEndpoint);
+    } catch {
+      throw new ConfigError(`--sns-endpoint is not a URL: ${o.snsEndpoint}`);
+    }
+  }
+  return o;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,48 @@
+/**
+ * The control plane: every use-case, wired to one store, clock and ID source. The API's action
+ * handlers call into these services; nothing here knows about HTTP, SQL text or processes.
+ */
+import type { Clock } from '../shared/clock.js';
+import type { IdSource } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import type { Store } from '../store/store.js';
+import { assumeHealthy, type TargetHealthSource } from './health.js';
+
+export interface ControlConfig {
+  pendingMs: number;
+  deletedRetentionMs: number;
+  verificationResolver?: string;
+  snsEndpoint?: string;
+}
+
+export interface ControlDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdSource;
+  config: ControlConfig;
+  logger: Logger;
+}
+
+export class Control {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly config: ControlConfig;
+  readonly logger: Logger;
+  /** Replaced by the data plane when it runs real health checks. */
+  health: TargetHealthSource = assumeHealthy;
+
+  constructor(readonly deps: ControlDeps) {
+    this.store = deps.store;
+    this.clock = deps.clock;
+    this.ids = deps.ids;
+    this.config = deps.config;
+    this.logger = deps.logger;
+  }
+
+  /** Starts background work (lifecycle timers, verification); idempotent. */
+  start(): void {}
+
+  /** Stops background work. */
+  async close(): Promise<void> {}
+}

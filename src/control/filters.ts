@@ -1,0 +1,152 @@
+/**
+ * EC2 Filter.N semantics and MaxResults/NextToken pagination.
+ *
+ * Fidelity: values within one filter are OR-ed, filters are AND-ed, names and values are
+ * case-sensitive, `*` and `?` in a value are wildcards, `tag:<key>` and `tag-key` work on every
+ * resource with tags. An unknown filter name is refused with InvalidFilter (reference §6.4, §10).
+ * Tokens are opaque, change on every page, and a forged or stale one gets InvalidPaginationToken.
+ */
+import { apiError } from './errors.js';
+import type { DeepReadonly, Tag } from './model/common.js';
+
+export interface FilterInput {
+  Name?: string;
+  Value: string[];
+}
+
+/** Extracts the value(s) a filter name compares against; undefined means "no value". */
+export type FilterField<T> = (
+  item: T,
+) => string | number | boolean | readonly (string | number | boolean | undefined)[] | undefined;
+
+export type FilterTable<T> = Record<string, FilterField<T>>;
+
+const MAX_FILTERS = 50;
+const MAX_VALUES = 200;
+
+function globToRegExp(v: string): RegExp {
+  const esc = v
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${esc}$`, 's');
+}
+
+function matcher(values: string[]): (s: string) => boolean {
+  const exact = new Set(values.filter((v) => !/[*?]/.test(v)));
+  const globs = values.filter((v) => /[*?]/.test(v)).map(globToRegExp);
+  return (s) => exact.has(s) || globs.some((g) => g.test(s));
+}
+
+function asStrings(v: ReturnType<FilterField<unknown>>): string[] {
+  if (v === undefined) return [];
+  if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(String);
+  return [String(v)];
+}
+
+/** Applies Filter.N to items. `table` lists the filter names the action supports. */
+export function applyFilters<T extends { readonly tags?: readonly DeepReadonly<Tag>[] }>(
+  items: readonly T[],
+  filters: readonly FilterInput[],
+  table: FilterTable<T>,
+): T[] {
+  if (filters.length === 0) return [...items];
+  if (filters.length > MAX_FILTERS) {
+    throw apiError(
+      'FilterLimitExceeded',
+      `The maximum number of filters (${MAX_FILTERS}) has been exceeded.`,
+    );
+  }
+  const preds = filters.map((f) => {
+    const name = f.Name;
+    if (!name) throw apiError('InvalidParameterValue', 'The filter name must not be empty.');
+    if (f.Value.length > MAX_VALUES) {
+      throw apiError(
+        'FilterLimitExceeded',
+        `The maximum number of filter values (${MAX_VALUES}) has been exceeded.`,
+      );
+    }
+    const match = matcher(f.Value);
+    let field: FilterField<T> | undefined = table[name];
+    if (!field && name.startsWith('tag:')) {
+      const key = name.slice(4);
+      field = (it) => it.tags?.filter((t) => t.key === key).map((t) => t.value);
+    } else if (!field && name === 'tag-key') {
+      field = (it) => it.tags?.map((t) => t.key);
+    } else if (!field && name === 'tag-value') {
+      field = (it) => it.tags?.map((t) => t.value);
+    }
+    if (!field) throw apiError('InvalidFilter', `The filter '${name}' is invalid`);
+    const get = field;
+    return (it: T) => asStrings(get(it)).some(match);
+  });
+  return items.filter((it) => preds.every((p) => p(it)));
+}
+
+export interface PageLimits {
+  /** Smallest MaxResults accepted (smaller → InvalidParameterValue). */
+  min?: number;
+  /** Values above are clamped to this. */
+  max?: number;
+  /** Page size when MaxResults is absent (undefined = everything). */
+  defaultSize?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextToken?: string;
+}
+
+/**
+ * Paginates a stable, ordered list. The token carries the position and the ID of the last item
+ * returned, so it is different on every page and stays meaningful if items are added.
+ */
+export function paginate<T>(
+  items: readonly T[],
+  idOf: (t: T) => string,
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+  limits: PageLimits = {},
+): Page<T> {
+  const min = limits.min ?? 5;
+  const max = limits.max ?? 1000;
+  let start = 0;
+  if (nextToken) {
+    let pos: number | undefined;
+    try {
+      const decoded = JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8')) as unknown;
+      if (Array.isArray(decoded) && typeof decoded[0] === 'number' && typeof decoded[1] === 'string') {
+        const [p, last] = decoded as [number, string];
+        // Prefer the item's current position: items deleted meanwhile must not skip others.
+        const at = items.findIndex((t) => idOf(t) === last);
+        pos = at >= 0 ? at + 1 : p;
+      }
+    } catch {
+      pos = undefined;
+    }
+    if (pos === undefined || pos < 0) {
+      throw apiError('InvalidPaginationToken', `Invalid pagination token: ${nextToken.slice(0, 64)}`);
+    }
+    start = pos;
+  }
+  let size: number | undefined = limits.defaultSize;
+  if (maxResults !== undefined) {
+    if (maxResults < min) {
+      throw apiError(
+        'InvalidParameterValue',
+        `Value ( ${maxResults} ) for parameter maxResults is invalid. Parameter must be between ${min} and ${max}.`,
+      );
+    }
+    size = Math.min(maxResults, max);
+  }
+  if (size === undefined) return { items: items.slice(start) };
+  const slice = items.slice(start, start + size);
+  const last = slice.at(-1);
+  const more = start + size < items.length && last !== undefined;
+  return {
+    items: slice,
+    nextToken: more
+      ? Buffer.from(JSON.stringify([start + size, idOf(last)]), 'utf8').toString('base64url')
+      : undefined,
+  };
+}

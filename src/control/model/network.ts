@@ -1,0 +1,112 @@
+/** EC2 networking resources that endpoints stand on. */
+import type { Scoped } from './common.js';
+
+export interface Vpc extends Scoped {
+  cidrBlock: string;
+  state: 'pending' | 'available';
+  instanceTenancy: string;
+  isDefault: boolean;
+  dhcpOptionsId: string;
+  enableDnsSupport: boolean;
+  enableDnsHostnames: boolean;
+  mainRouteTableId: string;
+  defaultSecurityGroupId: string;
+  cidrAssociationId: string;
+}
+
+export interface Subnet extends Scoped {
+  vpcId: string;
+  cidrBlock: string;
+  availabilityZone: string;
+  availabilityZoneId: string;
+  state: 'pending' | 'available';
+  mapPublicIpOnLaunch: boolean;
+}
+
+export interface SecurityGroupRule {
+  /** `-1` for all, or `tcp` / `udp` / `icmp` / a protocol number. */
+  ipProtocol: string;
+  fromPort?: number;
+  toPort?: number;
+  ipRanges: { cidrIp: string; description?: string }[];
+  ipv6Ranges: { cidrIpv6: string; description?: string }[];
+  userIdGroupPairs: { groupId: string; userId: string; description?: string }[];
+  prefixListIds: { prefixListId: string; description?: string }[];
+  /** sgr-… id, stable per rule. */
+  ruleId: string;
+}
+
+export interface SecurityGroup extends Scoped {
+  vpcId: string;
+  groupName: string;
+  description: string;
+  ingress: SecurityGroupRule[];
+  egress: SecurityGroupRule[];
+}
+
+export interface Route {
+  destinationCidrBlock?: string;
+  destinationPrefixListId?: string;
+  gatewayId?: string;
+  vpcEndpointId?: string;
+  origin: 'CreateRouteTable' | 'CreateRoute' | 'EnableVgwRoutePropagation';
+  state: 'active' | 'blackhole';
+}
+
+export interface RouteTableAssociation {
+  id: string;
+  subnetId?: string;
+  main: boolean;
+}
+
+export interface RouteTable extends Scoped {
+  vpcId: string;
+  routes: Route[];
+  associations: RouteTableAssociation[];
+}
+
+export type InterfaceType =
+  | 'interface'
+  | 'vpc_endpoint'
+  | 'network_load_balancer'
+  | 'gateway_load_balancer'
+  | 'gateway_load_balancer_endpoint';
+
+export interface NetworkInterface extends Scoped {
+  vpcId: string;
+  subnetId: string;
+  availabilityZone: string;
+  privateIpAddress: string;
+  macAddress: string;
+  interfaceType: InterfaceType;
+  description: string;
+  requesterManaged: boolean;
+  /** For requester-managed interfaces: the AWS-side requester (e.g. an account or service). */
+  requesterId?: string;
+  groupIds: string[];
+  status: 'available' | 'in-use';
+  /** Instance this ENI is attached to, if any. */
+  attachment?: { attachmentId: string; instanceId?: string; deviceIndex: number; attachTime: number };
+  /** What made this interface: a vpce-…, an ELB ARN, or an instance ID. */
+  ownerResourceId?: string;
+}
+
+export interface Instance extends Scoped {
+  vpcId: string;
+  subnetId: string;
+  availabilityZone: string;
+  privateIpAddress: string;
+  networkInterfaceId: string;
+  imageId: string;
+  instanceType: string;
+  keyName?: string;
+  securityGroupIds: string[];
+  /** Base64 as given on the wire. */
+  userData?: string;
+  state: 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
+  stateChangedAt: number;
+  launchTime: number;
+  amiLaunchIndex: number;
+  reservationId: string;
+  clientToken?: string;
+}

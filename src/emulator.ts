@@ -1,0 +1,136 @@
+/**
+ * The composition root: options → store → control plane → data plane and DNS → API server.
+ * `Privlink` is the product; the CLI, the demo and the tests all drive this one class.
+ */
+import { join } from 'node:path';
+import { resolveOptions, type PrivlinkOptions } from './config/options.js';
+import { Control } from './control/control.js';
+import { ApiServer } from './api/server.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { randomIdSource, type IdSource } from './shared/ids.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+/** A long-running part of privlink (data plane, DNS…) owned by the Privlink instance. */
+export interface Component {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Bring actual state back to empty after a store reset. */
+  reset?(): Promise<void>;
+  close(): Promise<void>;
+  /** A few facts for /_privlink/health and `privlink status`. */
+  describe?(): Record<string, unknown>;
+}
+
+export interface PrivlinkDeps {
+  clock?: Clock;
+  ids?: IdSource;
+  logger?: Logger;
+  /** Extra components (tests can inject fakes). Built-in ones are created from options. */
+  components?: (p: Privlink) => Component[];
+}
+
+export class Privlink {
+  readonly options: PrivlinkOptions;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly control: Control;
+  private readonly api: ApiServer;
+  private components: Component[] = [];
+  private readonly deps: PrivlinkDeps;
+  private started = false;
+  private closed = false;
+  /** http://host:port of the API once started. */
+  url = '';
+  port = 0;
+
+  constructor(options: Partial<PrivlinkOptions> = {}, deps: PrivlinkDeps = {}) {
+    this.options = resolveOptions(options);
+    this.deps = deps;
+    this.clock = deps.clock ?? systemClock;
+    this.ids = deps.ids ?? randomIdSource();
+    this.logger = deps.logger ?? createLogger(this.options.logLevel);
+    this.store = new SqliteStore(
+      this.options.ephemeral ? ':memory:' : join(this.options.dataDir, 'privlink.db'),
+    );
+    this.control = new Control({
+      store: this.store,
+      clock: this.clock,
+      ids: this.ids,
+      logger: this.logger.child('control'),
+      config: {
+        pendingMs: this.options.pendingMs,
+        deletedRetentionMs: this.options.deletedRetentionMs,
+        verificationResolver: this.options.verificationResolver,
+        snsEndpoint: this.options.snsEndpoint,
+      },
+    });
+    this.api = new ApiServer({
+      host: this.options.host,
+      port: this.options.port,
+      maxBodyBytes: this.options.maxBodyBytes,
+      ids: this.ids,
+      logger: this.logger.child('api'),
+      pipeline: {
+        control: this.control,
+        logger: this.logger.child('api'),
+        defaultRegion: this.options.defaultRegion,
+        credentials: this.options.credentials,
+      },
+      admin: {
+        health: () => this.health(),
+        reset: () => this.reset(),
+      },
+    });
+  }
+
+  /** Starts control-plane timers, components, then the API; resolves when ready. */
+  async start(): Promise<this> {
+    if (this.started) return this;
+    this.started = true;
+    try {
+      this.control.start();
+      this.components = this.deps.components?.(this) ?? [];
+      for (const c of this.components) await c.start();
+      const addr = await this.api.listen();
+      this.port = addr.port;
+      this.url = `http://${this.options.host}:${addr.port}`;
+      this.logger.info(`API listening on ${this.url}`, { store: this.store.location });
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+    return this;
+  }
+
+  health(): Record<string, unknown> {
+    const parts: Record<string, unknown> = {};
+    for (const c of this.components) parts[c.name] = c.describe?.() ?? {};
+    return { status: 'ok', url: this.url, store: this.store.location, components: parts };
+  }
+
+  /** Wipes all state and the data plane it produced. */
+  async reset(): Promise<void> {
+    this.store.reset();
+    for (const c of this.components) await c.reset?.();
+  }
+
+  /** Stops the API, components (which remove what they made) and the store. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.api.close();
+    for (const c of [...this.components].reverse()) {
+      try {
+        await c.close();
+      } catch (e) {
+        this.logger.error(`closing ${c.name} failed`, { error: String(e) });
+      }
+    }
+    await this.control.close();
+    this.store.close();
+  }
+}
