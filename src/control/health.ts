@@ -4,13 +4,7 @@
  * and are reported healthy.
  */
 export type TargetHealthState =
-  | 'initial'
-  | 'healthy'
-  | 'unhealthy'
-  | 'unhealthy.draining'
-  | 'unused'
-  | 'draining'
-  | 'unavailable';
+  'initial' | 'healthy' | 'unhealthy' | 'unhealthy.draining' | 'unused' | 'draining' | 'unavailable';
 
 export interface TargetHealthReport {
   state: TargetHealthState;

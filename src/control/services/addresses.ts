@@ -30,7 +30,8 @@ export function allocateAddress(
   const cidr = parseCidr(subnet.cidrBlock);
   const used = addressesInUse(control, subnet);
   if (requested !== undefined) {
-    if (!isIpv4(requested)) throw apiError('InvalidParameterValue', `Value (${requested}) for parameter ${param} is invalid.`);
+    if (!isIpv4(requested))
+      throw apiError('InvalidParameterValue', `Value (${requested}) for parameter ${param} is invalid.`);
     if (!cidrContainsIp(cidr, requested)) {
       throw apiError(
         'InvalidParameterValue',
@@ -38,7 +39,10 @@ export function allocateAddress(
       );
     }
     if (isReservedInSubnet(cidr, requested)) {
-      throw apiError('InvalidParameterValue', `Address ${requested} is reserved by AWS in subnet ${subnet.id}`);
+      throw apiError(
+        'InvalidParameterValue',
+        `Address ${requested} is reserved by AWS in subnet ${subnet.id}`,
+      );
     }
     if (used.has(requested)) {
       throw apiError('InvalidIPAddress.InUse', `Address ${requested} is in use.`);
@@ -47,7 +51,10 @@ export function allocateAddress(
   }
   const usable = cidr.size - 5;
   if (usable <= used.size) {
-    throw apiError('InsufficientFreeAddressesInSubnet', `Insufficient free IP addresses in subnet ${subnet.id}`);
+    throw apiError(
+      'InsufficientFreeAddressesInSubnet',
+      `Insufficient free IP addresses in subnet ${subnet.id}`,
+    );
   }
   // Start from a random offset and walk: O(1) expected while the subnet is mostly free.
   const start = parseInt(control.ids.hex(8), 16) % usable;
@@ -55,7 +62,10 @@ export function allocateAddress(
     const ip = intToIp(cidr.base + 4 + ((start + i) % usable));
     if (!used.has(ip)) return ip;
   }
-  throw apiError('InsufficientFreeAddressesInSubnet', `Insufficient free IP addresses in subnet ${subnet.id}`);
+  throw apiError(
+    'InsufficientFreeAddressesInSubnet',
+    `Insufficient free IP addresses in subnet ${subnet.id}`,
+  );
 }
 
 function macAddress(control: Control): string {
