@@ -1,0 +1,32 @@
+/**
+ * `npm run bench [-- NAME…]`: runs the benchmarks (not tests: nothing here fails a build).
+ * Every figure is printed next to a baseline measured in the same run, as a ratio.
+ * Each bench module exports `run(): Promise<void>`; add new ones to BENCHES.
+ */
+interface BenchEntry {
+  name: string;
+  description: string;
+  load: () => Promise<{ run: () => Promise<void> }>;
+}
+
+const BENCHES: BenchEntry[] = [
+  { name: 'api', description: 'control-plane API with 10,000 endpoints stored', load: () => import('./api.js') },
+];
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((w) => !BENCHES.some((b) => b.name === w));
+  if (unknown.length) {
+    console.error(`unknown bench: ${unknown.join(', ')}; available: ${BENCHES.map((b) => b.name).join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
+  for (const b of BENCHES) {
+    if (wanted.length && !wanted.includes(b.name)) continue;
+    console.log(`\n=== bench ${b.name}: ${b.description}`);
+    const mod = await b.load();
+    await mod.run();
+  }
+}
+
+await main();
