@@ -11,6 +11,7 @@ import { randomIdSource, type IdSource } from './shared/ids.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { KINDS } from './control/model/kinds.js';
 
 /** A long-running part of privlink (data plane, DNS…) owned by the Privlink instance. */
 export interface Component {
@@ -82,6 +83,7 @@ export class Privlink {
       },
       admin: {
         health: () => this.health(),
+        status: () => this.status(),
         reset: () => this.reset(),
       },
     });
@@ -110,6 +112,22 @@ export class Privlink {
     const parts: Record<string, unknown> = {};
     for (const c of this.components) parts[c.name] = c.describe?.() ?? {};
     return { status: 'ok', url: this.url, store: this.store.location, components: parts };
+  }
+
+  /** Health plus resource counts and endpoints, for `privlink status`. */
+  status(): Record<string, unknown> {
+    const counts: Record<string, number> = {};
+    for (const k of KINDS) counts[k] = this.store.listAll(k).length;
+    const endpoints = this.store.listAll('vpcEndpoint').map((e) => ({
+      id: e.id,
+      accountId: e.accountId,
+      region: e.region,
+      type: e.endpointType,
+      serviceName: e.serviceName,
+      state: e.state,
+      vpcId: e.vpcId,
+    }));
+    return { ...this.health(), counts, endpoints };
   }
 
   /** Wipes all state and the data plane it produced. */

@@ -11,6 +11,7 @@ import { handleRequest, type PipelineDeps } from './pipeline.js';
 
 export interface AdminHooks {
   health(): Record<string, unknown>;
+  status(): Record<string, unknown>;
   reset(): Promise<void>;
 }
 
@@ -134,6 +135,7 @@ export class ApiServer {
     const json = (status: number, v: unknown) =>
       this.send(res, status, 'application/json', JSON.stringify(v));
     if (path === '/_privlink/health' && req.method === 'GET') return json(200, this.o.admin.health());
+    if (path === '/_privlink/status' && req.method === 'GET') return json(200, this.o.admin.status());
     if (path === '/_privlink/reset' && req.method === 'POST') {
       await this.o.admin.reset();
       return json(200, { reset: true });

@@ -1,5 +1,7 @@
 /** privlink command-line entry: `privlink <command> [options]`. */
 import { serve } from './serve.js';
+import { status } from './status.js';
+import { reset } from './reset.js';
 
 const HELP = `Usage: privlink <command> [options]
 
@@ -17,6 +19,8 @@ type CommandFn = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<CommandFn>> = {
   serve: async () => serve,
+  status: async () => status,
+  reset: async () => reset,
 };
 
 async function main(argv: string[]): Promise<number> {

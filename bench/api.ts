@@ -1,0 +1,210 @@
+/**
+ * Control-plane benchmark: CreateVpcEndpoint, DescribeVpcEndpoints by ID and with filters, with
+ * 10,000 endpoints stored. The server runs in its own process (as `privlink serve` would); the
+ * client is the real AWS SDK. Baseline measured in the same run: DescribeAvailabilityZones, a
+ * call that does no store work, so the ratios show what the endpoint logic itself costs.
+ * Targets (issue 2): DescribeVpcEndpoints by ID p99 < 2 ms with 10,000 stored; > 1,000 req/s.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  CreateVpcEndpointCommand,
+  CreateVpcEndpointServiceConfigurationCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeVpcEndpointsCommand,
+  EC2Client,
+  ModifyVpcEndpointServicePermissionsCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateLoadBalancerCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { fmt, summarize } from './stats.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PROVIDER = '111111111111';
+const CONSUMER = '222222222222';
+const TOTAL = Number(process.env['BENCH_ENDPOINTS'] ?? 10_000);
+const PER_VPC = 50;
+const CONCURRENCY = 16;
+
+async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'src/cli/main.ts'),
+      'serve',
+      '--ephemeral',
+      '--port',
+      '0',
+      '--dataplane',
+      'off',
+      '--dns-port',
+      '-1',
+      '--log-level',
+      'warn',
+      '--pending-ms',
+      '0',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let buf = '';
+  const url = await new Promise<string>((res, rej) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(buf);
+      if (m?.[1]) res(m[1]);
+    });
+    child.once('exit', (c) => rej(new Error(`server exited ${c}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+function client(url: string, account: string): EC2Client {
+  return new EC2Client({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: account, secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+}
+
+/** Runs fn n times with `concurrency` in flight; returns per-call latencies and the rate. */
+async function measure(n: number, concurrency: number, fn: (i: number) => Promise<unknown>) {
+  const lat: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= n) return;
+        const s = performance.now();
+        await fn(i);
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  return { ...summarize(lat), rps: n / secs };
+}
+
+function line(
+  name: string,
+  r: { p50: number; p99: number; rps: number },
+  base?: { p50: number; rps: number },
+) {
+  const ratio = base ? `  (p50 ×${fmt(r.p50 / base.p50)} of baseline, rate ×${fmt(r.rps / base.rps)})` : '';
+  console.log(
+    `${name.padEnd(44)} p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  ${fmt(r.rps, 0)} req/s${ratio}`,
+  );
+}
+
+export async function run(): Promise<void> {
+  const server = await startServer();
+  try {
+    const prov = client(server.url, PROVIDER);
+    const cons = client(server.url, CONSUMER);
+    const elb = new ElasticLoadBalancingV2Client({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: PROVIDER, secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    const pv = await prov.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+    const ps = await prov.send(
+      new CreateSubnetCommand({
+        VpcId: pv.Vpc?.VpcId,
+        CidrBlock: '10.0.1.0/24',
+        AvailabilityZone: 'us-east-1a',
+      }),
+    );
+    const lb = await elb.send(
+      new CreateLoadBalancerCommand({
+        Name: 'bench',
+        Type: 'network',
+        Scheme: 'internal',
+        Subnets: [ps.Subnet?.SubnetId ?? ''],
+      }),
+    );
+    const svc = await prov.send(
+      new CreateVpcEndpointServiceConfigurationCommand({
+        AcceptanceRequired: false,
+        NetworkLoadBalancerArns: [lb.LoadBalancers?.[0]?.LoadBalancerArn ?? ''],
+      }),
+    );
+    const serviceName = svc.ServiceConfiguration?.ServiceName ?? '';
+    await prov.send(
+      new ModifyVpcEndpointServicePermissionsCommand({
+        ServiceId: svc.ServiceConfiguration?.ServiceId,
+        AddAllowedPrincipals: ['*'],
+      }),
+    );
+
+    const vpcCount = Math.ceil(TOTAL / PER_VPC);
+    const subnets: { vpcId: string; subnetId: string }[] = [];
+    for (let i = 0; i < vpcCount; i++) {
+      const v = await cons.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+      const s = await cons.send(
+        new CreateSubnetCommand({
+          VpcId: v.Vpc?.VpcId,
+          CidrBlock: '10.0.0.0/20',
+          AvailabilityZone: 'us-east-1a',
+        }),
+      );
+      subnets.push({ vpcId: v.Vpc?.VpcId ?? '', subnetId: s.Subnet?.SubnetId ?? '' });
+    }
+    const base = await measure(2000, CONCURRENCY, () => cons.send(new DescribeAvailabilityZonesCommand({})));
+    line('baseline DescribeAvailabilityZones', base);
+    const ids: string[] = [];
+    const create = await measure(TOTAL, CONCURRENCY, async (i) => {
+      const s = subnets[i % vpcCount];
+      const out = await cons.send(
+        new CreateVpcEndpointCommand({
+          VpcEndpointType: 'Interface',
+          VpcId: s?.vpcId,
+          ServiceName: serviceName,
+          SubnetIds: [s?.subnetId ?? ''],
+        }),
+      );
+      ids.push(out.VpcEndpoint?.VpcEndpointId ?? '');
+    });
+    line(`CreateVpcEndpoint (${TOTAL} total)`, create, base);
+    const byId = await measure(5000, CONCURRENCY, (i) =>
+      cons.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [ids[(i * 7919) % ids.length] ?? ''] })),
+    );
+    line(`DescribeVpcEndpoints by ID (${ids.length} stored)`, byId, base);
+    const byIdSerial = await measure(2000, 1, (i) =>
+      cons.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [ids[(i * 7919) % ids.length] ?? ''] })),
+    );
+    line('DescribeVpcEndpoints by ID, one at a time', byIdSerial, base);
+    const filtered = await measure(1000, CONCURRENCY, (i) =>
+      cons.send(
+        new DescribeVpcEndpointsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [subnets[i % vpcCount]?.vpcId ?? ''] },
+            { Name: 'vpc-endpoint-state', Values: ['available', 'pending'] },
+          ],
+        }),
+      ),
+    );
+    line('DescribeVpcEndpoints filter vpc-id+state (50 hits)', filtered, base);
+    console.log(
+      `targets: by-ID p99 < 2 ms → ${byIdSerial.p99 < 2 ? 'met' : 'NOT met'} (serial ${fmt(byIdSerial.p99)} ms); > 1000 req/s → ${byId.rps > 1000 ? 'met' : 'NOT met'} (${fmt(byId.rps, 0)} req/s)`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
