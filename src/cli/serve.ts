@@ -21,7 +21,7 @@ Options:
   --verification-resolver H:P    DNS server for private DNS name verification (TXT lookups)
   --sns-endpoint URL             SNS-compatible endpoint for connection notifications
   --dataplane MODE               auto | netns | loopback | off (default auto)
-  --dns-port PORT                host resolver port on 127.0.0.1 (default 5354, -1 = off)
+  --dns-port PORT                host resolver port on 127.0.0.1 (default 5354; 0 = any; off)
   --dns-upstream H:P             loopback resolver for names privlink does not own
   --log-level LEVEL              debug | info | warn | error (default info)
   -h, --help                     this help
@@ -84,7 +84,7 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
     verificationResolver: values['verification-resolver'],
     snsEndpoint: values['sns-endpoint'],
     dataplane: mode as DataplaneMode | undefined,
-    dnsPort: num(values['dns-port'], 'dns-port'),
+    dnsPort: values['dns-port'] === 'off' ? -1 : num(values['dns-port'], 'dns-port'),
     dnsUpstream: values['dns-upstream'],
     logLevel: level as PrivlinkOptions['logLevel'] | undefined,
   };
