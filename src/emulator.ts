@@ -22,6 +22,14 @@ export interface Component {
   close(): Promise<void>;
   /** A few facts for /_privlink/health and `privlink status`. */
   describe?(): Record<string, unknown>;
+  /** Runs a command inside an instance (the data plane implements this). */
+  execInInstance?(instanceId: string, argv: readonly string[], timeoutMs: number): Promise<ExecResult>;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
 }
 
 export interface PrivlinkDeps {
@@ -112,6 +120,13 @@ export class Privlink {
     const parts: Record<string, unknown> = {};
     for (const c of this.components) parts[c.name] = c.describe?.() ?? {};
     return { status: 'ok', url: this.url, store: this.store.location, components: parts };
+  }
+
+  /** Runs argv inside an instance's network namespace and collects its output. */
+  async execInInstance(instanceId: string, argv: readonly string[], timeoutMs = 10_000): Promise<ExecResult> {
+    const runner = this.components.find((c) => c.execInInstance);
+    if (!runner?.execInInstance) throw new Error('no data plane runs here, so instances cannot run commands');
+    return runner.execInInstance(instanceId, argv, timeoutMs);
   }
 
   /** Health plus resource counts and endpoints, for `privlink status`. */

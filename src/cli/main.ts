@@ -2,6 +2,7 @@
 import { serve } from './serve.js';
 import { status } from './status.js';
 import { reset } from './reset.js';
+import { demo } from './demo.js';
 
 const HELP = `Usage: privlink <command> [options]
 
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<CommandFn>> = {
   serve: async () => serve,
   status: async () => status,
   reset: async () => reset,
+  demo: async () => demo,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -21,9 +21,10 @@ const RULES: Record<string, Rule> = {
   api: { value: ['api', 'control', 'shared'], types: ['config', 'store'] },
   dataplane: { value: ['dataplane', 'control', 'shared', 'dns'], types: ['store', 'config', '(root)'] },
   dns: { value: ['dns', 'control', 'shared'], types: ['store', 'config', 'dataplane', '(root)'] },
-  cli: { value: ['cli', 'shared', 'config', '(root)', 'dns'], types: ['control'] },
+  cli: { value: ['cli', 'shared', 'config', '(root)', 'dns', 'demo'], types: ['control'] },
+  demo: { value: ['demo', '(root)', 'dns', 'shared', 'config'], types: [] },
   '(root)': {
-    value: ['(root)', 'api', 'control', 'store', 'dataplane', 'dns', 'shared', 'config', 'cli'],
+    value: ['(root)', 'api', 'control', 'store', 'dataplane', 'dns', 'shared', 'config', 'cli', 'demo'],
     types: [],
   },
 };

@@ -1,0 +1,71 @@
+/** Prints numbered demo steps as they happen, with timing and a clear PASS/FAIL. */
+export class StepFailed extends Error {
+  override name = 'StepFailed';
+  constructor(
+    readonly step: number,
+    readonly title: string,
+    readonly reason: string,
+  ) {
+    super(`step ${step} (${title}) failed: ${reason}`);
+  }
+}
+
+export class StepRunner {
+  private n = 0;
+  readonly results: { step: number; title: string; ok: boolean; ms: number; detail?: string }[] = [];
+  constructor(private readonly write: (line: string) => void = (l) => process.stdout.write(l + '\n')) {}
+
+  /** Prints a detail line under the current step. */
+  note(text: string): void {
+    this.write(`      ${text}`);
+  }
+
+  async step<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    const step = ++this.n;
+    this.write(`[....] ${step}. ${title}`);
+    const t0 = performance.now();
+    try {
+      const v = await fn();
+      const ms = Math.round(performance.now() - t0);
+      this.results.push({ step, title, ok: true, ms });
+      this.write(`[PASS] ${step}. ${title} (${ms} ms)`);
+      return v;
+    } catch (e) {
+      const ms = Math.round(performance.now() - t0);
+      const reason = e instanceof Error ? e.message : String(e);
+      this.results.push({ step, title, ok: false, ms, detail: reason });
+      this.write(`[FAIL] ${step}. ${title} (${ms} ms): ${reason}`);
+      throw new StepFailed(step, title, reason);
+    }
+  }
+}
+
+/** Polls read() until ok() holds, or throws a readable timeout error. */
+export async function waitFor<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      last = await read();
+      if (ok(last)) return last;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() > deadline) {
+      const tail =
+        lastErr instanceof Error
+          ? ` (last error: ${lastErr.message})`
+          : last !== undefined
+            ? ` (last: ${JSON.stringify(last)})`
+            : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
