@@ -44,8 +44,13 @@ function asStrings(v: ReturnType<FilterField<unknown>>): string[] {
   return [String(v)];
 }
 
+function tagsOf(item: unknown): readonly DeepReadonly<Tag>[] | undefined {
+  const tags = (item as { tags?: unknown }).tags;
+  return Array.isArray(tags) ? (tags as readonly DeepReadonly<Tag>[]) : undefined;
+}
+
 /** Applies Filter.N to items. `table` lists the filter names the action supports. */
-export function applyFilters<T extends { readonly tags?: readonly DeepReadonly<Tag>[] }>(
+export function applyFilters<T>(
   items: readonly T[],
   filters: readonly FilterInput[],
   table: FilterTable<T>,
@@ -70,11 +75,11 @@ export function applyFilters<T extends { readonly tags?: readonly DeepReadonly<T
     let field: FilterField<T> | undefined = table[name];
     if (!field && name.startsWith('tag:')) {
       const key = name.slice(4);
-      field = (it) => it.tags?.filter((t) => t.key === key).map((t) => t.value);
+      field = (it) => tagsOf(it)?.filter((t) => t.key === key).map((t) => t.value);
     } else if (!field && name === 'tag-key') {
-      field = (it) => it.tags?.map((t) => t.key);
+      field = (it) => tagsOf(it)?.map((t) => t.key);
     } else if (!field && name === 'tag-value') {
-      field = (it) => it.tags?.map((t) => t.value);
+      field = (it) => tagsOf(it)?.map((t) => t.value);
     }
     if (!field) throw apiError('InvalidFilter', `The filter '${name}' is invalid`);
     const get = field;
