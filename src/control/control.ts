@@ -7,6 +7,9 @@ import type { IdSource } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { Store } from '../store/store.js';
 import { assumeHealthy, type TargetHealthSource } from './health.js';
+import { startNotifier } from './services/notifier.js';
+import { startDnsVerifier } from './services/dns-verification.js';
+import { startLifecycleDriver, type EndpointReadiness } from './services/lifecycle-driver.js';
 
 export interface ControlConfig {
   pendingMs: number;
@@ -31,6 +34,8 @@ export class Control {
   readonly logger: Logger;
   /** Replaced by the data plane when it runs real health checks. */
   health: TargetHealthSource = assumeHealthy;
+  /** Set by the data plane to hold endpoints in `pending` until traffic can flow (default: ready). */
+  readiness?: EndpointReadiness;
 
   constructor(readonly deps: ControlDeps) {
     this.store = deps.store;
@@ -41,8 +46,17 @@ export class Control {
   }
 
   /** Starts background work (lifecycle timers, verification); idempotent. */
-  start(): void {}
+  start(): void {
+    if (this.stoppers.length) return;
+    this.stoppers.push(startNotifier(this), startDnsVerifier(this));
+    this.stoppers.push(startLifecycleDriver(this));
+  }
 
   /** Stops background work. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    for (const stop of this.stoppers.splice(0).reverse()) stop();
+  }
+
+  /** Stop functions of the background workers start() launched. */
+  private readonly stoppers: (() => void)[] = [];
 }

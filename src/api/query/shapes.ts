@@ -57,33 +57,39 @@ export type StructValue<M> = { [K in RequiredKeys<M>]: Value<M[K]> } & {
 };
 
 type Opt<T> = Omit<T, 'kind' | 'required'>;
+type Req = { required: true };
+type NotReq = { required?: false };
+
+// Overloads (not a generic `required` parameter): inside `s.struct({...})` the contextual
+// type would otherwise widen `required: true` to boolean and make the member optional.
+function str<const E extends string = string>(o: Opt<StringShape<boolean, E>> & Req): StringShape<true, E>;
+function str<const E extends string = string>(o?: Opt<StringShape<boolean, E>> & NotReq): StringShape<false, E>;
+function str(o: Opt<StringShape> & { required?: boolean } = {}): StringShape {
+  return { kind: 'string', ...o, required: o.required ?? false };
+}
+function int(o: Opt<IntShape> & Req): IntShape<true>;
+function int(o?: Opt<IntShape> & NotReq): IntShape<false>;
+function int(o: Opt<IntShape> & { required?: boolean } = {}): IntShape {
+  return { kind: 'int', ...o, required: o.required ?? false };
+}
+function bool(o: Req): BoolShape<true>;
+function bool(o?: NotReq): BoolShape<false>;
+function bool(o: { required?: boolean } = {}): BoolShape {
+  return { kind: 'bool', required: o.required ?? false };
+}
+function list<E extends Shape>(of: E, o: Req & { max?: number }): ListShape<true, E>;
+function list<E extends Shape>(of: E, o?: NotReq & { max?: number }): ListShape<false, E>;
+function list(of: Shape, o: { required?: boolean; max?: number } = {}): ListShape {
+  return { kind: 'list', of, ...o, required: o.required ?? false };
+}
+function struct<const M extends Members>(members: M, o: Req): StructShape<true, M>;
+function struct<const M extends Members>(members: M, o?: NotReq): StructShape<false, M>;
+function struct(members: Members, o: { required?: boolean } = {}): StructShape {
+  return { kind: 'struct', members, required: o.required ?? false };
+}
 
 /** Shape builders: `s.str()`, `s.str({ required: true })`, `s.list(s.str())`, `s.struct({...})`. */
-export const s = {
-  str<const E extends string = string, R extends boolean = false>(
-    o: Opt<StringShape<boolean, E>> & { required?: R } = {},
-  ): StringShape<R, E> {
-    return { kind: 'string', ...o, required: (o.required ?? false) as R };
-  },
-  int<R extends boolean = false>(o: Opt<IntShape> & { required?: R } = {}): IntShape<R> {
-    return { kind: 'int', ...o, required: (o.required ?? false) as R };
-  },
-  bool<R extends boolean = false>(o: { required?: R } = {}): BoolShape<R> {
-    return { kind: 'bool', required: (o.required ?? false) as R };
-  },
-  list<E extends Shape, R extends boolean = false>(
-    of: E,
-    o: { required?: R; max?: number } = {},
-  ): ListShape<R, E> {
-    return { kind: 'list', of, ...o, required: (o.required ?? false) as R };
-  },
-  struct<const M extends Members, R extends boolean = false>(
-    members: M,
-    o: { required?: R } = {},
-  ): StructShape<R, M> {
-    return { kind: 'struct', members, required: (o.required ?? false) as R };
-  },
-};
+export const s = { str, int, bool, list, struct };
 
 /** Members most EC2 actions share. */
 export const common = {

@@ -16,6 +16,8 @@ export interface PrivateDnsNameConfiguration {
   value: string;
   /** Epoch ms of the last verification attempt. */
   checkedAt?: number;
+  /** Epoch ms of the latest verification request (create/modify/Start…); a new value re-checks. */
+  requestedAt?: number;
 }
 
 export interface EndpointService extends Scoped {
@@ -76,6 +78,8 @@ export interface VpcEndpoint extends Scoped {
   clientToken?: string;
   /** Principal ARN of the creator (for permission checks and the provider's view). */
   requesterArn: string;
+  /** ModifyVpcEndpointPayerResponsibility choices, by scope (absent = the defaults). */
+  payerResponsibilities?: { scope: string; payerResponsibilityType: string }[];
 }
 
 export type ConnectionEvent = 'Accept' | 'Connect' | 'Delete' | 'Reject';

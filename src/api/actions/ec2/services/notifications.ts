@@ -1,0 +1,84 @@
+/**
+ * Wire edge of the four connection-notification actions (reference §6.17). Delete takes
+ * `ConnectionNotificationId.N`; Describe and Modify take a scalar `ConnectionNotificationId`.
+ * Behaviour and ledger: control/services/notifications.ts (CRUD) and notifier.ts (delivery).
+ */
+import { common, filterShape, s } from '../../../query/shapes.js';
+import { defineAction } from '../../types.js';
+import { requiredStr } from './shape-parts.js';
+import {
+  createConnectionNotification,
+  deleteConnectionNotifications,
+  describeConnectionNotifications,
+  modifyConnectionNotification,
+} from '../../../../control/services/notifications.js';
+import { connectionNotification, unsuccessful } from './render.js';
+
+export const createVpcEndpointConnectionNotification = defineAction(
+  s.struct({
+    ...common,
+    ServiceId: s.str(),
+    VpcEndpointId: s.str(),
+    ConnectionNotificationArn: requiredStr,
+    ConnectionEvents: s.list(s.str(), { required: true }),
+    ClientToken: s.str(),
+  }),
+  (input, ctx) => {
+    const { notification, clientToken } = createConnectionNotification(ctx.control, ctx, {
+      serviceId: input.ServiceId,
+      vpcEndpointId: input.VpcEndpointId,
+      topicArn: input.ConnectionNotificationArn,
+      events: input.ConnectionEvents,
+      clientToken: input.ClientToken,
+    });
+    return { connectionNotification: connectionNotification(ctx.control, notification), clientToken };
+  },
+);
+
+export const modifyVpcEndpointConnectionNotification = defineAction(
+  s.struct({
+    ...common,
+    ConnectionNotificationId: requiredStr,
+    ConnectionNotificationArn: s.str(),
+    ConnectionEvents: s.list(s.str()),
+  }),
+  (input, ctx) => {
+    modifyConnectionNotification(ctx.control, ctx, {
+      id: input.ConnectionNotificationId,
+      topicArn: input.ConnectionNotificationArn,
+      events: input.ConnectionEvents,
+    });
+    return { return: true };
+  },
+);
+
+export const deleteVpcEndpointConnectionNotifications = defineAction(
+  s.struct({ ...common, ConnectionNotificationId: s.list(s.str(), { required: true }) }),
+  (input, ctx) => ({
+    unsuccessful: unsuccessful(
+      deleteConnectionNotifications(ctx.control, ctx, input.ConnectionNotificationId),
+    ),
+  }),
+);
+
+export const describeVpcEndpointConnectionNotifications = defineAction(
+  s.struct({
+    ...common,
+    ConnectionNotificationId: s.str(),
+    Filter: s.list(filterShape),
+    MaxResults: s.int(),
+    NextToken: s.str(),
+  }),
+  (input, ctx) => {
+    const page = describeConnectionNotifications(ctx.control, ctx, {
+      id: input.ConnectionNotificationId,
+      filters: input.Filter,
+      maxResults: input.MaxResults,
+      nextToken: input.NextToken,
+    });
+    return {
+      connectionNotificationSet: page.items.map((n) => connectionNotification(ctx.control, n)),
+      nextToken: page.nextToken,
+    };
+  },
+);
