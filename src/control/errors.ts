@@ -77,6 +77,14 @@ export const ERROR_CODES = {
   'InvalidZone.NotFound': { status: 400, doc: 'Unknown availability zone.' },
   InsufficientFreeAddressesInSubnet: { status: 400, doc: 'The subnet has no free address.' },
   'InvalidAMIID.Malformed': { status: 400, doc: 'Malformed image ID.' },
+  VPCIdNotSpecified: { status: 400, doc: 'No VpcId given and the account has no default VPC.' },
+  InstanceLimitExceeded: { status: 400, doc: 'RunInstances would exceed the running-instance quota.' },
+  IncorrectInstanceState: { status: 400, doc: 'The instance is not in a state that allows the operation.' },
+  'InvalidSecurityGroupRuleId.NotFound': { status: 400, doc: 'Unknown security group rule.' },
+  'InvalidSecurityGroupRuleId.Malformed': { status: 400, doc: 'Malformed security group rule ID.' },
+  'InvalidGatewayID.NotFound': { status: 400, doc: 'Unknown gateway (route target).' },
+  'InvalidAssociationID.Malformed': { status: 400, doc: 'Malformed route table association ID.' },
+  TagLimitExceeded: { status: 400, doc: 'A resource would have more than 50 tags.' },
   'InvalidTagKey.Malformed': { status: 400, doc: 'A tag key is empty, too long or starts with aws:.' },
   'InvalidResourceType.Unknown': {
     status: 400,
@@ -130,6 +138,12 @@ export const ERROR_CODES = {
   AvailabilityZoneNotSupported: { status: 400, doc: 'The zone is not supported.' },
   DuplicateTagKeys: { status: 400, doc: 'A tag key is given twice.' },
   TooManyTags: { status: 400, doc: 'Too many tags.' },
+  InvalidLoadBalancerAction: {
+    status: 400,
+    doc: 'The listener action is not valid for this load balancer type.',
+  },
+  TooManyListeners: { status: 400, doc: 'The load balancer has the maximum number of listeners.' },
+  AllocationIdNotFound: { status: 400, doc: 'Unknown Elastic IP allocation in a subnet mapping.' },
 
   // ---- STS
   InvalidIdentityToken: { status: 400, doc: 'Reserved.' },

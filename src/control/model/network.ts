@@ -1,5 +1,5 @@
 /** EC2 networking resources that endpoints stand on. */
-import type { Scoped } from './common.js';
+import type { Scoped, Tag } from './common.js';
 
 export interface Vpc extends Scoped {
   cidrBlock: string;
@@ -12,6 +12,7 @@ export interface Vpc extends Scoped {
   mainRouteTableId: string;
   defaultSecurityGroupId: string;
   cidrAssociationId: string;
+  enableNetworkAddressUsageMetrics?: boolean;
 }
 
 export interface Subnet extends Scoped {
@@ -23,6 +24,11 @@ export interface Subnet extends Scoped {
   mapPublicIpOnLaunch: boolean;
 }
 
+/**
+ * One rule as AWS counts them (one `sgr-…` each): privlink stores exactly one source or
+ * destination per rule (one entry across the four lists), and DescribeSecurityGroups regroups
+ * rules with equal protocol and ports into IpPermissions.
+ */
 export interface SecurityGroupRule {
   /** `-1` for all, or `tcp` / `udp` / `icmp` / a protocol number. */
   ipProtocol: string;
@@ -34,6 +40,7 @@ export interface SecurityGroupRule {
   prefixListIds: { prefixListId: string; description?: string }[];
   /** sgr-… id, stable per rule. */
   ruleId: string;
+  tags?: Tag[];
 }
 
 export interface SecurityGroup extends Scoped {
@@ -49,6 +56,8 @@ export interface Route {
   destinationPrefixListId?: string;
   gatewayId?: string;
   vpcEndpointId?: string;
+  instanceId?: string;
+  networkInterfaceId?: string;
   origin: 'CreateRouteTable' | 'CreateRoute' | 'EnableVgwRoutePropagation';
   state: 'active' | 'blackhole';
 }
@@ -109,4 +118,14 @@ export interface Instance extends Scoped {
   amiLaunchIndex: number;
   reservationId: string;
   clientToken?: string;
+  /** IMDS settings from RunInstances MetadataOptions (defaults: optional tokens, enabled, hop 1). */
+  metadataOptions?: {
+    httpTokens: 'optional' | 'required';
+    httpEndpoint: 'enabled' | 'disabled';
+    httpPutResponseHopLimit: number;
+    instanceMetadataTags: 'enabled' | 'disabled';
+  };
+  /** Why the instance is in its state (`Client.UserInitiatedShutdown` …). */
+  stateReason?: { code: string; message: string };
+  stateTransitionReason?: string;
 }

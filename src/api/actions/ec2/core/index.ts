@@ -1,5 +1,27 @@
-/** EC2 actions of the core group. */
+/** EC2 actions of the core group: VPCs, subnets, security groups, route tables, ENIs, tags, catalogue. */
 import type { ActionDef } from '../../types.js';
 import type { Ec2CoreAction } from '../names.js';
+import { VPC_ACTIONS } from './vpcs.js';
+import { SUBNET_ACTIONS } from './subnets.js';
+import { SECURITY_GROUP_ACTIONS } from './security-groups.js';
+import { ROUTE_TABLE_ACTIONS } from './route-tables.js';
+import { NETWORK_INTERFACE_ACTIONS } from './network-interfaces.js';
+import { CATALOGUE_ACTIONS } from './catalogue.js';
+import { TAG_ACTIONS } from './tags.js';
 
-export const CORE_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {};
+const ALL: Partial<Record<Ec2CoreAction, ActionDef>> = {
+  ...VPC_ACTIONS,
+  ...SUBNET_ACTIONS,
+  ...SECURITY_GROUP_ACTIONS,
+  ...ROUTE_TABLE_ACTIONS,
+  ...NETWORK_INTERFACE_ACTIONS,
+  ...CATALOGUE_ACTIONS,
+  ...TAG_ACTIONS,
+};
+
+function complete(table: Partial<Record<Ec2CoreAction, ActionDef>>): Record<Ec2CoreAction, ActionDef> {
+  return table as Record<Ec2CoreAction, ActionDef>;
+}
+
+/** Every core action; a test checks the table against EC2_CORE_ACTIONS. */
+export const CORE_ACTIONS: Record<Ec2CoreAction, ActionDef> = complete(ALL);

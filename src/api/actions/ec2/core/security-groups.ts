@@ -1,0 +1,389 @@
+/**
+ * Security group actions: Create/Describe/Delete, Authorize/Revoke Ingress/Egress and
+ * DescribeSecurityGroupRules: wire ↔ control.
+ *
+ * Fidelity ledger (AWS EC2 API reference, 2025):
+ * - Covered: both rule forms (`IpPermissions.N…` and the legacy flat CidrIp/IpProtocol/
+ *   FromPort/ToPort/SourceSecurityGroupName/SourceSecurityGroupOwnerId; mixing them is
+ *   InvalidParameterCombination), revoke by SecurityGroupRuleId.N, `securityGroupRuleSet` /
+ *   `revokedSecurityGroupRuleSet` in answers, DescribeSecurityGroups filters description,
+ *   group-id, group-name, owner-id, vpc-id, ip-permission.* and egress.ip-permission.* (cidr,
+ *   from-port, to-port, protocol, group-id, group-name, ipv6-cidr, prefix-list-id, user-id),
+ *   DescribeSecurityGroupRules filters group-id, security-group-rule-id, tag:*.
+ * - Gaps: see control/services/security-groups.ts. Filters over several rule fields match any
+ *   rule each (AWS documents the same caveat).
+ */
+import { apiError } from '../../../../control/errors.js';
+import type { Control } from '../../../../control/control.js';
+import type { FilterTable } from '../../../../control/filters.js';
+import type { DeepReadonly } from '../../../../control/model/common.js';
+import type { SecurityGroupRule } from '../../../../control/model/network.js';
+import type { Stored } from '../../../../store/store.js';
+import {
+  authorize,
+  createSecurityGroup,
+  deleteSecurityGroup,
+  findGroup,
+  revoke,
+  securityGroupArn,
+  securityGroupRuleArn,
+  toIpPermissions,
+  type Direction,
+  type PermissionInput,
+} from '../../../../control/services/security-groups.js';
+import { scopeOf, selectByIds } from '../../../../control/services/core-lookup.js';
+import { common, filterShape, s, tagSpecificationShape, type Value } from '../../../query/shapes.js';
+import type { XmlTree } from '../../../query/encode.js';
+import { defineAction, type ActionDef, type RequestContext } from '../../types.js';
+import type { Ec2CoreAction } from '../names.js';
+import { filterAndPage, paging, requiredStr, specTags, tagSet } from './common.js';
+
+type Rule = DeepReadonly<SecurityGroupRule>;
+type Group = Stored<'securityGroup'>;
+
+function renderPermissions(rules: readonly Rule[]): XmlTree[] {
+  return toIpPermissions(rules).map((p) => ({
+    ipProtocol: p.ipProtocol,
+    fromPort: p.fromPort,
+    toPort: p.toPort,
+    groups: p.rules.flatMap((r) =>
+      r.userIdGroupPairs.map((g) => ({ groupId: g.groupId, userId: g.userId, description: g.description })),
+    ),
+    ipRanges: p.rules.flatMap((r) =>
+      r.ipRanges.map((x) => ({ cidrIp: x.cidrIp, description: x.description })),
+    ),
+    ipv6Ranges: p.rules.flatMap((r) =>
+      r.ipv6Ranges.map((x) => ({ cidrIpv6: x.cidrIpv6, description: x.description })),
+    ),
+    prefixListIds: p.rules.flatMap((r) =>
+      r.prefixListIds.map((x) => ({ prefixListId: x.prefixListId, description: x.description })),
+    ),
+  }));
+}
+
+export function renderSecurityGroup(g: Group): XmlTree {
+  return {
+    groupId: g.id,
+    groupName: g.groupName,
+    groupDescription: g.description,
+    vpcId: g.vpcId,
+    ownerId: g.accountId,
+    securityGroupArn: securityGroupArn(g),
+    ipPermissions: renderPermissions(g.ingress),
+    ipPermissionsEgress: renderPermissions(g.egress),
+    tagSet: tagSet(g.tags),
+  };
+}
+
+function peerOf(r: Rule) {
+  return {
+    cidrIpv4: r.ipRanges[0]?.cidrIp,
+    cidrIpv6: r.ipv6Ranges[0]?.cidrIpv6,
+    prefixListId: r.prefixListIds[0]?.prefixListId,
+    group: r.userIdGroupPairs[0],
+    description:
+      r.ipRanges[0]?.description ??
+      r.ipv6Ranges[0]?.description ??
+      r.prefixListIds[0]?.description ??
+      r.userIdGroupPairs[0]?.description,
+  };
+}
+
+export function renderRule(g: Group, r: Rule, isEgress: boolean): XmlTree {
+  const peer = peerOf(r);
+  return {
+    securityGroupRuleId: r.ruleId,
+    groupId: g.id,
+    groupOwnerId: g.accountId,
+    isEgress,
+    ipProtocol: r.ipProtocol,
+    fromPort: r.fromPort ?? -1,
+    toPort: r.toPort ?? -1,
+    cidrIpv4: peer.cidrIpv4,
+    cidrIpv6: peer.cidrIpv6,
+    prefixListId: peer.prefixListId,
+    referencedGroupInfo: peer.group ? { groupId: peer.group.groupId, userId: peer.group.userId } : undefined,
+    description: peer.description,
+    tagSet: tagSet(r.tags),
+    securityGroupRuleArn: securityGroupRuleArn(g, r.ruleId),
+  };
+}
+
+function renderRevoked(g: Group, r: Rule, isEgress: boolean): XmlTree {
+  const peer = peerOf(r);
+  return {
+    securityGroupRuleId: r.ruleId,
+    groupId: g.id,
+    isEgress,
+    ipProtocol: r.ipProtocol,
+    fromPort: r.fromPort ?? -1,
+    toPort: r.toPort ?? -1,
+    cidrIpv4: peer.cidrIpv4,
+    cidrIpv6: peer.cidrIpv6,
+    prefixListId: peer.prefixListId,
+    referencedGroupId: peer.group?.groupId,
+    description: peer.description,
+  };
+}
+
+function groupFilters(control: Control): FilterTable<Group> {
+  const nameOf = (id: string) => control.store.find('securityGroup', id)?.groupName;
+  const perm = (dir: Direction) => {
+    const rules = (g: Group) => (dir === 'ingress' ? g.ingress : g.egress);
+    const prefix = dir === 'ingress' ? 'ip-permission.' : 'egress.ip-permission.';
+    const t: FilterTable<Group> = {
+      [`${prefix}cidr`]: (g) => rules(g).flatMap((r) => r.ipRanges.map((x) => x.cidrIp)),
+      [`${prefix}ipv6-cidr`]: (g) => rules(g).flatMap((r) => r.ipv6Ranges.map((x) => x.cidrIpv6)),
+      [`${prefix}from-port`]: (g) => rules(g).map((r) => r.fromPort ?? -1),
+      [`${prefix}to-port`]: (g) => rules(g).map((r) => r.toPort ?? -1),
+      [`${prefix}protocol`]: (g) => rules(g).map((r) => r.ipProtocol),
+      [`${prefix}group-id`]: (g) => rules(g).flatMap((r) => r.userIdGroupPairs.map((x) => x.groupId)),
+      [`${prefix}group-name`]: (g) =>
+        rules(g).flatMap((r) => r.userIdGroupPairs.map((x) => nameOf(x.groupId))),
+      [`${prefix}user-id`]: (g) => rules(g).flatMap((r) => r.userIdGroupPairs.map((x) => x.userId)),
+      [`${prefix}prefix-list-id`]: (g) => rules(g).flatMap((r) => r.prefixListIds.map((x) => x.prefixListId)),
+    };
+    return t;
+  };
+  return {
+    description: (g) => g.description,
+    'group-id': (g) => g.id,
+    'group-name': (g) => g.groupName,
+    'owner-id': (g) => g.accountId,
+    'vpc-id': (g) => g.vpcId,
+    ...perm('ingress'),
+    ...perm('egress'),
+  };
+}
+
+const pairShape = s.struct({
+  Description: s.str(),
+  UserId: s.str(),
+  GroupName: s.str(),
+  GroupId: s.str(),
+  VpcId: s.str(),
+  VpcPeeringConnectionId: s.str(),
+  PeeringStatus: s.str(),
+});
+const ipPermissionShape = s.struct({
+  IpProtocol: s.str(),
+  FromPort: s.int(),
+  ToPort: s.int(),
+  Groups: s.list(pairShape),
+  IpRanges: s.list(s.struct({ Description: s.str(), CidrIp: s.str() })),
+  Ipv6Ranges: s.list(s.struct({ Description: s.str(), CidrIpv6: s.str() })),
+  PrefixListIds: s.list(s.struct({ Description: s.str(), PrefixListId: s.str() })),
+});
+
+const ruleInputMembers = {
+  ...common,
+  GroupId: s.str(),
+  IpPermissions: s.list(ipPermissionShape),
+  CidrIp: s.str(),
+  FromPort: s.int(),
+  ToPort: s.int(),
+  IpProtocol: s.str(),
+  SourceSecurityGroupName: s.str(),
+  SourceSecurityGroupOwnerId: s.str(),
+};
+
+const baseRuleShape = s.struct(ruleInputMembers);
+type RuleInput = Value<typeof baseRuleShape> & { GroupName?: string };
+
+const authorizeIngressShape = s.struct({
+  ...baseRuleShape.members,
+  GroupName: s.str(),
+  TagSpecification: s.list(tagSpecificationShape),
+});
+const authorizeEgressShape = s.struct({
+  ...ruleInputMembers,
+  TagSpecification: s.list(tagSpecificationShape),
+});
+const revokeIngressShape = s.struct({
+  ...ruleInputMembers,
+  GroupName: s.str(),
+  SecurityGroupRuleId: s.list(s.str()),
+});
+const revokeEgressShape = s.struct({ ...ruleInputMembers, SecurityGroupRuleId: s.list(s.str()) });
+
+/** Both wire forms → PermissionInput[]. */
+function permissionsOf(input: RuleInput): PermissionInput[] {
+  const flat =
+    input.CidrIp !== undefined ||
+    input.IpProtocol !== undefined ||
+    input.FromPort !== undefined ||
+    input.ToPort !== undefined ||
+    input.SourceSecurityGroupName !== undefined ||
+    input.SourceSecurityGroupOwnerId !== undefined;
+  if (flat && input.IpPermissions.length > 0) {
+    throw apiError(
+      'InvalidParameterCombination',
+      'The parameter IpPermissions cannot be used with CidrIp, IpProtocol, FromPort, ToPort or SourceSecurityGroup*',
+    );
+  }
+  if (flat) {
+    return [
+      {
+        ipProtocol: input.IpProtocol ?? '-1',
+        fromPort: input.FromPort,
+        toPort: input.ToPort,
+        ipRanges: input.CidrIp !== undefined ? [{ cidrIp: input.CidrIp }] : [],
+        ipv6Ranges: [],
+        userIdGroupPairs:
+          input.SourceSecurityGroupName !== undefined
+            ? [{ groupName: input.SourceSecurityGroupName, userId: input.SourceSecurityGroupOwnerId }]
+            : [],
+        prefixListIds: [],
+      },
+    ];
+  }
+  return input.IpPermissions.map((p) => ({
+    ipProtocol: p.IpProtocol,
+    fromPort: p.FromPort,
+    toPort: p.ToPort,
+    ipRanges: p.IpRanges.map((r) => ({ cidrIp: r.CidrIp, description: r.Description })),
+    ipv6Ranges: p.Ipv6Ranges.map((r) => ({ cidrIpv6: r.CidrIpv6, description: r.Description })),
+    userIdGroupPairs: p.Groups.map((g) => ({
+      groupId: g.GroupId,
+      groupName: g.GroupName,
+      userId: g.UserId,
+      description: g.Description,
+    })),
+    prefixListIds: p.PrefixListIds.map((r) => ({ prefixListId: r.PrefixListId, description: r.Description })),
+  }));
+}
+
+function authorizeAction(dir: Direction) {
+  return (input: Value<typeof authorizeIngressShape>, ctx: RequestContext): XmlTree => {
+    const group = findGroup(ctx.control, ctx, input.GroupId, input.GroupName);
+    const tags = specTags(input.TagSpecification, 'security-group-rule');
+    const { group: after, added } = authorize(ctx.control, ctx, group, dir, permissionsOf(input), tags);
+    return { return: true, securityGroupRuleSet: added.map((r) => renderRule(after, r, dir === 'egress')) };
+  };
+}
+
+function revokeAction(dir: Direction) {
+  return (input: RuleInput & { SecurityGroupRuleId: string[] }, ctx: RequestContext): XmlTree => {
+    const group = findGroup(ctx.control, ctx, input.GroupId, input.GroupName);
+    const perms = input.SecurityGroupRuleId.length > 0 && !hasRuleInput(input) ? [] : permissionsOf(input);
+    const removed = revoke(ctx.control, ctx, group, dir, perms, input.SecurityGroupRuleId);
+    return {
+      return: true,
+      revokedSecurityGroupRuleSet: removed.map((r) => renderRevoked(group, r, dir === 'egress')),
+    };
+  };
+}
+
+function hasRuleInput(input: RuleInput): boolean {
+  return (
+    input.IpPermissions.length > 0 ||
+    input.CidrIp !== undefined ||
+    input.IpProtocol !== undefined ||
+    input.SourceSecurityGroupName !== undefined
+  );
+}
+
+interface RuleRow {
+  group: Group;
+  rule: Rule;
+  isEgress: boolean;
+  tags?: Rule['tags'];
+}
+
+const RULE_FILTERS: FilterTable<RuleRow> = {
+  'group-id': (x) => x.group.id,
+  'security-group-rule-id': (x) => x.rule.ruleId,
+};
+
+export const SECURITY_GROUP_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
+  CreateSecurityGroup: defineAction(
+    s.struct({
+      ...common,
+      GroupDescription: requiredStr,
+      GroupName: requiredStr,
+      VpcId: s.str(),
+      TagSpecification: s.list(tagSpecificationShape),
+    }),
+    (input, ctx) => {
+      const g = createSecurityGroup(ctx.control, ctx, {
+        vpcId: input.VpcId,
+        groupName: input.GroupName,
+        description: input.GroupDescription,
+        tags: specTags(input.TagSpecification, 'security-group'),
+      });
+      return {
+        groupId: g.id,
+        tagSet: g.tags.length ? tagSet(g.tags) : undefined,
+        securityGroupArn: securityGroupArn(g),
+      };
+    },
+  ),
+
+  DescribeSecurityGroups: defineAction(
+    s.struct({
+      ...common,
+      ...paging,
+      Filter: s.list(filterShape),
+      GroupId: s.list(s.str()),
+      GroupName: s.list(s.str()),
+    }),
+    (input, ctx) => {
+      let groups = selectByIds(ctx.control, ctx, 'securityGroup', input.GroupId);
+      if (input.GroupName.length > 0) {
+        const names = new Set(groups.map((g) => g.groupName));
+        const missing = input.GroupName.find((n) => !names.has(n));
+        if (missing !== undefined) {
+          throw apiError('InvalidGroup.NotFound', `The security group '${missing}' does not exist`);
+        }
+        groups = groups.filter((g) => input.GroupName.includes(g.groupName));
+      }
+      const page = filterAndPage(groups, input.Filter, groupFilters(ctx.control), (g) => g.id, input);
+      return { securityGroupInfo: page.items.map(renderSecurityGroup), nextToken: page.nextToken };
+    },
+  ),
+
+  DeleteSecurityGroup: defineAction(
+    s.struct({ ...common, GroupId: s.str(), GroupName: s.str() }),
+    (input, ctx) => {
+      const id = deleteSecurityGroup(ctx.control, ctx, input.GroupId, input.GroupName);
+      return { return: true, groupId: id };
+    },
+  ),
+
+  AuthorizeSecurityGroupIngress: defineAction(authorizeIngressShape, authorizeAction('ingress')),
+  AuthorizeSecurityGroupEgress: defineAction(authorizeEgressShape, (input, ctx) =>
+    authorizeAction('egress')({ ...input, GroupName: undefined }, ctx),
+  ),
+  RevokeSecurityGroupIngress: defineAction(revokeIngressShape, revokeAction('ingress')),
+  RevokeSecurityGroupEgress: defineAction(revokeEgressShape, (input, ctx) =>
+    revokeAction('egress')({ ...input, GroupName: undefined }, ctx),
+  ),
+
+  DescribeSecurityGroupRules: defineAction(
+    s.struct({ ...common, ...paging, Filter: s.list(filterShape), SecurityGroupRuleId: s.list(s.str()) }),
+    (input, ctx) => {
+      const rows: RuleRow[] = [];
+      for (const group of ctx.control.store.list('securityGroup', scopeOf(ctx))) {
+        for (const rule of group.ingress) rows.push({ group, rule, isEgress: false, tags: rule.tags });
+        for (const rule of group.egress) rows.push({ group, rule, isEgress: true, tags: rule.tags });
+      }
+      let selected = rows;
+      if (input.SecurityGroupRuleId.length > 0) {
+        const have = new Set(rows.map((r) => r.rule.ruleId));
+        const missing = input.SecurityGroupRuleId.find((id) => !have.has(id));
+        if (missing !== undefined) {
+          throw apiError(
+            'InvalidSecurityGroupRuleId.NotFound',
+            `The security group rule ID '${missing}' does not exist`,
+          );
+        }
+        selected = rows.filter((r) => input.SecurityGroupRuleId.includes(r.rule.ruleId));
+      }
+      const page = filterAndPage(selected, input.Filter, RULE_FILTERS, (r) => r.rule.ruleId, input);
+      return {
+        securityGroupRuleSet: page.items.map((r) => renderRule(r.group, r.rule, r.isEgress)),
+        nextToken: page.nextToken,
+      };
+    },
+  ),
+};
