@@ -75,4 +75,8 @@ export interface Listener extends Scoped {
   protocol?: string;
   defaultActions: ListenerAction[];
   attributes: Record<string, string>;
+  /** TLS listeners only. */
+  sslPolicy?: string;
+  certificates?: { certificateArn: string; isDefault?: boolean }[];
+  alpnPolicy?: string[];
 }

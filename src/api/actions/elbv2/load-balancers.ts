@@ -1,0 +1,86 @@
+/**
+ * ELBv2 load balancer actions: CreateLoadBalancer, DescribeLoadBalancers, DeleteLoadBalancer,
+ * DescribeLoadBalancerAttributes, ModifyLoadBalancerAttributes. Wire ↔ control mapping only; the
+ * behaviour and its fidelity ledger live in control/services/load-balancers.ts.
+ */
+import {
+  createLoadBalancer,
+  deleteLoadBalancer,
+  describeLoadBalancerAttributes,
+  describeLoadBalancers,
+  modifyLoadBalancerAttributes,
+} from '../../../control/services/load-balancers.js';
+import { s } from '../../query/shapes.js';
+import { defineAction, type ActionDef } from '../types.js';
+import { renderLoadBalancer } from './render.js';
+import { attributeShape, elbTagShape, pageMembers, requiredStr } from './shapes.js';
+
+export const LOAD_BALANCER_ACTIONS = {
+  CreateLoadBalancer: defineAction(
+    s.struct({
+      Name: requiredStr,
+      Subnets: s.list(s.str()),
+      SubnetMappings: s.list(
+        s.struct({
+          SubnetId: s.str(),
+          AllocationId: s.str(),
+          PrivateIPv4Address: s.str(),
+          IPv6Address: s.str(),
+          SourceNatIpv6Prefix: s.str(),
+        }),
+      ),
+      SecurityGroups: s.list(s.str()),
+      Scheme: s.str({ enum: ['internet-facing', 'internal'] }),
+      Tags: s.list(elbTagShape),
+      Type: s.str({ enum: ['application', 'network', 'gateway'] }),
+      IpAddressType: s.str({ enum: ['ipv4', 'dualstack', 'dualstack-without-public-ipv4'] }),
+      CustomerOwnedIpv4Pool: s.str({ maxLength: 256 }),
+      EnablePrefixForIpv6SourceNat: s.str({ enum: ['on', 'off'] }),
+      IpamPools: s.struct({ Ipv4IpamPoolId: s.str({ maxLength: 1000 }) }),
+    }),
+    (input, ctx) => {
+      const { lb, created } = createLoadBalancer(ctx.control, ctx, {
+        name: input.Name,
+        type: input.Type,
+        scheme: input.Scheme,
+        ipAddressType: input.IpAddressType,
+        subnets: input.Subnets,
+        subnetMappings: input.SubnetMappings.map((m) => ({
+          subnetId: m.SubnetId,
+          allocationId: m.AllocationId,
+          privateIPv4Address: m.PrivateIPv4Address,
+          ipv6Address: m.IPv6Address,
+        })),
+        securityGroups: input.SecurityGroups,
+        tags: input.Tags,
+      });
+      // AWS answers a fresh create with `provisioning`; privlink's nodes are ready immediately.
+      return { LoadBalancers: [renderLoadBalancer(lb, created ? 'provisioning' : undefined)] };
+    },
+  ),
+  DescribeLoadBalancers: defineAction(
+    s.struct({ LoadBalancerArns: s.list(s.str()), Names: s.list(s.str()), ...pageMembers }),
+    (input, ctx) => {
+      const page = describeLoadBalancers(ctx.control, ctx, {
+        arns: input.LoadBalancerArns,
+        names: input.Names,
+        marker: input.Marker,
+        pageSize: input.PageSize,
+      });
+      return { LoadBalancers: page.items.map((lb) => renderLoadBalancer(lb)), NextMarker: page.nextMarker };
+    },
+  ),
+  DeleteLoadBalancer: defineAction(s.struct({ LoadBalancerArn: requiredStr }), (input, ctx) => {
+    deleteLoadBalancer(ctx.control, ctx, input.LoadBalancerArn);
+    return {};
+  }),
+  DescribeLoadBalancerAttributes: defineAction(s.struct({ LoadBalancerArn: requiredStr }), (input, ctx) => ({
+    Attributes: describeLoadBalancerAttributes(ctx.control, ctx, input.LoadBalancerArn),
+  })),
+  ModifyLoadBalancerAttributes: defineAction(
+    s.struct({ LoadBalancerArn: requiredStr, Attributes: s.list(attributeShape, { required: true }) }),
+    (input, ctx) => ({
+      Attributes: modifyLoadBalancerAttributes(ctx.control, ctx, input.LoadBalancerArn, input.Attributes),
+    }),
+  ),
+} satisfies Record<string, ActionDef>;
