@@ -46,7 +46,7 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
       '--dataplane',
       'off',
       '--dns-port',
-      '-1',
+      'off',
       '--log-level',
       'warn',
       '--pending-ms',

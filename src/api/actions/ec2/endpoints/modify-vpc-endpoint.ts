@@ -1,0 +1,48 @@
+/** ModifyVpcEndpoint (reference §6.2); behaviour and fidelity ledger in control/services/vpc-endpoint-modify.ts. */
+import { modifyVpcEndpoint } from '../../../../control/services/vpc-endpoint-modify.js';
+import { common, s } from '../../../query/shapes.js';
+import { defineAction } from '../../types.js';
+import {
+  dnsOptionsInput,
+  dnsOptionsShape,
+  ipAddressTypeShape,
+  subnetConfigInputs,
+  subnetConfigurationShape,
+} from './shapes.js';
+
+export const ModifyVpcEndpoint = defineAction(
+  s.struct({
+    ...common,
+    VpcEndpointId: s.str({ required: true }),
+    ResetPolicy: s.bool(),
+    PolicyDocument: s.str(),
+    AddRouteTableId: s.list(s.str()),
+    RemoveRouteTableId: s.list(s.str()),
+    AddSubnetId: s.list(s.str()),
+    RemoveSubnetId: s.list(s.str()),
+    AddSecurityGroupId: s.list(s.str()),
+    RemoveSecurityGroupId: s.list(s.str()),
+    IpAddressType: ipAddressTypeShape,
+    DnsOptions: dnsOptionsShape,
+    PrivateDnsEnabled: s.bool(),
+    SubnetConfiguration: s.list(subnetConfigurationShape),
+  }),
+  (input, ctx) => {
+    modifyVpcEndpoint(ctx.control, ctx, {
+      id: input.VpcEndpointId,
+      resetPolicy: input.ResetPolicy,
+      policyDocument: input.PolicyDocument,
+      addRouteTableIds: input.AddRouteTableId,
+      removeRouteTableIds: input.RemoveRouteTableId,
+      addSubnetIds: input.AddSubnetId,
+      removeSubnetIds: input.RemoveSubnetId,
+      addSecurityGroupIds: input.AddSecurityGroupId,
+      removeSecurityGroupIds: input.RemoveSecurityGroupId,
+      ipAddressType: input.IpAddressType,
+      dnsOptions: dnsOptionsInput(input.DnsOptions),
+      privateDnsEnabled: input.PrivateDnsEnabled,
+      subnetConfigurations: subnetConfigInputs(input.SubnetConfiguration),
+    });
+    return { return: true };
+  },
+);

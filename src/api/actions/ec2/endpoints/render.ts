@@ -1,0 +1,98 @@
+/**
+ * Wire rendering of the consumer-side shapes (reference §7): `VpcEndpoint` and `ServiceDetail`,
+ * element names as the EC2 model's locationNames, states in lowerCamel (§3.5).
+ *
+ * Fidelity (compared field by field with shared/reference/recorded-aws-responses): interface
+ * endpoints show ipAddressType and dnsOptions (dnsRecordIpType; privateDnsOnlyForInbound…
+ * only for services offered as both Gateway and Interface), empty sets render as empty
+ * elements (`"RouteTableIds": []`), requesterManaged false, ownerId, serviceRegion. Gateway
+ * endpoints show no ipAddressType/dnsOptions; GWLB endpoints no policy and no dnsOptions.
+ */
+import type { Control } from '../../../../control/control.js';
+import type { DeepReadonly } from '../../../../control/model/common.js';
+import type { VpcEndpoint } from '../../../../control/model/privatelink.js';
+import { findAwsService } from '../../../../control/aws-services.js';
+import { endpointDnsEntries } from '../../../../control/services/endpoint-dns.js';
+import type { ServiceOffer } from '../../../../control/services/service-catalog.js';
+import { payerResponsibilitiesOf } from '../../../../control/services/vpc-endpoint-modify.js';
+import { isoTime } from '../../../../shared/clock.js';
+import type { XmlTree } from '../../../query/encode.js';
+
+export function renderTags(tags: readonly { key: string; value: string }[]): XmlTree[] {
+  return tags.map((t) => ({ key: t.key, value: t.value }));
+}
+
+function groupName(control: Control, id: string): string {
+  return control.store.find('securityGroup', id)?.groupName ?? 'default';
+}
+
+function showsResolverOption(ep: DeepReadonly<VpcEndpoint>): boolean {
+  if (ep.dnsOptions?.privateDnsOnlyForInboundResolverEndpoint) return true;
+  const aws = ep.serviceId ? undefined : findAwsService(ep.serviceRegion, ep.serviceName);
+  return aws?.types.includes('Gateway') === true && aws.types.includes('Interface');
+}
+
+export function renderVpcEndpoint(control: Control, ep: DeepReadonly<VpcEndpoint>): XmlTree {
+  const gateway = ep.endpointType === 'Gateway';
+  const iface = ep.endpointType === 'Interface';
+  return {
+    vpcEndpointId: ep.id,
+    vpcEndpointType: ep.endpointType,
+    vpcId: ep.vpcId,
+    serviceName: ep.serviceName,
+    state: ep.state,
+    policyDocument: ep.policyDocument,
+    routeTableIdSet: [...ep.routeTableIds],
+    subnetIdSet: [...ep.subnetIds],
+    groupSet: ep.groupIds.map((id) => ({ groupId: id, groupName: groupName(control, id) })),
+    ipAddressType: gateway ? undefined : ep.ipAddressType,
+    dnsOptions:
+      iface && ep.dnsOptions
+        ? {
+            dnsRecordIpType: ep.dnsOptions.dnsRecordIpType,
+            privateDnsOnlyForInboundResolverEndpoint: showsResolverOption(ep)
+              ? ep.dnsOptions.privateDnsOnlyForInboundResolverEndpoint
+              : undefined,
+          }
+        : undefined,
+    privateDnsEnabled: ep.privateDnsEnabled,
+    requesterManaged: false,
+    networkInterfaceIdSet: [...ep.networkInterfaceIds],
+    dnsEntrySet: endpointDnsEntries(control, ep).map((d) => ({
+      dnsName: d.dnsName,
+      hostedZoneId: d.hostedZoneId,
+    })),
+    creationTimestamp: isoTime(ep.createdAt),
+    tagSet: renderTags(ep.tags),
+    ownerId: ep.accountId,
+    lastError: ep.lastError ? { message: ep.lastError.message, code: ep.lastError.code } : undefined,
+    failureReason: ep.state === 'failed' ? ep.lastError?.message : undefined,
+    serviceRegion: ep.serviceRegion,
+    payerResponsibilitySet: payerResponsibilitiesOf(control, ep).map((e) => ({
+      scope: e.scope,
+      payerResponsibilityType: e.payerResponsibilityType,
+    })),
+  };
+}
+
+export function renderServiceDetail(o: ServiceOffer): XmlTree {
+  return {
+    serviceName: o.serviceName,
+    serviceId: o.serviceId,
+    serviceType: [{ serviceType: o.serviceType }],
+    serviceRegion: o.serviceRegion,
+    availabilityZoneIdSet: o.zones.map((z) => z.zoneId),
+    availabilityZoneSet: o.zones.map((z) => z.zoneName),
+    owner: o.owner,
+    baseEndpointDnsNameSet: o.baseEndpointDnsNames,
+    privateDnsName: o.privateDnsName,
+    privateDnsNameSet: o.privateDnsName ? [{ privateDnsName: o.privateDnsName }] : undefined,
+    vpcEndpointPolicySupported: o.vpcEndpointPolicySupported,
+    acceptanceRequired: o.acceptanceRequired,
+    managesVpcEndpoints: o.managesVpcEndpoints,
+    payerResponsibility: o.payerResponsibility,
+    tagSet: renderTags(o.tags),
+    privateDnsNameVerificationState: o.privateDnsNameVerificationState,
+    supportedIpAddressTypeSet: o.supportedIpAddressTypes,
+  };
+}

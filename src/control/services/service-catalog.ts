@@ -1,0 +1,282 @@
+/**
+ * The consumer's view of endpoint services: resolving a service name for CreateVpcEndpoint, and
+ * the offers DescribeVpcEndpointServices lists (AWS-owned services plus the customer services the
+ * caller may use).
+ *
+ * Fidelity ledger (reference §4, §5.5, §5.10, §6.9):
+ * - Covered: AWS services of the region (owner `amazon`; S3 and DynamoDB listed once as Gateway
+ *   and once as Interface); customer services visible to the owner and to allowed principals
+ *   (incl. `*`), others get InvalidServiceName "The Vpc Endpoint Service '<name>' does not
+ *   exist"; AZs compared by zone ID; customer services report vpcEndpointPolicySupported=false;
+ *   cross-region customer services (ServiceRegion) when the service lists the caller's region.
+ * - Gaps: AWS-owned services are not offered cross-region; no Marketplace services.
+ * - By design: every account sees the same AZ name → ID mapping (zones.ts), so the "intersection
+ *   with the caller's zones" is the service's own zone list; AWS services are in every zone.
+ */
+import type { Control } from '../control.js';
+import type { DeepReadonly, Principal, Tag } from '../model/common.js';
+import type { DnsVerificationState, EndpointService, ServiceType } from '../model/privatelink.js';
+import { awsServicesForRegion, findAwsService, type AwsService } from '../aws-services.js';
+import { Errors } from '../errors.js';
+import { applyFilters, paginate, type FilterInput, type Page } from '../filters.js';
+import { baseEndpointDnsName } from '../names.js';
+import { zonesForRegion } from '../zones.js';
+import { canUseService, findVisibleServiceByName, serviceZones, type ServiceZone } from './service-access.js';
+
+/** What CreateVpcEndpoint needs to know about the service it connects to. */
+export interface ResolvedService {
+  serviceName: string;
+  serviceRegion: string;
+  /** `amazon`, or the provider's account ID. */
+  owner: string;
+  types: readonly ServiceType[];
+  aws?: AwsService;
+  customer?: DeepReadonly<EndpointService>;
+  /** Zone IDs where endpoint ENIs may be placed. */
+  zoneIds: ReadonlySet<string>;
+  policySupported: boolean;
+  acceptanceRequired: boolean;
+  /** The private DNS name, and whether consumers may enable it now. */
+  privateDnsName?: string;
+  privateDnsUsable: boolean;
+  prefixListId?: string;
+  supportedIpAddressTypes: readonly string[];
+}
+
+const AWS_IP_TYPES: readonly string[] = ['ipv4'];
+
+function allZoneIds(region: string): Set<string> {
+  return new Set(zonesForRegion(region).map((z) => z.zoneId));
+}
+
+function fromAws(aws: AwsService, region: string): ResolvedService {
+  return {
+    serviceName: aws.serviceName,
+    serviceRegion: region,
+    owner: 'amazon',
+    types: aws.types,
+    aws,
+    zoneIds: allZoneIds(region),
+    policySupported: aws.vpcEndpointPolicySupported,
+    acceptanceRequired: false,
+    privateDnsName: aws.privateDnsName,
+    privateDnsUsable: aws.privateDnsName !== undefined,
+    prefixListId: aws.prefixListId,
+    supportedIpAddressTypes: AWS_IP_TYPES,
+  };
+}
+
+function fromCustomer(
+  control: Control,
+  svc: DeepReadonly<EndpointService>,
+  callerRegion: string,
+): ResolvedService {
+  const remote = svc.region !== callerRegion;
+  return {
+    serviceName: svc.serviceName,
+    serviceRegion: svc.region,
+    owner: svc.accountId,
+    types: [svc.serviceType],
+    customer: svc,
+    // A cross-region endpoint lives in the consumer's zones; AWS places it in any of them.
+    zoneIds: remote ? allZoneIds(callerRegion) : new Set(serviceZones(control, svc).map((z) => z.zoneId)),
+    policySupported: false,
+    acceptanceRequired: svc.acceptanceRequired,
+    privateDnsName: svc.privateDnsName,
+    privateDnsUsable:
+      svc.privateDnsName !== undefined && svc.privateDnsNameConfiguration?.state === 'verified',
+    supportedIpAddressTypes: svc.supportedIpAddressTypes,
+  };
+}
+
+/**
+ * Resolves `serviceName` as the caller may see it, or throws InvalidServiceName.
+ * `serviceRegion` (CreateVpcEndpoint ServiceRegion) defaults to the caller's region.
+ */
+export function resolveServiceForCaller(
+  control: Control,
+  caller: Principal,
+  callerRegion: string,
+  serviceName: string,
+  serviceRegion = callerRegion,
+): ResolvedService {
+  if (serviceRegion === callerRegion) {
+    const aws = findAwsService(callerRegion, serviceName);
+    if (aws) return fromAws(aws, callerRegion);
+  }
+  const svc = findVisibleServiceByName(control, serviceName, caller, serviceRegion);
+  if (!svc) throw Errors.invalidServiceName(serviceName);
+  if (serviceRegion !== callerRegion && !svc.supportedRegions.includes(callerRegion)) {
+    throw Errors.invalidServiceName(serviceName);
+  }
+  return fromCustomer(control, svc, callerRegion);
+}
+
+/** One entry of DescribeVpcEndpointServices (S3 yields two: Gateway and Interface). */
+export interface ServiceOffer {
+  /** Unique per entry: name and type. */
+  key: string;
+  serviceName: string;
+  serviceId?: string;
+  serviceType: ServiceType;
+  serviceRegion: string;
+  owner: string;
+  zones: ServiceZone[];
+  baseEndpointDnsNames: string[];
+  privateDnsName?: string;
+  privateDnsNameVerificationState?: DnsVerificationState;
+  vpcEndpointPolicySupported: boolean;
+  acceptanceRequired: boolean;
+  managesVpcEndpoints: boolean;
+  payerResponsibility?: 'ServiceOwner';
+  supportedIpAddressTypes: string[];
+  tags: Tag[];
+}
+
+function awsOffers(region: string): ServiceOffer[] {
+  const zones = zonesForRegion(region).map((z) => ({ zoneName: z.zoneName, zoneId: z.zoneId }));
+  const out: ServiceOffer[] = [];
+  for (const aws of awsServicesForRegion(region)) {
+    for (const type of aws.types) {
+      const iface = type === 'Interface';
+      out.push({
+        key: `${aws.serviceName}|${type}`,
+        serviceName: aws.serviceName,
+        serviceType: type,
+        serviceRegion: region,
+        owner: 'amazon',
+        zones,
+        baseEndpointDnsNames: [
+          iface
+            ? `${aws.shortName}.${region}.vpce.amazonaws.com`
+            : `${aws.shortName}.${region}.amazonaws.com`,
+        ],
+        privateDnsName: iface ? aws.privateDnsName : undefined,
+        privateDnsNameVerificationState: iface && aws.privateDnsName ? 'verified' : undefined,
+        vpcEndpointPolicySupported: aws.vpcEndpointPolicySupported,
+        acceptanceRequired: false,
+        managesVpcEndpoints: false,
+        supportedIpAddressTypes: [...AWS_IP_TYPES],
+        tags: [],
+      });
+    }
+  }
+  return out;
+}
+
+function customerOffer(
+  control: Control,
+  svc: DeepReadonly<EndpointService>,
+  callerRegion: string,
+): ServiceOffer {
+  const zones =
+    svc.region === callerRegion
+      ? serviceZones(control, svc)
+      : zonesForRegion(callerRegion).map((z) => ({ zoneName: z.zoneName, zoneId: z.zoneId }));
+  return {
+    key: `${svc.serviceName}|${svc.serviceType}`,
+    serviceName: svc.serviceName,
+    serviceId: svc.id,
+    serviceType: svc.serviceType,
+    serviceRegion: svc.region,
+    owner: svc.accountId,
+    zones,
+    baseEndpointDnsNames: svc.serviceType === 'Interface' ? [baseEndpointDnsName(svc.region, svc.id)] : [],
+    privateDnsName: svc.privateDnsName,
+    privateDnsNameVerificationState: svc.privateDnsName ? svc.privateDnsNameConfiguration?.state : undefined,
+    vpcEndpointPolicySupported: false,
+    acceptanceRequired: svc.acceptanceRequired,
+    managesVpcEndpoints: svc.managesVpcEndpoints,
+    payerResponsibility: svc.payerResponsibility,
+    supportedIpAddressTypes: [...svc.supportedIpAddressTypes],
+    tags: svc.tags.map((t) => ({ key: t.key, value: t.value })),
+  };
+}
+
+/**
+ * Every offer the caller can see, sorted by service name (Gateway before Interface for S3):
+ * AWS services of the caller's region and visible customer services of `serviceRegions`
+ * (default: the caller's region; remote ones only when they support the caller's region).
+ */
+export function listServiceOffers(
+  control: Control,
+  caller: Principal,
+  callerRegion: string,
+  serviceRegions: readonly string[] = [],
+): ServiceOffer[] {
+  const regions = new Set(serviceRegions.length ? serviceRegions : [callerRegion]);
+  const out: ServiceOffer[] = [];
+  if (regions.has(callerRegion)) out.push(...awsOffers(callerRegion));
+  for (const svc of control.store.listAll('endpointService')) {
+    if (!regions.has(svc.region)) continue;
+    if (svc.state !== 'Available' && svc.state !== 'Pending') continue;
+    if (svc.region !== callerRegion && !svc.supportedRegions.includes(callerRegion)) continue;
+    if (!canUseService(control, svc, caller)) continue;
+    out.push(customerOffer(control, svc, callerRegion));
+  }
+  return out.sort((a, b) =>
+    a.serviceName === b.serviceName
+      ? a.serviceType.localeCompare(b.serviceType)
+      : a.serviceName < b.serviceName
+        ? -1
+        : 1,
+  );
+}
+
+/**
+ * The service an existing endpoint is attached to, without a visibility check: removing a
+ * principal from the allow-list leaves existing endpoints alone (reference §3.1). Undefined when
+ * the service no longer exists.
+ */
+export function resolveServiceOfEndpoint(
+  control: Control,
+  ep: { serviceName: string; serviceId?: string; serviceRegion: string; region: string },
+): ResolvedService | undefined {
+  if (ep.serviceId) {
+    const svc = control.store.find('endpointService', ep.serviceId);
+    return svc ? fromCustomer(control, svc, ep.region) : undefined;
+  }
+  const aws = findAwsService(ep.serviceRegion, ep.serviceName);
+  return aws ? fromAws(aws, ep.serviceRegion) : undefined;
+}
+
+const OFFER_FILTERS = {
+  owner: (o: ServiceOffer) => o.owner,
+  'service-name': (o: ServiceOffer) => o.serviceName,
+  'service-region': (o: ServiceOffer) => o.serviceRegion,
+  'service-type': (o: ServiceOffer) => o.serviceType,
+  'supported-ip-address-types': (o: ServiceOffer) => o.supportedIpAddressTypes,
+};
+
+export interface DescribeOffersInput {
+  serviceNames: readonly string[];
+  serviceRegions: readonly string[];
+  filters: readonly FilterInput[];
+  maxResults?: number;
+  nextToken?: string;
+}
+
+/**
+ * DescribeVpcEndpointServices: every visible offer, narrowed by ServiceName.N (an unknown or
+ * invisible name fails the call with InvalidServiceName), filters and pagination.
+ */
+export function describeServiceOffers(
+  control: Control,
+  caller: Principal,
+  callerRegion: string,
+  input: DescribeOffersInput,
+): Page<ServiceOffer> {
+  for (const r of input.serviceRegions) {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(r)) throw Errors.invalidValue('ServiceRegion', r);
+  }
+  let offers = listServiceOffers(control, caller, callerRegion, input.serviceRegions);
+  if (input.serviceNames.length) {
+    const wanted = new Set(input.serviceNames);
+    for (const name of wanted) {
+      if (!offers.some((o) => o.serviceName === name)) throw Errors.invalidServiceName(name);
+    }
+    offers = offers.filter((o) => wanted.has(o.serviceName));
+  }
+  const filtered = applyFilters(offers, input.filters, OFFER_FILTERS);
+  return paginate(filtered, (o) => o.key, input.maxResults, input.nextToken, { min: 1, max: 1000 });
+}
