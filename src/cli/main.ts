@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<CommandFn>> = {
   serve: async () => serve,
   status: async () => status,
   reset: async () => reset,
+  exec: async () => (await import('./exec.js')).exec,
   demo: async () => demo,
 };
 

@@ -1,5 +1,530 @@
-/** EC2 actions of the instances group. */
-import type { ActionDef } from '../../types.js';
+/**
+ * EC2 actions of the instances group: RunInstances, DescribeInstances, TerminateInstances,
+ * GetConsoleOutput, DescribeInstanceStatus — wire ↔ control (control/services/instances.ts).
+ *
+ * Fidelity ledger (EC2 API reference and the SDK's Reservation/Instance shapes, 2025)
+ * - Covered: every request member of the five actions is accepted by the shapes; output trees
+ *   follow `Reservation`/`Instance`/`InstanceNetworkInterface`/`InstanceStatus` element names.
+ *   DescribeInstances filters: instance-id, instance-state-name, instance-state-code,
+ *   instance-type, image-id, vpc-id, subnet-id, private-ip-address, private-dns-name,
+ *   availability-zone, reservation-id, owner-id, network-interface.network-interface-id,
+ *   instance.group-id, tag:*, tag-key; MaxResults 5–1000 with NextToken.
+ *   DescribeInstanceStatus: running instances only unless IncludeAllInstances; filters
+ *   availability-zone, instance-state-name, instance-state-code, instance-status.status,
+ *   system-status.status.
+ * - Gaps: LaunchTemplate, IPv6, secondary interfaces, existing NetworkInterfaceId, more than one
+ *   network interface answer UnsupportedOperation; block devices, monitoring, placement,
+ *   credit/CPU/hibernation options are accepted and ignored.
+ * - By design: see control/services/instances.ts (no default VPC, any AMI ID).
+ */
+import { apiError } from '../../../../control/errors.js';
+import type { Control } from '../../../../control/control.js';
+import type { FilterTable } from '../../../../control/filters.js';
+import type { Stored } from '../../../../store/store.js';
+import {
+  STATE_CODES,
+  consoleOutputOf,
+  groupByReservation,
+  requireInstance,
+  runInstances,
+  selectInstances,
+  terminateInstances,
+  type InstanceState,
+  type Reservation,
+} from '../../../../control/services/instances.js';
+import { tagsFromSpecifications } from '../../../../control/tags.js';
+import type { Tag } from '../../../../control/model/common.js';
+import { isoTime } from '../../../../shared/clock.js';
+import { common, filterShape, s, tagSpecificationShape } from '../../../query/shapes.js';
+import type { XmlTree } from '../../../query/encode.js';
+import { defineAction, type ActionDef } from '../../types.js';
 import type { Ec2InstanceAction } from '../names.js';
+import { filterAndPage, paging, privateDnsName, tagSet } from '../core/common.js';
 
-export const INSTANCE_ACTIONS: Partial<Record<Ec2InstanceAction, ActionDef>> = {};
+const requiredInt = s.int({ required: true });
+const strList = s.list(s.str());
+
+const ebsShape = s.struct({
+  DeleteOnTermination: s.bool(),
+  Iops: s.int(),
+  SnapshotId: s.str(),
+  VolumeSize: s.int(),
+  VolumeType: s.str(),
+  KmsKeyId: s.str(),
+  Throughput: s.int(),
+  OutpostArn: s.str(),
+  AvailabilityZone: s.str(),
+  Encrypted: s.bool(),
+  VolumeInitializationRate: s.int(),
+  AvailabilityZoneId: s.str(),
+  EbsCardIndex: s.int(),
+});
+
+const networkInterfaceShape = s.struct({
+  AssociatePublicIpAddress: s.bool(),
+  DeleteOnTermination: s.bool(),
+  Description: s.str(),
+  DeviceIndex: s.int(),
+  SecurityGroupId: strList,
+  Ipv6AddressCount: s.int(),
+  Ipv6Addresses: s.list(s.struct({ Ipv6Address: s.str(), IsPrimaryIpv6: s.bool() })),
+  NetworkInterfaceId: s.str(),
+  PrivateIpAddress: s.str(),
+  PrivateIpAddresses: s.list(s.struct({ Primary: s.bool(), PrivateIpAddress: s.str() })),
+  SecondaryPrivateIpAddressCount: s.int(),
+  SubnetId: s.str(),
+  AssociateCarrierIpAddress: s.bool(),
+  InterfaceType: s.str(),
+  NetworkCardIndex: s.int(),
+  Ipv4Prefix: s.list(s.struct({ Ipv4Prefix: s.str() })),
+  Ipv4PrefixCount: s.int(),
+  Ipv6Prefix: s.list(s.struct({ Ipv6Prefix: s.str() })),
+  Ipv6PrefixCount: s.int(),
+  PrimaryIpv6: s.bool(),
+  EnaSrdSpecification: s.struct({
+    EnaSrdEnabled: s.bool(),
+    EnaSrdUdpSpecification: s.struct({ EnaSrdUdpEnabled: s.bool() }),
+  }),
+  ConnectionTrackingSpecification: s.struct({
+    TcpEstablishedTimeout: s.int(),
+    UdpStreamTimeout: s.int(),
+    UdpTimeout: s.int(),
+  }),
+  EnaQueueCount: s.int(),
+});
+
+const runInstancesShape = s.struct({
+  ...common,
+  MaxCount: requiredInt,
+  MinCount: requiredInt,
+  BlockDeviceMapping: s.list(
+    s.struct({ Ebs: ebsShape, NoDevice: s.str(), DeviceName: s.str(), VirtualName: s.str() }),
+  ),
+  ImageId: s.str(),
+  InstanceType: s.str(),
+  Ipv6AddressCount: s.int(),
+  Ipv6Address: s.list(s.struct({ Ipv6Address: s.str(), IsPrimaryIpv6: s.bool() })),
+  KernelId: s.str(),
+  KeyName: s.str(),
+  Monitoring: s.struct({ Enabled: s.bool(), MetricCategoryId: strList }),
+  Placement: s.struct({
+    AvailabilityZoneId: s.str(),
+    Affinity: s.str(),
+    GroupName: s.str(),
+    PartitionNumber: s.int(),
+    HostId: s.str(),
+    Tenancy: s.str(),
+    SpreadDomain: s.str(),
+    HostResourceGroupArn: s.str(),
+    GroupId: s.str(),
+    AvailabilityZone: s.str(),
+  }),
+  RamdiskId: s.str(),
+  SecurityGroupId: strList,
+  SecurityGroup: strList,
+  SubnetId: s.str(),
+  UserData: s.str(),
+  ElasticGpuSpecification: s.list(s.struct({ Type: s.str() })),
+  ElasticInferenceAccelerator: s.list(s.struct({ Type: s.str(), Count: s.int() })),
+  TagSpecification: s.list(tagSpecificationShape),
+  LaunchTemplate: s.struct({ LaunchTemplateId: s.str(), LaunchTemplateName: s.str(), Version: s.str() }),
+  InstanceMarketOptions: s.struct({
+    MarketType: s.str(),
+    SpotOptions: s.struct({
+      MaxPrice: s.str(),
+      SpotInstanceType: s.str(),
+      BlockDurationMinutes: s.int(),
+      ValidUntil: s.str(),
+      InstanceInterruptionBehavior: s.str(),
+    }),
+  }),
+  CreditSpecification: s.struct({ CpuCredits: s.str() }),
+  CpuOptions: s.struct({
+    CoreCount: s.int(),
+    ThreadsPerCore: s.int(),
+    AmdSevSnp: s.str(),
+    NestedVirtualization: s.str(),
+  }),
+  CapacityReservationSpecification: s.struct({
+    CapacityReservationPreference: s.str(),
+    CapacityReservationTarget: s.struct({
+      CapacityReservationId: s.str(),
+      CapacityReservationResourceGroupArn: s.str(),
+    }),
+  }),
+  HibernationOptions: s.struct({ Configured: s.bool() }),
+  LicenseSpecification: s.list(s.struct({ LicenseConfigurationArn: s.str() })),
+  MetadataOptions: s.struct({
+    HttpTokens: s.str(),
+    HttpPutResponseHopLimit: s.int(),
+    HttpEndpoint: s.str(),
+    HttpProtocolIpv6: s.str(),
+    InstanceMetadataTags: s.str(),
+  }),
+  EnclaveOptions: s.struct({ Enabled: s.bool() }),
+  PrivateDnsNameOptions: s.struct({
+    HostnameType: s.str(),
+    EnableResourceNameDnsARecord: s.bool(),
+    EnableResourceNameDnsAAAARecord: s.bool(),
+  }),
+  MaintenanceOptions: s.struct({ AutoRecovery: s.str() }),
+  DisableApiStop: s.bool(),
+  EnablePrimaryIpv6: s.bool(),
+  NetworkPerformanceOptions: s.struct({ BandwidthWeighting: s.str() }),
+  Operator: s.struct({ Principal: s.str() }),
+  SecondaryInterface: s.list(
+    s.struct({
+      DeleteOnTermination: s.bool(),
+      DeviceIndex: s.int(),
+      PrivateIpAddress: s.list(s.struct({ PrivateIpAddress: s.str() })),
+      PrivateIpAddressCount: s.int(),
+      SecondarySubnetId: s.str(),
+      InterfaceType: s.str(),
+      NetworkCardIndex: s.int(),
+    }),
+  ),
+  DisableApiTermination: s.bool(),
+  InstanceInitiatedShutdownBehavior: s.str(),
+  PrivateIpAddress: s.str(),
+  ClientToken: s.str(),
+  AdditionalInfo: s.str(),
+  NetworkInterface: s.list(networkInterfaceShape),
+  IamInstanceProfile: s.struct({ Arn: s.str(), Name: s.str() }),
+  EbsOptimized: s.bool(),
+});
+
+function unsupported(what: string): never {
+  throw apiError('UnsupportedOperation', `privlink does not support ${what} on RunInstances`);
+}
+
+/** Tags per resource type; `volume` (and other launch-time types AWS accepts) are dropped. */
+function launchTags(specs: readonly { ResourceType?: string; Tag: { Key?: string; Value?: string }[] }[]): {
+  instance: Tag[];
+  eni: Tag[];
+} {
+  const of = (type: string) => {
+    const mine = specs.filter((x) => x.ResourceType === type);
+    return mine.length ? tagsFromSpecifications(mine, type) : [];
+  };
+  const accepted = ['instance', 'network-interface', 'volume', 'spot-instances-request', 'elastic-gpu'];
+  for (const spec of specs) {
+    if (!accepted.includes(spec.ResourceType ?? '')) {
+      throw apiError(
+        'InvalidParameterValue',
+        `'${spec.ResourceType ?? ''}' is not a valid taggable resource type for this operation.`,
+      );
+    }
+  }
+  return { instance: of('instance'), eni: of('network-interface') };
+}
+
+function stateTree(state: InstanceState): XmlTree {
+  return { code: STATE_CODES[state], name: state };
+}
+
+function groupSet(control: Control, ids: readonly string[]): XmlTree[] {
+  return ids.map((id) => ({
+    groupId: id,
+    groupName: control.store.find('securityGroup', id)?.groupName ?? '',
+  }));
+}
+
+function renderInterface(control: Control, i: Stored<'instance'>, dns: string): XmlTree[] {
+  if (i.state === 'terminated') return [];
+  const eni = control.store.find('networkInterface', i.networkInterfaceId);
+  if (!eni) return [];
+  return [
+    {
+      attachment: {
+        attachTime: isoTime(eni.attachment?.attachTime ?? i.launchTime),
+        attachmentId: eni.attachment?.attachmentId ?? '',
+        deleteOnTermination: true,
+        deviceIndex: 0,
+        status: i.state === 'shutting-down' ? 'detaching' : 'attached',
+        networkCardIndex: 0,
+      },
+      description: eni.description,
+      groupSet: groupSet(control, eni.groupIds),
+      ipv6AddressesSet: [],
+      macAddress: eni.macAddress,
+      networkInterfaceId: eni.id,
+      ownerId: eni.accountId,
+      privateDnsName: dns,
+      privateIpAddress: eni.privateIpAddress,
+      privateIpAddressesSet: [{ primary: true, privateDnsName: dns, privateIpAddress: eni.privateIpAddress }],
+      sourceDestCheck: true,
+      status: 'in-use',
+      subnetId: eni.subnetId,
+      vpcId: eni.vpcId,
+      interfaceType: 'interface',
+      ipv4PrefixSet: [],
+      ipv6PrefixSet: [],
+      operator: { managed: false },
+    },
+  ];
+}
+
+export function renderInstance(control: Control, i: Stored<'instance'>): XmlTree {
+  const terminated = i.state === 'terminated';
+  const dns = terminated ? '' : privateDnsName(i.privateIpAddress, i.region);
+  const zone = control.store.find('subnet', i.subnetId)?.availabilityZoneId;
+  const meta = i.metadataOptions;
+  return {
+    instanceId: i.id,
+    imageId: i.imageId,
+    instanceState: stateTree(i.state),
+    privateDnsName: dns,
+    dnsName: '',
+    reason: i.stateTransitionReason ?? '',
+    keyName: i.keyName,
+    amiLaunchIndex: i.amiLaunchIndex,
+    productCodes: [],
+    instanceType: i.instanceType,
+    launchTime: isoTime(i.launchTime),
+    placement: {
+      availabilityZone: i.availabilityZone,
+      availabilityZoneId: zone,
+      groupName: '',
+      tenancy: 'default',
+    },
+    monitoring: { state: 'disabled' },
+    subnetId: terminated ? undefined : i.subnetId,
+    vpcId: terminated ? undefined : i.vpcId,
+    privateIpAddress: terminated ? undefined : i.privateIpAddress,
+    architecture: 'x86_64',
+    blockDeviceMapping: [],
+    clientToken: i.clientToken ?? '',
+    ebsOptimized: false,
+    enaSupport: true,
+    hypervisor: 'xen',
+    networkInterfaceSet: renderInterface(control, i, dns),
+    rootDeviceName: '/dev/xvda',
+    rootDeviceType: 'ebs',
+    groupSet: terminated ? [] : groupSet(control, i.securityGroupIds),
+    sourceDestCheck: terminated ? undefined : true,
+    stateReason: i.state === 'running' || !i.stateReason ? undefined : i.stateReason,
+    tagSet: tagSet(i.tags),
+    virtualizationType: 'hvm',
+    cpuOptions: { coreCount: 1, threadsPerCore: 2 },
+    capacityReservationSpecification: { capacityReservationPreference: 'open' },
+    hibernationOptions: { configured: false },
+    metadataOptions: {
+      state: i.state === 'pending' ? 'pending' : 'applied',
+      httpTokens: meta?.httpTokens ?? 'optional',
+      httpPutResponseHopLimit: meta?.httpPutResponseHopLimit ?? 1,
+      httpEndpoint: meta?.httpEndpoint ?? 'enabled',
+      httpProtocolIpv6: 'disabled',
+      instanceMetadataTags: meta?.instanceMetadataTags ?? 'disabled',
+    },
+    enclaveOptions: { enabled: false },
+    bootMode: 'uefi-preferred',
+    platformDetails: 'Linux/UNIX',
+    usageOperation: 'RunInstances',
+    usageOperationUpdateTime: isoTime(i.launchTime),
+    privateDnsNameOptions: {
+      hostnameType: 'ip-name',
+      enableResourceNameDnsARecord: false,
+      enableResourceNameDnsAAAARecord: false,
+    },
+    maintenanceOptions: { autoRecovery: 'default' },
+    currentInstanceBootMode: 'legacy-bios',
+    operator: { managed: false },
+  };
+}
+
+function renderReservation(control: Control, r: Reservation): XmlTree {
+  return {
+    reservationId: r.reservationId,
+    ownerId: r.ownerId,
+    groupSet: [],
+    instancesSet: r.instances.map((i) => renderInstance(control, i)),
+  };
+}
+
+const instanceFilters: FilterTable<Stored<'instance'>> = {
+  'instance-id': (i) => i.id,
+  'instance-state-name': (i) => i.state,
+  'instance-state-code': (i) => String(STATE_CODES[i.state]),
+  'instance-type': (i) => i.instanceType,
+  'image-id': (i) => i.imageId,
+  'vpc-id': (i) => i.vpcId,
+  'subnet-id': (i) => i.subnetId,
+  'private-ip-address': (i) => i.privateIpAddress,
+  'network-interface.addresses.private-ip-address': (i) => i.privateIpAddress,
+  'private-dns-name': (i) => privateDnsName(i.privateIpAddress, i.region),
+  'availability-zone': (i) => i.availabilityZone,
+  'reservation-id': (i) => i.reservationId,
+  'owner-id': (i) => i.accountId,
+  'key-name': (i) => i.keyName ?? '',
+  'client-token': (i) => i.clientToken ?? '',
+  'network-interface.network-interface-id': (i) => i.networkInterfaceId,
+  'instance.group-id': (i) => [...i.securityGroupIds],
+  'group-id': (i) => [...i.securityGroupIds],
+  architecture: () => 'x86_64',
+};
+
+function statusSummary(i: Stored<'instance'>): XmlTree {
+  const ok = i.state === 'running';
+  return {
+    details: [{ name: 'reachability', status: ok ? 'passed' : 'initializing' }],
+    status: ok ? 'ok' : i.state === 'pending' ? 'initializing' : 'not-applicable',
+  };
+}
+
+const statusFilters: FilterTable<Stored<'instance'>> = {
+  'availability-zone': (i) => i.availabilityZone,
+  'instance-state-name': (i) => i.state,
+  'instance-state-code': (i) => String(STATE_CODES[i.state]),
+  'instance-status.status': (i) => String(statusSummary(i)['status']),
+  'system-status.status': (i) => String(statusSummary(i)['status']),
+  'instance-status.reachability': (i) => (i.state === 'running' ? 'passed' : 'initializing'),
+  'system-status.reachability': (i) => (i.state === 'running' ? 'passed' : 'initializing'),
+};
+
+export const INSTANCE_ACTIONS: Partial<Record<Ec2InstanceAction, ActionDef>> = {
+  RunInstances: defineAction(runInstancesShape, (input, ctx) => {
+    if (input.LaunchTemplate) unsupported('LaunchTemplate');
+    if (input.Ipv6AddressCount || input.Ipv6Address.length || input.EnablePrimaryIpv6) unsupported('IPv6');
+    if (input.SecondaryInterface.length) unsupported('SecondaryInterface');
+    if (input.NetworkInterface.length > 1) unsupported('more than one NetworkInterface');
+    let subnetId = input.SubnetId;
+    let privateIp = input.PrivateIpAddress;
+    let groupIds = input.SecurityGroupId;
+    let description: string | undefined;
+    const nic = input.NetworkInterface[0];
+    if (nic) {
+      if (input.SubnetId !== undefined || input.SecurityGroupId.length || input.SecurityGroup.length) {
+        throw apiError(
+          'InvalidParameterCombination',
+          'Network interfaces and an instance-level subnet ID or security groups may not be specified on the same request',
+        );
+      }
+      if (input.PrivateIpAddress !== undefined) {
+        throw apiError(
+          'InvalidParameterCombination',
+          'Network interfaces and an instance-level private IP address should not be specified on the same request',
+        );
+      }
+      if (nic.NetworkInterfaceId !== undefined) unsupported('NetworkInterface.1.NetworkInterfaceId');
+      if ((nic.DeviceIndex ?? 0) !== 0) unsupported('a network interface with DeviceIndex other than 0');
+      if (nic.PrivateIpAddresses.length > 1 || nic.SecondaryPrivateIpAddressCount) {
+        unsupported('secondary private IP addresses');
+      }
+      subnetId = nic.SubnetId;
+      privateIp = nic.PrivateIpAddress ?? nic.PrivateIpAddresses[0]?.PrivateIpAddress;
+      groupIds = nic.SecurityGroupId;
+      description = nic.Description;
+    }
+    const tags = launchTags(input.TagSpecification);
+    const reservation = runInstances(ctx.control, ctx, {
+      imageId: input.ImageId,
+      instanceType: input.InstanceType,
+      minCount: input.MinCount,
+      maxCount: input.MaxCount,
+      subnetId,
+      privateIpAddress: privateIp,
+      securityGroupIds: groupIds,
+      securityGroupNames: input.SecurityGroup,
+      userData: input.UserData,
+      keyName: input.KeyName,
+      clientToken: input.ClientToken,
+      instanceTags: tags.instance,
+      interfaceTags: tags.eni,
+      metadataOptions: input.MetadataOptions
+        ? {
+            httpTokens: input.MetadataOptions.HttpTokens,
+            httpEndpoint: input.MetadataOptions.HttpEndpoint,
+            httpPutResponseHopLimit: input.MetadataOptions.HttpPutResponseHopLimit,
+            instanceMetadataTags: input.MetadataOptions.InstanceMetadataTags,
+          }
+        : undefined,
+      interfaceDescription: description,
+    });
+    return renderReservation(ctx.control, reservation);
+  }),
+
+  DescribeInstances: defineAction(
+    s.struct({
+      ...common,
+      ...paging,
+      InstanceId: strList,
+      IncludeManagedResources: s.bool(),
+      Filter: s.list(filterShape),
+    }),
+    (input, ctx) => {
+      if (input.InstanceId.length && (input.MaxResults !== undefined || input.NextToken !== undefined)) {
+        throw apiError(
+          'InvalidParameterCombination',
+          'The parameter instancesSet cannot be used with the parameter maxResults',
+        );
+      }
+      const all = selectInstances(ctx.control, ctx, input.InstanceId);
+      const page = filterAndPage(all, input.Filter, instanceFilters, (i) => i.id, input);
+      return {
+        reservationSet: groupByReservation(page.items).map((r) => renderReservation(ctx.control, r)),
+        nextToken: page.nextToken,
+      };
+    },
+  ),
+
+  TerminateInstances: defineAction(
+    s.struct({ ...common, InstanceId: strList, Force: s.bool(), SkipOsShutdown: s.bool() }),
+    (input, ctx) => {
+      const changes = terminateInstances(ctx.control, ctx, input.InstanceId);
+      return {
+        instancesSet: changes.map((c) => ({
+          instanceId: c.instanceId,
+          currentState: stateTree(c.current),
+          previousState: stateTree(c.previous),
+        })),
+      };
+    },
+  ),
+
+  GetConsoleOutput: defineAction(
+    s.struct({ ...common, InstanceId: s.str({ required: true }), Latest: s.bool() }),
+    (input, ctx) => {
+      const i = requireInstance(ctx.control, ctx, input.InstanceId);
+      const out = consoleOutputOf(ctx.control, i.id);
+      return {
+        instanceId: i.id,
+        timestamp: isoTime(out?.timestamp ?? ctx.control.clock.now()),
+        output: out && out.text.length ? Buffer.from(out.text).toString('base64') : undefined,
+      };
+    },
+  ),
+
+  DescribeInstanceStatus: defineAction(
+    s.struct({
+      ...common,
+      ...paging,
+      InstanceId: strList,
+      IncludeManagedResources: s.bool(),
+      Filter: s.list(filterShape),
+      IncludeAllInstances: s.bool(),
+    }),
+    (input, ctx) => {
+      const all = selectInstances(ctx.control, ctx, input.InstanceId).filter(
+        (i) => input.IncludeAllInstances === true || i.state === 'running',
+      );
+      const page = filterAndPage(all, input.Filter, statusFilters, (i) => i.id, input);
+      return {
+        instanceStatusSet: page.items.map((i) => ({
+          availabilityZone: i.availabilityZone,
+          availabilityZoneId: ctx.control.store.find('subnet', i.subnetId)?.availabilityZoneId,
+          eventsSet: [],
+          instanceId: i.id,
+          instanceState: stateTree(i.state),
+          instanceStatus: statusSummary(i),
+          systemStatus: statusSummary(i),
+          attachedEbsStatus: {
+            details: [{ name: 'reachability', status: i.state === 'running' ? 'passed' : 'initializing' }],
+            status: statusSummary(i)['status'],
+          },
+          operator: { managed: false },
+        })),
+        nextToken: page.nextToken,
+      };
+    },
+  ),
+};

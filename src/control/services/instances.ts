@@ -1,0 +1,430 @@
+/**
+ * EC2 instances (RunInstances, DescribeInstances, TerminateInstances, GetConsoleOutput,
+ * DescribeInstanceStatus): validation, the state machine and persistence. Instances exist so
+ * that PrivateLink has something real at both ends — a target behind an NLB and a client in a
+ * consumer VPC; the data plane gives each one a namespace and runs its user data.
+ *
+ * Fidelity ledger (EC2 API reference, RunInstances/DescribeInstances/TerminateInstances, 2025)
+ * - Covered: MinCount/MaxCount (1 ≤ Min ≤ Max; launches min(Max, free quota), fails with
+ *   InstanceLimitExceeded when even Min does not fit a quota of 20 live instances per account
+ *   and region); SubnetId or NetworkInterface.1 (device index 0) with PrivateIpAddress and
+ *   security groups; SecurityGroupId.N / SecurityGroup.N (names) checked against the subnet's
+ *   VPC, default = the VPC's default group; UserData (base64, ≤ 16 KB decoded); ClientToken
+ *   idempotency; TagSpecification for `instance` and `network-interface` (`volume` accepted,
+ *   nothing to tag); MetadataOptions (HttpTokens/HttpEndpoint honoured by IMDS).
+ * - States: pending (code 0) → running (16) after `pendingMs`; TerminateInstances →
+ *   shutting-down (32) → terminated (48) after `pendingMs`; terminated instances stay
+ *   describable for `deletedRetentionMs`. Transitions are applied when due, on the next instance
+ *   call (`settleInstances`), so they also complete across a restart.
+ * - Gaps: stop/start/reboot, launch templates, IPv6, multiple network interfaces, volumes,
+ *   public IPs, placement groups, spot.
+ * - By design: there is no default VPC, so a request without SubnetId or NetworkInterface fails
+ *   with VPCIdNotSpecified (what AWS answers in an account without one); ImageId must look like
+ *   an AMI ID but any is accepted (the "image" is the host's own userland); the instance's ENI is
+ *   deleted when the instance terminates (DeleteOnTermination is always true).
+ */
+import type { Control } from '../control.js';
+import type { CallerContext } from '../context.js';
+import { apiError, Errors } from '../errors.js';
+import type { Tag } from '../model/common.js';
+import type { Instance } from '../model/network.js';
+import type { Stored } from '../../store/store.js';
+import { createNetworkInterface } from './addresses.js';
+import { checkIdShape, isWellFormedId, requireOwn, scopeOf } from './core-lookup.js';
+import { priorResourceFor, rememberClientToken } from './client-token.js';
+
+/** Live (not terminated) instances an account may have per region. */
+export const INSTANCE_QUOTA = 20;
+/** AWS: user data is limited to 16 KB before base64 encoding. */
+export const MAX_USER_DATA_BYTES = 16 * 1024;
+
+export type InstanceState = Instance['state'];
+
+export const STATE_CODES: Record<InstanceState, number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
+
+export interface NewInstances {
+  imageId?: string;
+  instanceType?: string;
+  minCount: number;
+  maxCount: number;
+  subnetId?: string;
+  privateIpAddress?: string;
+  securityGroupIds: readonly string[];
+  securityGroupNames: readonly string[];
+  userData?: string;
+  keyName?: string;
+  clientToken?: string;
+  instanceTags: readonly Tag[];
+  interfaceTags: readonly Tag[];
+  metadataOptions?: {
+    httpTokens?: string;
+    httpEndpoint?: string;
+    httpPutResponseHopLimit?: number;
+    instanceMetadataTags?: string;
+  };
+  /** Network interface description (NetworkInterface.1.Description). */
+  interfaceDescription?: string;
+}
+
+export interface Reservation {
+  reservationId: string;
+  ownerId: string;
+  instances: Stored<'instance'>[];
+}
+
+/** Decodes base64 user data as EC2 does; refuses malformed or oversized input. */
+export function decodeUserData(b64: string): Buffer {
+  const compact = b64.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) {
+    throw apiError('InvalidParameterValue', 'Invalid BASE64 encoding of user data.');
+  }
+  const raw = Buffer.from(compact, 'base64');
+  if (raw.length > MAX_USER_DATA_BYTES) {
+    throw apiError(
+      'InvalidParameterValue',
+      `User data is limited to ${MAX_USER_DATA_BYTES} bytes (got ${raw.length}).`,
+    );
+  }
+  return raw;
+}
+
+function checkCounts(min: number, max: number): void {
+  if (!Number.isInteger(min) || min < 1) {
+    throw apiError(
+      'InvalidParameterValue',
+      `Value (${min}) for parameter minCount is invalid. Expected a positive integer.`,
+    );
+  }
+  if (!Number.isInteger(max) || max < 1) {
+    throw apiError(
+      'InvalidParameterValue',
+      `Value (${max}) for parameter maxCount is invalid. Expected a positive integer.`,
+    );
+  }
+  if (max < min) {
+    throw apiError(
+      'InvalidParameterValue',
+      `Value (${max}) for parameter maxCount is invalid. Expected a value greater than or equal to minCount (${min}).`,
+    );
+  }
+}
+
+function checkInstanceType(t: string): void {
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t)) {
+    throw apiError('InvalidParameterValue', `Invalid value '${t}' for InstanceType.`);
+  }
+}
+
+function checkImageId(id: string | undefined): string {
+  if (id === undefined) throw Errors.missingParameter('ImageId');
+  if (!isWellFormedId('ami', id)) {
+    throw apiError('InvalidAMIID.Malformed', `Invalid id: "${id}" (expecting "ami-...")`);
+  }
+  return id;
+}
+
+function enumOr<T extends string>(v: string | undefined, allowed: readonly T[], dflt: T, param: string): T {
+  if (v === undefined) return dflt;
+  if (!(allowed as readonly string[]).includes(v)) throw Errors.invalidValue(param, v);
+  return v as T;
+}
+
+function metadataOptions(o: NewInstances['metadataOptions']): NonNullable<Instance['metadataOptions']> {
+  const hop = o?.httpPutResponseHopLimit ?? 1;
+  if (!Number.isInteger(hop) || hop < 1 || hop > 64) {
+    throw Errors.invalidValue('MetadataOptions.HttpPutResponseHopLimit', String(hop), 'It must be 1-64.');
+  }
+  return {
+    httpTokens: enumOr(o?.httpTokens, ['optional', 'required'], 'optional', 'MetadataOptions.HttpTokens'),
+    httpEndpoint: enumOr(o?.httpEndpoint, ['enabled', 'disabled'], 'enabled', 'MetadataOptions.HttpEndpoint'),
+    httpPutResponseHopLimit: hop,
+    instanceMetadataTags: enumOr(
+      o?.instanceMetadataTags,
+      ['enabled', 'disabled'],
+      'disabled',
+      'MetadataOptions.InstanceMetadataTags',
+    ),
+  };
+}
+
+/** Security groups for the launch, all in the subnet's VPC. */
+function resolveGroups(
+  control: Control,
+  caller: CallerContext,
+  vpcId: string,
+  ids: readonly string[],
+  names: readonly string[],
+): string[] {
+  const out: string[] = [];
+  const vpcGroups = control.store.list('securityGroup', scopeOf(caller)).filter((g) => g.vpcId === vpcId);
+  for (const id of ids) {
+    checkIdShape('securityGroup', id);
+    if (!vpcGroups.some((g) => g.id === id)) {
+      throw apiError('InvalidGroup.NotFound', `The security group '${id}' does not exist in VPC '${vpcId}'`);
+    }
+    if (!out.includes(id)) out.push(id);
+  }
+  for (const name of names) {
+    const g = vpcGroups.find((x) => x.groupName === name);
+    if (!g)
+      throw apiError(
+        'InvalidGroup.NotFound',
+        `The security group '${name}' does not exist in VPC '${vpcId}'`,
+      );
+    if (!out.includes(g.id)) out.push(g.id);
+  }
+  if (out.length === 0) {
+    const vpc = control.store.find('vpc', vpcId);
+    if (vpc) out.push(vpc.defaultSecurityGroupId);
+  }
+  return out;
+}
+
+/**
+ * Applies every transition that is due: pending → running and shutting-down → terminated after
+ * `pendingMs`, terminated records purged after `deletedRetentionMs`. Called (inside the
+ * request's transaction) at the start of every instance action.
+ */
+export function settleInstances(control: Control): void {
+  const now = control.clock.now();
+  const { pendingMs, deletedRetentionMs } = control.config;
+  for (const i of control.store.listAll('instance')) {
+    if (i.state === 'pending' && now >= i.stateChangedAt + pendingMs) {
+      control.store.put('instance', { ...i, state: 'running', stateChangedAt: i.stateChangedAt + pendingMs });
+    } else if (i.state === 'shutting-down' && now >= i.stateChangedAt + pendingMs) {
+      control.store.put('instance', {
+        ...i,
+        state: 'terminated',
+        stateChangedAt: i.stateChangedAt + pendingMs,
+      });
+    } else if (i.state === 'terminated' && now >= i.stateChangedAt + pendingMs + deletedRetentionMs) {
+      control.store.delete('instance', i.id);
+    }
+  }
+}
+
+function liveCount(control: Control, caller: CallerContext): number {
+  return control.store
+    .list('instance', scopeOf(caller))
+    .filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down').length;
+}
+
+function reservationOf(control: Control, caller: CallerContext, reservationId: string): Reservation {
+  const instances = control.store
+    .list('instance', scopeOf(caller))
+    .filter((i) => i.reservationId === reservationId)
+    .sort((a, b) => a.amiLaunchIndex - b.amiLaunchIndex);
+  return { reservationId, ownerId: caller.accountId, instances };
+}
+
+export function runInstances(control: Control, caller: CallerContext, input: NewInstances): Reservation {
+  settleInstances(control);
+  const prior = priorResourceFor(control, caller, 'RunInstances', input.clientToken, input, (rid) =>
+    control.store.list('instance', scopeOf(caller)).some((i) => i.reservationId === rid),
+  );
+  if (prior) return reservationOf(control, caller, prior);
+
+  const imageId = checkImageId(input.imageId);
+  const instanceType = input.instanceType ?? 't3.micro';
+  checkInstanceType(instanceType);
+  checkCounts(input.minCount, input.maxCount);
+  if (input.privateIpAddress !== undefined && input.maxCount > 1) {
+    throw apiError(
+      'InvalidParameterCombination',
+      'A private IP address can only be specified when launching a single instance (MaxCount=1).',
+    );
+  }
+  let userData: string | undefined;
+  if (input.userData !== undefined && input.userData !== '') {
+    decodeUserData(input.userData);
+    userData = input.userData.replace(/\s+/g, '');
+  }
+  const meta = metadataOptions(input.metadataOptions);
+  if (input.subnetId === undefined) {
+    throw apiError(
+      'VPCIdNotSpecified',
+      'No default VPC for this user. Specify a SubnetId (privlink has no default VPC).',
+    );
+  }
+  const subnet = requireOwn(control, caller, 'subnet', input.subnetId);
+  const groupIds = resolveGroups(
+    control,
+    caller,
+    subnet.vpcId,
+    input.securityGroupIds,
+    input.securityGroupNames,
+  );
+
+  const free = INSTANCE_QUOTA - liveCount(control, caller);
+  if (input.minCount > free) {
+    throw apiError(
+      'InstanceLimitExceeded',
+      `You have requested more instances (${input.minCount}) than your current instance limit of ${INSTANCE_QUOTA} allows for the specified instance type.`,
+    );
+  }
+  const count = Math.min(input.maxCount, free);
+  const now = control.clock.now();
+  const reservationId = control.ids.resourceId('r');
+  const instances: Stored<'instance'>[] = [];
+  for (let n = 0; n < count; n++) {
+    const id = control.ids.resourceId('i');
+    const eni = createNetworkInterface(control, {
+      subnet,
+      interfaceType: 'interface',
+      description: input.interfaceDescription ?? '',
+      requesterManaged: false,
+      groupIds,
+      ownerResourceId: id,
+      privateIpAddress: input.privateIpAddress,
+      addressParam: 'PrivateIpAddress',
+      accountId: caller.accountId,
+    });
+    control.store.put('networkInterface', {
+      ...eni,
+      tags: [...input.interfaceTags],
+      attachment: {
+        attachmentId: control.ids.resourceId('eni-attach'),
+        instanceId: id,
+        deviceIndex: 0,
+        attachTime: now,
+      },
+    });
+    const instance: Instance = {
+      id,
+      accountId: caller.accountId,
+      region: caller.region,
+      createdAt: now,
+      tags: [...input.instanceTags],
+      vpcId: subnet.vpcId,
+      subnetId: subnet.id,
+      availabilityZone: subnet.availabilityZone,
+      privateIpAddress: eni.privateIpAddress,
+      networkInterfaceId: eni.id,
+      imageId,
+      instanceType,
+      keyName: input.keyName,
+      securityGroupIds: groupIds,
+      userData,
+      state: 'pending',
+      stateChangedAt: now,
+      launchTime: now,
+      amiLaunchIndex: n,
+      reservationId,
+      clientToken: input.clientToken,
+      metadataOptions: meta,
+      stateReason: { code: 'pending', message: 'pending' },
+      stateTransitionReason: '',
+    };
+    instances.push(control.store.put('instance', instance));
+  }
+  rememberClientToken(control, caller, 'RunInstances', input.clientToken, input, reservationId);
+  return { reservationId, ownerId: caller.accountId, instances };
+}
+
+/** The caller's instances, narrowed to the requested IDs (unknown ID → NotFound for all). */
+export function selectInstances(
+  control: Control,
+  caller: CallerContext,
+  ids: readonly string[],
+): Stored<'instance'>[] {
+  settleInstances(control);
+  const all = control.store.list('instance', scopeOf(caller));
+  if (ids.length === 0) return all;
+  for (const id of ids) checkIdShape('instance', id);
+  const have = new Set(all.map((i) => i.id));
+  const missing = [...new Set(ids.filter((id) => !have.has(id)))];
+  if (missing.length) throw Errors.instanceNotFound(missing.join(', '));
+  const want = new Set(ids);
+  return all.filter((i) => want.has(i.id));
+}
+
+/** Groups instances into reservations, in launch order (DescribeInstances). */
+export function groupByReservation(instances: readonly Stored<'instance'>[]): Reservation[] {
+  const out = new Map<string, Reservation>();
+  for (const i of instances) {
+    const r = out.get(i.reservationId) ?? {
+      reservationId: i.reservationId,
+      ownerId: i.accountId,
+      instances: [],
+    };
+    r.instances.push(i);
+    out.set(i.reservationId, r);
+  }
+  return [...out.values()];
+}
+
+export interface StateChange {
+  instanceId: string;
+  previous: InstanceState;
+  current: InstanceState;
+}
+
+export function terminateInstances(
+  control: Control,
+  caller: CallerContext,
+  ids: readonly string[],
+): StateChange[] {
+  if (ids.length === 0) throw Errors.missingParameter('InstanceId');
+  const targets = selectInstances(control, caller, ids);
+  const now = control.clock.now();
+  const byId = new Map(targets.map((i) => [i.id, i]));
+  const changes: StateChange[] = [];
+  for (const id of [...new Set(ids)]) {
+    const i = byId.get(id);
+    if (!i) continue;
+    if (i.state === 'terminated' || i.state === 'shutting-down') {
+      changes.push({ instanceId: id, previous: i.state, current: i.state });
+      continue;
+    }
+    control.store.put('instance', {
+      ...i,
+      state: 'shutting-down',
+      stateChangedAt: now,
+      stateReason: {
+        code: 'Client.UserInitiatedShutdown',
+        message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+      },
+      stateTransitionReason: `User initiated (${new Date(now).toISOString().replace('T', ' ').slice(0, 19)} GMT)`,
+    });
+    // DeleteOnTermination: the primary interface goes with the instance, freeing its address.
+    control.store.delete('networkInterface', i.networkInterfaceId);
+    changes.push({ instanceId: id, previous: i.state, current: 'shutting-down' });
+  }
+  return changes;
+}
+
+/** One instance of the caller, for GetConsoleOutput. */
+export function requireInstance(control: Control, caller: CallerContext, id: string): Stored<'instance'> {
+  settleInstances(control);
+  return requireOwn(control, caller, 'instance', id);
+}
+
+/** What the data plane knows of an instance's console (user-data output so far). */
+export interface ConsoleOutput {
+  text: string;
+  /** Epoch ms of the last write. */
+  timestamp: number;
+}
+export type ConsoleSource = (instanceId: string) => ConsoleOutput | undefined;
+
+/**
+ * The console seam: the data plane registers where console output comes from (the control plane
+ * may not import it). Keyed by Control so two Privlink instances in one process never mix.
+ */
+const consoleSources = new WeakMap<Control, ConsoleSource>();
+
+export function setConsoleSource(control: Control, source: ConsoleSource | undefined): void {
+  if (source) consoleSources.set(control, source);
+  else consoleSources.delete(control);
+}
+
+export function consoleOutputOf(control: Control, instanceId: string): ConsoleOutput | undefined {
+  return consoleSources.get(control)?.(instanceId);
+}
