@@ -1,0 +1,106 @@
+/**
+ * `privlink demo` as a user runs it: as a subprocess, checking its exit status and step lines;
+ * and the README's first command, literally, from a fresh clone of the repository.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { probeNetns } from '../../src/dataplane/netns/run.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ code: number; out: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? 1, out });
+    });
+  });
+}
+
+function assertAllStepsPassed(out: string): void {
+  const passed = [...out.matchAll(/^\[PASS\] (\d+)\. (.+) \((\d+) ms\)$/gm)].map((m) => Number(m[1]));
+  assert.deepEqual(
+    passed,
+    Array.from({ length: 11 }, (_, i) => i + 1),
+    out,
+  );
+  assert.doesNotMatch(out, /^\[FAIL\]/m);
+  assert.match(out, /^demo passed: 11 steps/m);
+  for (const step of [
+    /Provider: VPC 10\.0\.0\.0\/16/,
+    /PROXY v2 on, targets healthy/,
+    /private DNS name xyz\.com verified via TXT/,
+    /Consumer: VPC with the same CIDR/,
+    /pendingAcceptance; a request fails/,
+    /accepts it → available; xyz\.com answers from both instances/,
+    /endpoint ID from the PROXY v2 header/,
+    /rejects the connection → rejected; the same request now fails/,
+  ]) {
+    assert.match(out, step);
+  }
+  assert.match(out, /endpoint=vpce-[0-9a-f]{17}/);
+}
+
+test('privlink demo passes every step and exits 0', async (t) => {
+  const probe = await probeNetns();
+  if (!probe.ok) {
+    t.skip(`the demo's data plane needs network namespaces here: ${probe.reason}`);
+    return;
+  }
+  const r = await run(process.execPath, ['bin/privlink.js', 'demo', '--port', '0'], ROOT, 240_000);
+  assert.equal(r.code, 0, r.out);
+  assertAllStepsPassed(r.out);
+});
+
+test('privlink demo fails at the first step, naming why, when its port is taken', async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  t.after(() => blocker.close());
+  const port = (blocker.address() as AddressInfo).port;
+  const r = await run(process.execPath, ['bin/privlink.js', 'demo', '--port', String(port)], ROOT, 60_000);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /^\[FAIL\] 1\. Preflight.*port \d+ on 127\.0\.0\.1 is taken/m);
+  assert.match(r.out, /^demo FAILED at step 1/m);
+});
+
+test("the README's demo command works literally from a fresh clone", async (t) => {
+  const probe = await probeNetns();
+  if (!probe.ok) {
+    t.skip(`the demo's data plane needs network namespaces here: ${probe.reason}`);
+    return;
+  }
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = /```bash\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const lines = block.split('\n');
+  const demoLine = lines[lines.findIndex((l) => /^# 1\./.test(l)) + 1] ?? '';
+  assert.match(demoLine, /privlink demo/, 'the README starts with the demo command');
+  const testLine = lines[lines.findIndex((l) => /^# 2\./.test(l)) + 1] ?? '';
+  assert.equal(testLine.trim(), 'bash .ci/run', 'the README names the CI command as the test command');
+  const dir = mkdtempSync(join(tmpdir(), 'privlink-readme-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const clone = await run('git', ['clone', '--quiet', ROOT, join(dir, 'privlink')], dir, 60_000);
+  assert.equal(clone.code, 0, clone.out);
+  const r = await run('bash', ['-c', demoLine], join(dir, 'privlink'), 400_000);
+  assert.equal(r.code, 0, r.out);
+  assertAllStepsPassed(r.out);
+});
