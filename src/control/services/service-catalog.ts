@@ -278,5 +278,11 @@ export function describeServiceOffers(
     offers = offers.filter((o) => wanted.has(o.serviceName));
   }
   const filtered = applyFilters(offers, input.filters, OFFER_FILTERS);
-  return paginate(filtered, (o) => o.key, input.maxResults, input.nextToken, { min: 1, max: 1000 });
+  // Pages are cut between service names, never inside one: S3 and DynamoDB are offered twice
+  // (Gateway and Interface) and both details must land on the page that names them, or a
+  // paginator merging serviceNameSet across pages would list the name twice.
+  const names = [...new Set(filtered.map((o) => o.serviceName))];
+  const page = paginate(names, (n) => n, input.maxResults, input.nextToken, { min: 1, max: 1000 });
+  const onPage = new Set(page.items);
+  return { items: filtered.filter((o) => onPage.has(o.serviceName)), nextToken: page.nextToken };
 }

@@ -35,6 +35,10 @@ function showsResolverOption(ep: DeepReadonly<VpcEndpoint>): boolean {
 export function renderVpcEndpoint(control: Control, ep: DeepReadonly<VpcEndpoint>): XmlTree {
   const gateway = ep.endpointType === 'Gateway';
   const iface = ep.endpointType === 'Interface';
+  // An interface endpoint created without subnets shows neither list (API Gateway recording);
+  // one whose ENIs went with its deletion shows them empty.
+  const noSubnetLists =
+    iface && ep.subnetIds.length === 0 && ep.state !== 'deleting' && ep.state !== 'deleted';
   return {
     vpcEndpointId: ep.id,
     vpcEndpointType: ep.endpointType,
@@ -43,7 +47,7 @@ export function renderVpcEndpoint(control: Control, ep: DeepReadonly<VpcEndpoint
     state: ep.state,
     policyDocument: ep.policyDocument,
     routeTableIdSet: [...ep.routeTableIds],
-    subnetIdSet: [...ep.subnetIds],
+    subnetIdSet: noSubnetLists ? undefined : [...ep.subnetIds],
     groupSet: ep.groupIds.map((id) => ({ groupId: id, groupName: groupName(control, id) })),
     ipAddressType: gateway ? undefined : ep.ipAddressType,
     dnsOptions:
@@ -57,7 +61,7 @@ export function renderVpcEndpoint(control: Control, ep: DeepReadonly<VpcEndpoint
         : undefined,
     privateDnsEnabled: ep.privateDnsEnabled,
     requesterManaged: false,
-    networkInterfaceIdSet: [...ep.networkInterfaceIds],
+    networkInterfaceIdSet: noSubnetLists ? undefined : [...ep.networkInterfaceIds],
     dnsEntrySet: endpointDnsEntries(control, ep).map((d) => ({
       dnsName: d.dnsName,
       hostedZoneId: d.hostedZoneId,
