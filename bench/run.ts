@@ -10,14 +10,30 @@ interface BenchEntry {
 }
 
 const BENCHES: BenchEntry[] = [
-  { name: 'api', description: 'control-plane API with 10,000 endpoints stored', load: () => import('./api.js') },
+  {
+    name: 'api',
+    description: 'control-plane API with 10,000 endpoints stored',
+    load: () => import('./api.js'),
+  },
+  {
+    name: 'dns',
+    description: 'private DNS resolver with 10,000 names vs dnsmasq with the same hosts file',
+    load: () => import('./dns.js'),
+  },
+  {
+    name: 'dataplane',
+    description: 'endpoint traffic vs a direct veth path: throughput, conn/s, latency, PPv2, scale',
+    load: () => import('./dataplane.js'),
+  },
 ];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((w) => !BENCHES.some((b) => b.name === w));
   if (unknown.length) {
-    console.error(`unknown bench: ${unknown.join(', ')}; available: ${BENCHES.map((b) => b.name).join(', ')}`);
+    console.error(
+      `unknown bench: ${unknown.join(', ')}; available: ${BENCHES.map((b) => b.name).join(', ')}`,
+    );
     process.exitCode = 2;
     return;
   }
