@@ -6,13 +6,16 @@
  *   key ID, else 000000000000 (LocalStack's rule); region and service from the credential scope.
  *   Strict mode (--credentials FILE): unknown keys → InvalidClientTokenId (403), wrong signature →
  *   SignatureDoesNotMatch (403), unsigned → MissingAuthenticationToken (403); the signature is
- *   recomputed with @smithy/signature-v4 over the headers the client signed.
+ *   recomputed with @smithy/signature-v4 over the headers the client signed and the body bytes
+ *   as received (a declared x-amz-content-sha256 must match them). Key IDs are looked up as own
+ *   properties only (`__proto__` is an unknown key, not Object.prototype).
  * - Gaps: no clock-skew check (RequestExpired); session tokens are accepted, not validated.
  */
+import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import type { CredentialEntry } from '../config/options.js';
-import { apiError } from '../control/errors.js';
+import { apiError, type ApiError } from '../control/errors.js';
 import type { Principal } from '../control/model/common.js';
 
 export interface AuthInfo {
@@ -66,8 +69,19 @@ export function accountForAccessKey(akid: string | undefined): string {
   return akid && /^\d{12}$/.test(akid) ? akid : '000000000000';
 }
 
+/**
+ * The credentials-file entry for an access key. Own properties only: a key ID such as
+ * `__proto__` or `toString` must not find Object.prototype's members.
+ */
+export function credentialFor(
+  creds: Record<string, CredentialEntry> | undefined,
+  akid: string | undefined,
+): CredentialEntry | undefined {
+  return creds && akid && Object.prototype.hasOwnProperty.call(creds, akid) ? creds[akid] : undefined;
+}
+
 export function principalFor(akid: string | undefined, creds?: Record<string, CredentialEntry>): Principal {
-  const entry = akid ? creds?.[akid] : undefined;
+  const entry = credentialFor(creds, akid);
   if (entry) {
     const arn = entry.userName
       ? `arn:aws:iam::${entry.accountId}:user/${entry.userName}`
@@ -98,13 +112,19 @@ export async function verifySignature(
   if (!auth.accessKeyId || !auth.signature || !auth.region || !auth.service || !auth.signedHeaders) {
     throw apiError('MissingAuthenticationToken', 'Request is missing Authentication Token');
   }
-  const entry = creds[auth.accessKeyId];
+  const entry = credentialFor(creds, auth.accessKeyId);
   if (!entry) {
     throw apiError('InvalidClientTokenId', 'The security token included in the request is invalid.');
   }
   const amzDate = auth.presigned ? req.query.get('X-Amz-Date') : headerValue(req.headers['x-amz-date']);
   if (!amzDate || !/^\d{8}T\d{6}Z$/.test(amzDate)) {
     throw apiError('IncompleteSignature', 'Request must contain a valid X-Amz-Date');
+  }
+  // The signer takes a declared payload hash on trust, so check it against the bytes received:
+  // otherwise a body could be swapped under a valid signature.
+  const declaredHash = headerValue(req.headers['x-amz-content-sha256']);
+  if (declaredHash !== undefined && declaredHash !== createHash('sha256').update(req.body).digest('hex')) {
+    throw signatureMismatch();
   }
   const signingDate = new Date(
     `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
@@ -139,7 +159,8 @@ export async function verifySignature(
     path: req.path,
     query,
     headers,
-    body: req.body.toString('utf8'),
+    // The bytes as received: a string would re-encode invalid UTF-8 and change the hash.
+    body: new Uint8Array(req.body),
   };
   let expected: string | undefined;
   if (auth.presigned) {
@@ -157,12 +178,14 @@ export async function verifySignature(
     const m = /Signature=([0-9a-f]+)/.exec(String(signed.headers['authorization'] ?? ''));
     expected = m?.[1];
   }
-  if (expected !== auth.signature) {
-    throw apiError(
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-    );
-  }
+  if (expected !== auth.signature) throw signatureMismatch();
+}
+
+function signatureMismatch(): ApiError {
+  return apiError(
+    'SignatureDoesNotMatch',
+    'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+  );
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

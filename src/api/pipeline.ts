@@ -80,6 +80,14 @@ export async function handleRequest(
 ): Promise<PipelineResult> {
   let service: ApiService | undefined;
   try {
+    const auth = parseAuth(headerString(req.headers['authorization']), req.query);
+    // Strict mode authenticates before looking at the body, as AWS does: an unsigned or forged
+    // request learns nothing about how its parameters would have been read. The envelope is
+    // chosen from the credential scope (or a Version in plain sight) until the body is parsed.
+    if (deps.credentials) {
+      service = SERVICES.find((s) => s.signingName === auth.service) ?? peekService(req);
+      await verifySignature(req, auth, deps.credentials);
+    }
     const contentType = String(req.headers['content-type'] ?? '');
     if (req.method === 'POST' && contentType && !/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
       throw apiError(
@@ -95,9 +103,7 @@ export async function handleRequest(
     }
     for (const [k, v] of parseForm(bodyText)) params.set(k, v);
 
-    const auth = parseAuth(headerString(req.headers['authorization']), req.query);
     service = pickService(params, auth.service);
-    if (deps.credentials) await verifySignature(req, auth, deps.credentials);
     if (!service) {
       const v = params.get('Version');
       throw v
@@ -152,6 +158,13 @@ export async function handleRequest(
         : encodeQueryError(service.xmlns, err.code, err.message, requestId, err.status);
     return { status: err.status, body, requestId, contentType: 'text/xml;charset=UTF-8' };
   }
+}
+
+/** The service a request names in its query string or body, without fully parsing either. */
+function peekService(req: RawRequest): ApiService | undefined {
+  const version =
+    req.query.get('Version') ?? /(?:^|&)Version=([\w-]{1,20})(?:&|$)/.exec(req.body.toString('latin1'))?.[1];
+  return SERVICES.find((s) => s.version === version);
 }
 
 function headerString(v: string | string[] | undefined): string | undefined {

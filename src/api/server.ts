@@ -1,6 +1,11 @@
 /**
  * The HTTP listener: binds an explicit address, caps body size, serves the AWS query endpoint on
  * `/` and privlink's own endpoints under `/_privlink/` (health, reset).
+ *
+ * Misbehaving clients get an AWS error envelope and never hold a connection: a declared or
+ * actual body over the cap is answered 413 and the connection closed (an `Expect: 100-continue`
+ * request is refused before its body is sent); a body that stalls is answered 408 and closed; a
+ * request whose headers never finish is dropped by Node's headersTimeout.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,25 +28,41 @@ export interface ApiServerOptions {
   logger: Logger;
   pipeline: PipelineDeps;
   admin: AdminHooks;
+  /** Slow-client limits (defaults: 20 s for headers, 20 s of silence mid-body). */
+  timeouts?: { headersMs?: number; bodyIdleMs?: number };
 }
 
 class BodyTooLarge extends Error {}
+class BodyTimeout extends Error {}
 
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+/** Reads the body up to `max` bytes; fails if it grows past that or stalls for `idleMs`. */
+function readBody(req: IncomingMessage, max: number, idleMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      req.removeAllListeners('data');
+      reject(e);
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fail(new BodyTimeout()), idleMs);
+    };
+    arm();
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > max) {
-        reject(new BodyTooLarge());
-        req.resume();
-        return;
-      }
+      if (size > max) return fail(new BodyTooLarge());
       chunks.push(c);
+      arm();
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+    req.on('error', fail);
+    req.on('close', () => clearTimeout(timer));
   });
 }
 
@@ -50,12 +71,30 @@ export class ApiServer {
   constructor(private readonly o: ApiServerOptions) {}
 
   async listen(): Promise<AddressInfo> {
-    const server = createServer((req, res) => {
-      this.handle(req, res).catch((e: unknown) => {
-        this.o.logger.error('request failed', { error: String(e) });
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
+    const headersMs = this.o.timeouts?.headersMs ?? 20_000;
+    const server = createServer(
+      {
+        headersTimeout: headersMs,
+        // Whole-request deadline off: the body has its own idle timer (readBody).
+        requestTimeout: 0,
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersMs / 2))),
+      },
+      (req, res) => {
+        this.handle(req, res).catch((e: unknown) => {
+          this.o.logger.error('request failed', { error: String(e) });
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        });
+      },
+    );
+    // `Expect: 100-continue`: refuse an oversized body before the client sends it.
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (this.declaredTooLarge(req)) {
+        this.tooLarge(req, res, this.o.ids.uuid());
+        return;
+      }
+      res.writeContinue();
+      server.emit('request', req, res);
     });
     server.keepAliveTimeout = 65_000;
     this.server = server;
@@ -88,37 +127,64 @@ export class ApiServer {
     res.end(body);
   }
 
+  private declaredTooLarge(req: IncomingMessage): boolean {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    return Number.isFinite(declared) && declared > this.o.maxBodyBytes;
+  }
+
+  /**
+   * Answers 413 and closes the connection: the rest of the body is never read, so a client
+   * cannot keep the server busy by streaming (clients read the early answer, then see the close).
+   */
+  private tooLarge(req: IncomingMessage, res: ServerResponse, requestId: string): void {
+    res.shouldKeepAlive = false;
+    this.send(
+      res,
+      413,
+      'text/xml;charset=UTF-8',
+      encodeEc2Error('RequestEntityTooLarge', `Request body exceeds ${this.o.maxBodyBytes} bytes`, requestId),
+      requestId,
+    );
+    res.on('finish', () => setTimeout(() => req.socket.destroy(), 200).unref());
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = this.o.ids.uuid();
     if (url.pathname.startsWith('/_privlink/')) {
       return this.admin(req, res, url.pathname);
     }
+    if (this.declaredTooLarge(req)) return this.tooLarge(req, res, requestId);
     let body: Buffer;
     try {
-      body = await readBody(req, this.o.maxBodyBytes);
+      body = await readBody(req, this.o.maxBodyBytes, this.o.timeouts?.bodyIdleMs ?? 20_000);
     } catch (e) {
-      if (e instanceof BodyTooLarge) {
-        return this.send(
+      if (e instanceof BodyTooLarge) return this.tooLarge(req, res, requestId);
+      if (e instanceof BodyTimeout) {
+        res.shouldKeepAlive = false;
+        this.send(
           res,
-          413,
+          408,
           'text/xml;charset=UTF-8',
           encodeEc2Error(
-            'RequestEntityTooLarge',
-            `Request body exceeds ${this.o.maxBodyBytes} bytes`,
+            'RequestTimeout',
+            'The request body stopped arriving; the connection is closed',
             requestId,
           ),
           requestId,
         );
+        res.on('finish', () => req.socket.destroy());
+        return;
       }
       throw e;
     }
+    // Checked once the body is read, so the connection stays in step for keep-alive.
     if (req.method !== 'POST' && req.method !== 'GET') {
       return this.send(
         res,
         405,
         'text/xml;charset=UTF-8',
-        encodeEc2Error('InvalidAction', `HTTP method ${req.method ?? ''} is not supported`, requestId),
+        encodeEc2Error('MethodNotAllowed', `HTTP method ${req.method ?? ''} is not supported`, requestId),
         requestId,
       );
     }

@@ -82,6 +82,21 @@ export function resolveOptions(partial: Partial<PrivlinkOptions> = {}): Privlink
   if (o.verificationResolver && !/^[^:]+:\d+$/.test(o.verificationResolver)) {
     throw new ConfigError(`--verification-resolver must be HOST:PORT, got ${o.verificationResolver}`);
   }
+  for (const [akid, c] of Object.entries(o.credentials ?? {})) {
+    // Checked here, not per request: a bad entry would otherwise surface as a 500 when used.
+    const entry = c as Partial<CredentialEntry> | null;
+    if (!/^[\w+=,.@-]{1,128}$/.test(akid) || typeof entry !== 'object' || entry === null) {
+      throw new ConfigError(
+        `--credentials: invalid entry for access key ${JSON.stringify(akid.slice(0, 40))}`,
+      );
+    }
+    if (typeof entry.secretAccessKey !== 'string' || entry.secretAccessKey === '') {
+      throw new ConfigError(`--credentials: ${akid} has no secretAccessKey`);
+    }
+    if (typeof entry.accountId !== 'string' || !/^\d{12}$/.test(entry.accountId)) {
+      throw new ConfigError(`--credentials: ${akid} needs a 12-digit accountId`);
+    }
+  }
   if (o.snsEndpoint) {
     try {
       new URL(o.snsEndpoint);

@@ -22,6 +22,11 @@ export const ERROR_CODES = {
   InvalidQueryParameter: { status: 400, doc: 'The query string or body is malformed.' },
   MalformedQueryString: { status: 400, doc: 'The form body could not be decoded.' },
   RequestEntityTooLarge: { status: 413, doc: 'The request body exceeds the size limit.' },
+  RequestTimeout: { status: 408, doc: 'The request body did not arrive in time (the connection is closed).' },
+  MethodNotAllowed: {
+    status: 405,
+    doc: 'The HTTP method is not supported (use POST, or GET with a query string).',
+  },
   InvalidFilter: { status: 400, doc: 'Unsupported filter name or value.' },
   FilterLimitExceeded: { status: 400, doc: 'Too many filters or filter values.' },
   InvalidPaginationToken: { status: 400, doc: 'The NextToken is not valid.' },

@@ -72,10 +72,16 @@ export function applyFilters<T>(
       );
     }
     const match = matcher(f.Value);
-    let field: FilterField<T> | undefined = table[name];
+    // Own properties only: a filter named `constructor` or `valueOf` must not reach Object.prototype.
+    let field: FilterField<T> | undefined = Object.prototype.hasOwnProperty.call(table, name)
+      ? table[name]
+      : undefined;
     if (!field && name.startsWith('tag:')) {
       const key = name.slice(4);
-      field = (it) => tagsOf(it)?.filter((t) => t.key === key).map((t) => t.value);
+      field = (it) =>
+        tagsOf(it)
+          ?.filter((t) => t.key === key)
+          .map((t) => t.value);
     } else if (!field && name === 'tag-key') {
       field = (it) => tagsOf(it)?.map((t) => t.key);
     } else if (!field && name === 'tag-value') {

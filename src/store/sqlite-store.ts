@@ -36,6 +36,17 @@ class KindIndex {
     if (!m) this.byScope.set(k, (m = new Map()));
     m.set(value.id, value);
   }
+  /**
+   * Puts every entry back in seq order. Undoing a delete re-inserts the object at the end of the
+   * maps; without this a rolled-back request (a failed or DryRun delete) would move the resource
+   * to the end of every Describe output.
+   */
+  resort(): void {
+    const entries = [...this.byId.values()].sort((a, b) => a.seq - b.seq);
+    this.byId.clear();
+    this.byScope.clear();
+    for (const e of entries) this.set(e.seq, e.value);
+  }
   remove(id: string): void {
     const prev = this.byId.get(id);
     if (!prev) return;
@@ -54,6 +65,8 @@ export class SqliteStore implements Store {
   private pending: ChangeEvent[] = [];
   /** Undo log for the in-memory index, replayed backwards on rollback. */
   private undo: (() => void)[] = [];
+  /** Kinds written in the open transaction (re-sorted if it rolls back). */
+  private readonly touched = new Set<Kind>();
   private readonly stmts;
   readonly location: string;
 
@@ -101,12 +114,15 @@ export class SqliteStore implements Store {
       this.db.exec('ROLLBACK');
       for (const u of this.undo.reverse()) u();
       this.undo = [];
+      for (const k of this.touched) this.idx(k).resort();
+      this.touched.clear();
       this.pending = [];
       this.depth--;
       throw e;
     }
     this.depth--;
     this.undo = [];
+    this.touched.clear();
     const changes = this.pending;
     this.pending = [];
     if (changes.length) for (const l of [...this.listeners]) l(changes);
@@ -135,6 +151,7 @@ export class SqliteStore implements Store {
     if (this.depth === 0) throw new Error('store.put outside a transaction');
     const v = deepFreeze(structuredClone(value)) as unknown as AnyStored;
     const idx = this.idx(kind);
+    this.touched.add(kind);
     const prev = idx.byId.get(v.id);
     const seq = prev?.seq ?? ++this.seq;
     this.stmts.upsert.run({
@@ -166,6 +183,7 @@ export class SqliteStore implements Store {
     const idx = this.idx(kind);
     const prev = idx.byId.get(id);
     if (!prev) return false;
+    this.touched.add(kind);
     this.stmts.del.run(kind, id);
     idx.remove(id);
     this.undo.push(() => idx.set(prev.seq, prev.value));

@@ -19,6 +19,7 @@ export function awsCli(
   account: string,
   args: readonly string[],
   region = 'us-east-1',
+  o: { secretAccessKey?: string; sessionToken?: string } = {},
 ): Promise<AwsResult> {
   return new Promise((resolve) => {
     execFile(
@@ -30,7 +31,8 @@ export function awsCli(
           PATH: process.env['PATH'] ?? '/usr/bin:/bin',
           HOME: process.env['HOME'] ?? '/tmp',
           AWS_ACCESS_KEY_ID: account,
-          AWS_SECRET_ACCESS_KEY: 'test-secret',
+          AWS_SECRET_ACCESS_KEY: o.secretAccessKey ?? 'test-secret',
+          ...(o.sessionToken ? { AWS_SESSION_TOKEN: o.sessionToken } : {}),
           AWS_DEFAULT_REGION: region,
           AWS_EC2_METADATA_DISABLED: 'true',
           AWS_CONFIG_FILE: '/dev/null',

@@ -52,7 +52,11 @@ class Walker {
       const m = /^(\d+)(?:\.|$)/.exec(rest);
       if (!m?.[1]) continue;
       const n = Number(m[1]);
-      if (n < 1 || m[1].length > 6) throw this.invalid(path, k, 'list indices start at 1');
+      // Canonical decimal only: `X.01` would otherwise name element 1 while its members stay
+      // unconsumed under another spelling.
+      if (n < 1 || m[1].length > 6 || String(n) !== m[1]) {
+        throw this.invalid(path, k, 'list indices are decimal numbers from 1');
+      }
       found.add(n);
     }
     return [...found].sort((a, b) => a - b);
