@@ -1,0 +1,628 @@
+/**
+ * Data-plane benchmark (root, real namespaces; nothing is installed — iperf3, wrk and haproxy
+ * must be present, see scripts/install-deps.sh). A Privlink with the netns data plane builds, via
+ * the real SDK clients, a provider VPC (NLB + targets) and a consumer VPC (client + interface
+ * endpoint), both 10.0.0.0/16. Every figure is printed next to a direct veth path (two bench
+ * namespaces, one hop, no netfilter) measured in the same round, as a ratio:
+ *   - throughput, 1 and 4 streams (iperf3), kernel path (PPv2 off);
+ *   - new connections/s (wrk, Connection: close) and request latency p50/p99 (wrk, 1 keep-alive
+ *     connection) for the kernel path, the PPv2 path (Node proxy in the fabric agent) and HAProxy
+ *     (`mode tcp`, `send-proxy-v2`) placed in the same endpoint namespace as a userspace peer;
+ *   - accept → first byte through a new endpoint;
+ *   - the same connection figures again with BENCH_DP_ENDPOINTS (default 1,000) endpoints live.
+ * Targets are HAProxy `http-request return` (plain and `accept-proxy`) and `iperf3 -s`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AcceptVpcEndpointConnectionsCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  CreateVpcEndpointCommand,
+  CreateVpcEndpointServiceConfigurationCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeVpcEndpointsCommand,
+  EC2Client,
+  ModifyVpcEndpointServicePermissionsCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyTargetGroupAttributesCommand,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Privlink } from '../src/emulator.js';
+import { createComponents } from '../src/components.js';
+import {
+  deleteNamespace,
+  ipBatch,
+  listNamespaces,
+  nsExec,
+  probeNetns,
+  run,
+} from '../src/dataplane/netns/run.js';
+import { eniNamespace, linkName } from '../src/dataplane/netns/naming.js';
+import { fmt, summarize } from './stats.js';
+
+const PREFIX = 'bnd';
+const PROVIDER = '111111111111';
+const CONSUMER = '222222222222';
+const REGION = 'us-east-1';
+const ENDPOINTS = Number(process.env['BENCH_DP_ENDPOINTS'] ?? 1000);
+const SECONDS = Number(process.env['BENCH_DP_SECONDS'] ?? 3);
+const ROUNDS = Number(process.env['BENCH_DP_ROUNDS'] ?? 2);
+const PER_VPC = 50;
+const RAW_C = `${PREFIX}-rawc`;
+const RAW_S = `${PREFIX}-raws`;
+const RAW_IP = '192.168.200.2';
+
+const procs: ChildProcess[] = [];
+let stopping = false;
+let workDir = '';
+
+function bg(ns: string, argv: string[]): ChildProcess {
+  const c = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  c.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+  c.on('exit', (code, signal) => {
+    if (!stopping && signal === null && code !== 0)
+      console.error(`${argv[0] ?? ''} in ${ns} exited with ${code}: ${err.trim()}`);
+  });
+  procs.push(c);
+  return c;
+}
+
+async function tools(): Promise<string | undefined> {
+  for (const t of ['iperf3', 'wrk', 'haproxy', 'conntrack']) {
+    try {
+      await run(['sh', '-c', `command -v ${t}`]);
+    } catch {
+      return t;
+    }
+  }
+  return undefined;
+}
+
+/** A namespace with eth0 on a VPC bridge (like an instance). */
+async function vpcHost(ns: string, vpcNs: string, cidr: string, gw: string): Promise<void> {
+  await deleteNamespace(ns);
+  await run(['ip', 'netns', 'add', ns]);
+  const peer = linkName('b', ns);
+  await ipBatch([`link add eth0 netns ${ns} type veth peer name ${peer} netns ${vpcNs}`]);
+  await ipBatch([`link set ${peer} master br0`, `link set ${peer} up`], vpcNs);
+  await ipBatch(
+    ['link set lo up', `addr add ${cidr} dev eth0`, 'link set eth0 up', `route add default via ${gw}`],
+    ns,
+  );
+  await tune(ns);
+}
+
+async function tune(ns: string): Promise<void> {
+  await nsExec(ns, ['sysctl', '-qw', 'net.ipv4.ip_local_port_range=1024 65535', 'net.ipv4.tcp_tw_reuse=1']);
+}
+
+async function haproxyConfig(name: string, body: string): Promise<string> {
+  const f = join(workDir, `${name}.cfg`);
+  await writeFile(
+    f,
+    `global\n  maxconn 8000\ndefaults\n  timeout connect 2s\n  timeout client 20s\n  timeout server 20s\n${body}`,
+  );
+  return f;
+}
+
+async function targetServers(ns: string, ip: string): Promise<void> {
+  const cfg = await haproxyConfig(
+    `target-${ns}`,
+    `frontend plain\n  mode http\n  bind ${ip}:8080\n  http-request return status 200 content-type text/plain string ok\n` +
+      `frontend pp\n  mode http\n  bind ${ip}:8081 accept-proxy\n  http-request return status 200 content-type text/plain string ok\n`,
+  );
+  bg(ns, ['haproxy', '-db', '-f', cfg]);
+  bg(ns, ['iperf3', '-s', '-B', ip, '-p', '5201']);
+}
+
+async function waitHttp(ns: string, url: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await nsExec(ns, ['wrk', '-t1', '-c1', '-d1s', url], undefined, 5000).then((r) => {
+        if (!/Requests\/sec/.test(r.stdout) || /Non-2xx|Socket errors/.test(r.stdout))
+          throw new Error(r.stdout);
+      });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline)
+        throw new Error(`${url} not answering from ${ns}: ${String(e).slice(0, 300)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function flush(nss: readonly string[]): Promise<void> {
+  for (const ns of nss) await nsExec(ns, ['conntrack', '-F']).catch(() => undefined);
+}
+
+async function iperf(ns: string, ip: string, streams: number): Promise<number> {
+  const r = await nsExec(
+    ns,
+    ['iperf3', '-c', ip, '-p', '5201', '-t', String(SECONDS), '-O', '1', '-P', String(streams), '-J'],
+    undefined,
+    60_000,
+  );
+  const j = JSON.parse(r.stdout) as { end: { sum_received: { bits_per_second: number } } };
+  return j.end.sum_received.bits_per_second / 1e9;
+}
+
+/** Runs a measurement; a failure (a tool stuck on this busy machine) costs the figure, not the run. */
+async function guarded<T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    console.error(`  (${what} failed: ${String(e).split('\n')[0]?.slice(0, 200) ?? ''})`);
+    return fallback;
+  }
+}
+
+async function connRate(ns: string, url: string): Promise<number> {
+  const r = await nsExec(
+    ns,
+    [
+      'timeout',
+      '-s',
+      'INT',
+      String(SECONDS + 10),
+      'wrk',
+      '-t2',
+      '-c50',
+      `-d${SECONDS}s`,
+      '-H',
+      'Connection: close',
+      url,
+    ],
+    undefined,
+    60_000,
+  );
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
+}
+
+function usOf(v: string, unit: string): number {
+  const n = Number(v);
+  return unit === 'ms' ? n * 1000 : unit === 's' ? n * 1e6 : n;
+}
+
+async function latency(ns: string, url: string): Promise<{ p50: number; p99: number }> {
+  const r = await nsExec(
+    ns,
+    ['timeout', '-s', 'INT', String(SECONDS + 10), 'wrk', '-t1', '-c1', `-d${SECONDS}s`, '--latency', url],
+    undefined,
+    60_000,
+  );
+  const m50 = /50%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
+  const m99 = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
+  return {
+    p50: m50 ? usOf(m50[1] ?? '', m50[2] ?? '') : NaN,
+    p99: m99 ? usOf(m99[1] ?? '', m99[2] ?? '') : NaN,
+  };
+}
+
+interface Row {
+  values: Record<string, number[]>;
+  ratios: Record<string, number[]>;
+}
+const results = new Map<string, Row>();
+/** Records a figure of a path and, when given, its ratio to the baseline measured next to it. */
+function record(path: string, metric: string, v: number, base?: number): void {
+  const row = results.get(path) ?? { values: {}, ratios: {} };
+  (row.values[metric] ??= []).push(v);
+  if (base !== undefined) (row.ratios[metric] ??= []).push(v / base);
+  results.set(path, row);
+}
+
+const median = (xs: readonly number[]) => summarize(xs.filter((x) => Number.isFinite(x))).p50;
+
+function printTable(paths: readonly string[], label: string): void {
+  const metrics: [string, string][] = [
+    ['gbps1', 'Gbit/s 1 stream'],
+    ['gbps4', 'Gbit/s 4 streams'],
+    ['cps', 'new conn/s'],
+    ['p50', 'latency p50 µs'],
+    ['p99', 'latency p99 µs'],
+  ];
+  console.log(
+    `\n${label}  (median; in brackets the median ratio to the direct veth path measured next to it)`,
+  );
+  console.log(['path'.padEnd(28), ...metrics.map(([, h]) => h.padStart(18))].join(''));
+  for (const path of paths) {
+    const row = results.get(path);
+    const cells = metrics.map(([m]) => {
+      const v = row?.values[m];
+      if (!v?.length) return '–'.padStart(18);
+      const r = row?.ratios[m];
+      const ratio = r?.length ? ` (${fmt(median(r))}×)` : '';
+      return `${fmt(median(v), m.startsWith('gbps') ? 2 : 0)}${ratio}`.padStart(18);
+    });
+    console.log([path.padEnd(28), ...cells].join(''));
+  }
+}
+
+export async function run_(): Promise<void> {
+  const probe = await probeNetns();
+  if (!probe.ok) {
+    console.log(`skipped: ${probe.reason}`);
+    return;
+  }
+  const missing = await tools();
+  if (missing) {
+    console.log(`skipped: '${missing}' is not installed (scripts/install-deps.sh installs it)`);
+    return;
+  }
+  workDir = await mkdtemp(join(tmpdir(), 'privlink-bench-'));
+  const p = new Privlink(
+    {
+      port: 0,
+      ephemeral: true,
+      logLevel: process.env['BENCH_DP_LOG'] === 'debug' ? 'debug' : 'warn',
+      dataplane: 'netns',
+      netnsPrefix: PREFIX,
+      dnsPort: -1,
+      pendingMs: 0,
+    },
+    { components: createComponents },
+  );
+  try {
+    await p.start();
+    await bench(p);
+  } finally {
+    stopping = true;
+    for (const c of procs) if (c.exitCode === null) c.kill('SIGTERM');
+    await p.close();
+    for (const ns of await listNamespaces(PREFIX)) await deleteNamespace(ns);
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function bench(p: Privlink): Promise<void> {
+  const cfg = (account: string) => ({
+    endpoint: p.url,
+    region: REGION,
+    credentials: { accessKeyId: account, secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  const provider = new EC2Client(cfg(PROVIDER));
+  const consumer = new EC2Client(cfg(CONSUMER));
+  const elb = new ElasticLoadBalancingV2Client(cfg(PROVIDER));
+
+  // Direct veth baseline: two bench namespaces, one hop.
+  for (const ns of [RAW_C, RAW_S]) {
+    await deleteNamespace(ns);
+    await run(['ip', 'netns', 'add', ns]);
+  }
+  await ipBatch([`link add eth0 netns ${RAW_C} type veth peer name eth0 netns ${RAW_S}`]);
+  await ipBatch(['link set lo up', 'addr add 192.168.200.1/30 dev eth0', 'link set eth0 up'], RAW_C);
+  await ipBatch(['link set lo up', `addr add ${RAW_IP}/30 dev eth0`, 'link set eth0 up'], RAW_S);
+  await tune(RAW_C);
+  await targetServers(RAW_S, RAW_IP);
+
+  // Provider: VPC, NLB in 10.0.1.0/24, target host 10.0.2.10 with three target groups.
+  const pv = await provider.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  const pvId = pv.Vpc?.VpcId ?? '';
+  const nlbSubnet = await provider.send(
+    new CreateSubnetCommand({ VpcId: pvId, CidrBlock: '10.0.1.0/24', AvailabilityZone: `${REGION}a` }),
+  );
+  await provider.send(
+    new CreateSubnetCommand({ VpcId: pvId, CidrBlock: '10.0.2.0/24', AvailabilityZone: `${REGION}a` }),
+  );
+  const lb = await elb.send(
+    new CreateLoadBalancerCommand({
+      Name: 'bench',
+      Type: 'network',
+      Scheme: 'internal',
+      Subnets: [nlbSubnet.Subnet?.SubnetId ?? ''],
+    }),
+  );
+  const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  const groups: [string, number, number, boolean][] = [
+    ['http', 8080, 80, false],
+    ['pp', 8081, 81, true],
+    ['iperf', 5201, 5201, false],
+  ];
+  for (const [name, port, listenerPort, pp] of groups) {
+    const tg = await elb.send(
+      new CreateTargetGroupCommand({
+        Name: `bench-${name}`,
+        Protocol: 'TCP',
+        Port: port,
+        VpcId: pvId,
+        TargetType: 'ip',
+      }),
+    );
+    const arn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
+    if (pp) {
+      await elb.send(
+        new ModifyTargetGroupAttributesCommand({
+          TargetGroupArn: arn,
+          Attributes: [{ Key: 'proxy_protocol_v2.enabled', Value: 'true' }],
+        }),
+      );
+    }
+    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '10.0.2.10' }] }));
+    await elb.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: lbArn,
+        Protocol: 'TCP',
+        Port: listenerPort,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }],
+      }),
+    );
+  }
+  const svc = await provider.send(
+    new CreateVpcEndpointServiceConfigurationCommand({
+      NetworkLoadBalancerArns: [lbArn],
+      AcceptanceRequired: true,
+    }),
+  );
+  const serviceId = svc.ServiceConfiguration?.ServiceId ?? '';
+  const serviceName = svc.ServiceConfiguration?.ServiceName ?? '';
+  await provider.send(
+    new ModifyVpcEndpointServicePermissionsCommand({
+      ServiceId: serviceId,
+      AddAllowedPrincipals: [`arn:aws:iam::${CONSUMER}:root`],
+    }),
+  );
+
+  // Consumer: the same CIDR; ENIs in a /20 (room for many endpoints), client 10.0.2.10.
+  const cv = await consumer.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  const cvId = cv.Vpc?.VpcId ?? '';
+  const eniSubnet = await consumer.send(
+    new CreateSubnetCommand({ VpcId: cvId, CidrBlock: '10.0.16.0/20', AvailabilityZone: `${REGION}a` }),
+  );
+  await consumer.send(
+    new CreateSubnetCommand({ VpcId: cvId, CidrBlock: '10.0.2.0/24', AvailabilityZone: `${REGION}a` }),
+  );
+  const eniSubnetId = eniSubnet.Subnet?.SubnetId ?? '';
+  const sg = await consumer.send(
+    new CreateSecurityGroupCommand({ GroupName: 'bench', Description: 'bench', VpcId: cvId }),
+  );
+  const sgId = sg.GroupId ?? '';
+  await consumer.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: sgId,
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, IpRanges: [{ CidrIp: '10.0.0.0/16' }] },
+      ],
+    }),
+  );
+
+  const waitNs = async (ns: string) => {
+    for (let i = 0; i < 200 && !(await listNamespaces(PREFIX)).includes(ns); i++)
+      await new Promise((r) => setTimeout(r, 50));
+  };
+  await waitNs(`${PREFIX}-${pvId}`);
+  await waitNs(`${PREFIX}-${cvId}`);
+  const target = `${PREFIX}-target`;
+  const client = `${PREFIX}-client`;
+  await vpcHost(target, `${PREFIX}-${pvId}`, '10.0.2.10/24', '10.0.2.1');
+  await targetServers(target, '10.0.2.10');
+  await vpcHost(client, `${PREFIX}-${cvId}`, '10.0.2.10/24', '10.0.2.1');
+
+  const newEndpoint = async (): Promise<{ id: string; ip: string; eni: string }> => {
+    const ep = await consumer.send(
+      new CreateVpcEndpointCommand({
+        VpcEndpointType: 'Interface',
+        VpcId: cvId,
+        ServiceName: serviceName,
+        SubnetIds: [eniSubnetId],
+        SecurityGroupIds: [sgId],
+      }),
+    );
+    const eni = ep.VpcEndpoint?.NetworkInterfaceIds?.[0] ?? '';
+    const d = await consumer.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eni] }));
+    return {
+      id: ep.VpcEndpoint?.VpcEndpointId ?? '',
+      ip: d.NetworkInterfaces?.[0]?.PrivateIpAddress ?? '',
+      eni,
+    };
+  };
+
+  // Accept → first byte, three fresh endpoints (namespace built while pendingAcceptance).
+  const firstByte: number[] = [];
+  const endpoints: { id: string; ip: string; eni: string }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const ep = await newEndpoint();
+    endpoints.push(ep);
+    await waitNs(eniNamespace(PREFIX, ep.eni));
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = performance.now();
+    let lastErr = '';
+    await provider.send(
+      new AcceptVpcEndpointConnectionsCommand({ ServiceId: serviceId, VpcEndpointIds: [ep.id] }),
+    );
+    for (;;) {
+      const r = await nsExec(client, [
+        'timeout',
+        '2',
+        'bash',
+        '-c',
+        `exec 3<>/dev/tcp/${ep.ip}/80 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && head -c 12 <&3`,
+      ]).catch((e: unknown) => {
+        lastErr = String(e);
+        return undefined;
+      });
+      if (r?.stdout.startsWith('HTTP/1.')) break;
+      if (performance.now() - t0 > 10_000) {
+        if (process.env['BENCH_DP_HOLD_ON_FAIL']) {
+          const ens = eniNamespace(PREFIX, ep.eni);
+          const vns = `${PREFIX}-${cvId}`;
+          for (const argv of [
+            ['ip', '-n', ens, '-br', 'addr'],
+            ['ip', '-n', ens, 'route'],
+            ['ip', '-n', vns, 'neigh'],
+            ['ip', '-n', vns, '-br', 'link'],
+            ['ip', '-n', vns, '-br', 'addr'],
+            ['ip', 'netns', 'exec', ens, 'nft', 'list', 'ruleset'],
+            ['ip', 'netns', 'exec', ens, 'conntrack', '-L'],
+          ]) {
+            const o = await run(argv).catch((e: unknown) => ({ stdout: String(e) }));
+            console.log(`$ ${argv.join(' ')}\n${o.stdout}`);
+          }
+          console.log(`FAILED; holding: endpoint ${ep.ip} ${ep.eni}`);
+          await new Promise((r) => setTimeout(r, 120_000));
+        }
+        const st = await consumer.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [ep.id] }));
+        const rules = await nsExec(eniNamespace(PREFIX, ep.eni), ['conntrack', '-L']).catch((e: unknown) => ({
+          stdout: String(e),
+        }));
+        throw new Error(
+          `endpoint never carried traffic (${lastErr} ${r?.stdout}): ${st.VpcEndpoints?.[0]?.State}; ${JSON.stringify(p.health())}\n${rules.stdout}`,
+        );
+      }
+    }
+    firstByte.push(performance.now() - t0);
+  }
+  const main = endpoints[0];
+  if (!main) throw new Error('no endpoint');
+  const eniNs = eniNamespace(PREFIX, main.eni);
+  const nodeNs = (await listNamespaces(PREFIX)).filter(
+    (n) => n.startsWith(`${PREFIX}-eni-`) && !endpoints.some((e) => n.endsWith(e.eni)),
+  );
+
+  // HAProxy as the userspace PPv2 peer, in the endpoint's own namespace, to the same NLB node.
+  const nodeAddr = await nodeInternal(nodeNs[0] ?? '');
+  const hcfg = await haproxyConfig(
+    'peer',
+    `frontend f\n  mode tcp\n  bind ${main.ip}:9081\n  default_backend b\nbackend b\n  mode tcp\n  server s ${nodeAddr}:81 send-proxy-v2\n`,
+  );
+  bg(eniNs, ['haproxy', '-db', '-f', hcfg]);
+
+  const url = (ip: string, port: number) => `http://${ip}:${port}/`;
+  await waitHttp(RAW_C, url(RAW_IP, 8080));
+  await waitHttp(client, url(main.ip, 80));
+  await waitHttp(client, url(main.ip, 81));
+  await waitHttp(client, url(main.ip, 9081));
+  const flushAll = () => flush([eniNs, ...nodeNs]);
+
+  const connPaths = async (suffix: string) => {
+    const paths: [string, string, string][] = [
+      [`kernel (PPv2 off)${suffix}`, client, url(main.ip, 80)],
+      [`node PPv2${suffix}`, client, url(main.ip, 81)],
+      [`haproxy send-proxy-v2${suffix}`, client, url(main.ip, 9081)],
+    ];
+    for (const [name, ns, u] of paths) {
+      await flushAll();
+      const rawCps = await guarded('raw conn/s', () => connRate(RAW_C, url(RAW_IP, 8080)), NaN);
+      await flushAll();
+      record(`raw${suffix}`, 'cps', rawCps);
+      record(name, 'cps', await guarded(`${name} conn/s`, () => connRate(ns, u), NaN), rawCps);
+      const nan = { p50: NaN, p99: NaN };
+      const rl = await guarded('raw latency', () => latency(RAW_C, url(RAW_IP, 8080)), nan);
+      const pl = await guarded(`${name} latency`, () => latency(ns, u), nan);
+      record(`raw${suffix}`, 'p50', rl.p50);
+      record(`raw${suffix}`, 'p99', rl.p99);
+      record(name, 'p50', pl.p50, rl.p50);
+      record(name, 'p99', pl.p99, rl.p99);
+    }
+    return paths.map(([n]) => n);
+  };
+
+  const hold = Number(process.env['BENCH_DP_HOLD'] ?? 0);
+  if (hold) {
+    console.log(
+      `holding ${hold} s: client ${client}, endpoint ${main.ip} (${eniNs}), nodes ${nodeNs.join(',')}`,
+    );
+    await new Promise((r) => setTimeout(r, hold * 1000));
+  }
+  console.log(`rounds: ${ROUNDS}, ${SECONDS} s per measurement`);
+  let paths: string[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const streams of [1, 4]) {
+      const m = `gbps${streams}`;
+      const raw = await guarded('raw iperf3', () => iperf(RAW_C, RAW_IP, streams), NaN);
+      record('raw', m, raw);
+      await flushAll();
+      record(
+        'kernel (PPv2 off)',
+        m,
+        await guarded('kernel iperf3', () => iperf(client, main.ip, streams), NaN),
+        raw,
+      );
+    }
+    paths = await connPaths('');
+  }
+  printTable(['raw', ...paths], 'one endpoint');
+  const fb = summarize(firstByte);
+  console.log(
+    `\naccept → first byte through a new endpoint: p50 ${fmt(fb.p50, 0)} ms, max ${fmt(Math.max(...firstByte), 0)} ms (n=${fb.n}, pendingMs=0)`,
+  );
+
+  // Many endpoints: per-connection cost on the first endpoint must not grow.
+  if (ENDPOINTS > endpoints.length) {
+    const t0 = performance.now();
+    const ids: string[] = [];
+    const todo = ENDPOINTS - endpoints.length;
+    // AWS allows 50 interface endpoints per VPC: spread them over more consumer VPCs (same CIDR).
+    for (let i = 0; i < todo; i += PER_VPC) {
+      const v = await consumer.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+      const vId = v.Vpc?.VpcId ?? '';
+      const sub = await consumer.send(
+        new CreateSubnetCommand({ VpcId: vId, CidrBlock: '10.0.16.0/20', AvailabilityZone: `${REGION}a` }),
+      );
+      const subnetId = sub.Subnet?.SubnetId ?? '';
+      for (let j = 0; j < Math.min(PER_VPC, todo - i); j += 10) {
+        const batch = await Promise.all(
+          Array.from({ length: Math.min(10, PER_VPC - j, todo - i - j) }, () =>
+            consumer.send(
+              new CreateVpcEndpointCommand({
+                VpcEndpointType: 'Interface',
+                VpcId: vId,
+                ServiceName: serviceName,
+                SubnetIds: [subnetId],
+              }),
+            ),
+          ),
+        );
+        ids.push(...batch.map((b) => b.VpcEndpoint?.VpcEndpointId ?? ''));
+      }
+    }
+    for (let i = 0; i < ids.length; i += 500) {
+      await provider.send(
+        new AcceptVpcEndpointConnectionsCommand({
+          ServiceId: serviceId,
+          VpcEndpointIds: ids.slice(i, i + 500),
+        }),
+      );
+    }
+    // Done when the data plane carries traffic for all of them (not merely `available`).
+    const carrying = () => {
+      const h = p.health() as {
+        components: { dataplane?: { reconcilers?: Record<string, { carrying?: number }> } };
+      };
+      return h.components.dataplane?.reconcilers?.['endpoint-interfaces']?.carrying ?? 0;
+    };
+    while (carrying() < ENDPOINTS) {
+      if (performance.now() - t0 > 30 * 60_000) throw new Error(`only ${carrying()} endpoints carry traffic`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const built = (performance.now() - t0) / 1000;
+    const nsCount = (await listNamespaces(PREFIX)).length;
+    console.log(
+      `\n${ENDPOINTS} endpoints carrying traffic after ${fmt(built, 1)} s (${fmt((built * 1000) / todo, 0)} ms each; ${nsCount} namespaces)`,
+    );
+    const after = await connPaths(` @${ENDPOINTS}`);
+    printTable([`raw @${ENDPOINTS}`, ...after], `with ${ENDPOINTS} endpoints live`);
+  }
+}
+
+async function nodeInternal(ns: string): Promise<string> {
+  const r = await run(['ip', '-n', ns, '-j', '-4', 'addr', 'show', 'dev', 'f']);
+  const j = JSON.parse(r.stdout) as { addr_info: { local: string }[] }[];
+  const a = j[0]?.addr_info[0]?.local;
+  if (!a) throw new Error(`no fabric address in ${ns}`);
+  return a;
+}
+
+export { run_ as run };

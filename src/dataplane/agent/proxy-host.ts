@@ -1,0 +1,96 @@
+/**
+ * Where userspace traffic work runs: PPv2 proxies (accepting inside an endpoint namespace,
+ * connecting out from the fabric) and health-check probes (sourced from the fabric so the NLB
+ * node's kernel NAT makes them come from the NLB IP). `LocalProxyHost` runs them in the calling
+ * process (loopback mode, and inside the fabric agent); `AgentProxyHost` (agent-client.ts) runs
+ * them in the agent process that lives in the fabric namespace.
+ */
+import type { Server, Socket } from 'node:net';
+import { probe, type ProbeResult, type ProbeSpec } from '../health/probe.js';
+import { buildPpv2 } from '../proxy/ppv2.js';
+import { TcpProxy } from '../proxy/tcp-proxy.js';
+
+export interface ProxySpec {
+  upstreamHost: string;
+  upstreamPort: number;
+  localAddress?: string;
+  /** When set, every connection starts with a PPv2 header carrying this endpoint ID. */
+  ppv2VpceId?: string;
+  /** Address to report as the header's destination (defaults to the accepting socket's). */
+  headerDestination?: string;
+}
+
+export interface ProxyStats {
+  proxies: number;
+  open: number;
+  accepted: number;
+}
+
+export interface ProxyHost {
+  /** Serves `server` (already listening; ownership passes to the host) with spec. */
+  serve(id: string, server: Server, spec: ProxySpec): Promise<void>;
+  /** Stops serving id: the listener closes and open connections are reset. */
+  stop(id: string): Promise<void>;
+  probe(spec: ProbeSpec): Promise<ProbeResult>;
+  stats(): Promise<ProxyStats>;
+  close(): Promise<void>;
+}
+
+function headerFor(spec: ProxySpec): ((c: Socket) => Buffer | undefined) | undefined {
+  const vpceId = spec.ppv2VpceId;
+  if (vpceId === undefined) return undefined;
+  return (c) =>
+    c.remoteAddress && c.localAddress && c.remotePort !== undefined && c.localPort !== undefined
+      ? buildPpv2(
+          {
+            sourceAddress: c.remoteAddress.replace(/^::ffff:/, ''),
+            sourcePort: c.remotePort,
+            destinationAddress: spec.headerDestination ?? c.localAddress.replace(/^::ffff:/, ''),
+            destinationPort: c.localPort,
+          },
+          { vpceId },
+        )
+      : undefined;
+}
+
+export class LocalProxyHost implements ProxyHost {
+  private readonly proxies = new Map<string, TcpProxy>();
+  private closedAccepted = 0;
+
+  async serve(id: string, server: Server, spec: ProxySpec): Promise<void> {
+    await this.stop(id);
+    const route = {
+      upstreamHost: spec.upstreamHost,
+      upstreamPort: spec.upstreamPort,
+      ...(spec.localAddress ? { localAddress: spec.localAddress } : {}),
+      header: headerFor(spec),
+    };
+    this.proxies.set(id, new TcpProxy(server, route));
+  }
+
+  async stop(id: string): Promise<void> {
+    const p = this.proxies.get(id);
+    if (!p) return;
+    this.proxies.delete(id);
+    this.closedAccepted += p.accepted;
+    await p.close();
+  }
+
+  probe(spec: ProbeSpec): Promise<ProbeResult> {
+    return probe(spec);
+  }
+
+  async stats(): Promise<ProxyStats> {
+    let open = 0;
+    let accepted = this.closedAccepted;
+    for (const p of this.proxies.values()) {
+      open += p.openConnections;
+      accepted += p.accepted;
+    }
+    return { proxies: this.proxies.size, open, accepted };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.proxies.keys()].map((id) => this.stop(id)));
+  }
+}

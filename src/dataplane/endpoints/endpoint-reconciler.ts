@@ -1,0 +1,364 @@
+/**
+ * Interface endpoint traffic: one namespace per endpoint ENI with a leg in the consumer VPC's
+ * bridge (the ENI's private IP) and a leg in the fabric. Plain listener ports are kernel DNAT to
+ * the chosen NLB node (same zone ID, else any node) with SNAT to the ENI's internal address;
+ * listener ports whose target group has proxy protocol v2 are served by a userspace proxy that
+ * accepts inside this namespace (so it sees the consumer's address) and connects out from the
+ * fabric agent, prepending the PPv2 header.
+ *
+ * Fidelity (reference §3.1, §9.1–9.2; PrivateLink guide "Access an AWS service using an interface
+ * VPC endpoint", security groups, 2025):
+ * - Covered: only `available` endpoints carry traffic — before acceptance, after rejection and
+ *   while deleting, connections are refused with a TCP reset; rejecting or deleting cuts open
+ *   flows (map element removed, then conntrack -D; PPv2 proxies reset their sockets) within a
+ *   pass; the endpoint's security groups filter new inbound flows (stateful); MSS clamped to
+ *   the route MTU; one-way (the provider cannot open connections to the consumer); consumer and
+ *   provider CIDRs may overlap. The endpoint stays `pending` until its namespaces are built
+ *   (control.readiness), at most READINESS_CAP_MS.
+ * - By design: one namespace per ENI (its own conntrack table, no zones); in loopback mode each
+ *   ENI is a 127.77.x.y address with userspace proxies and no security-group enforcement.
+ * - Gaps: UDP, IPv6/dualstack endpoints, AWS-owned services (no traffic), endpoint policies are
+ *   not enforced on traffic.
+ */
+import type { Stored } from '../../store/store.js';
+import type { DeepReadonly } from '../../control/model/common.js';
+import type { VpcEndpoint } from '../../control/model/privatelink.js';
+import type { DataplaneContext, Reconciler } from '../dataplane.js';
+import { VPC_BRIDGE } from '../vpc/vpc-reconciler.js';
+import { nthAddress, parseCidr } from '../../control/cidr.js';
+import { eniNamespace, linkName } from '../netns/naming.js';
+import { deleteNamespace, ipBatch, nft, nsExec, run } from '../netns/run.js';
+import { openInNamespace } from '../netns/ns-sockets.js';
+import { AgentProxyHost } from '../agent/agent-client.js';
+import { TcpProxy } from '../proxy/tcp-proxy.js';
+import { buildPpv2 } from '../proxy/ppv2.js';
+import { SerialQueue, trafficFor, type NodeInfo, type Traffic } from '../fabric/traffic.js';
+import { ENDPOINT_VPC_LEG, renderEndpointRules } from './endpoint-rules.js';
+import { ingressOf } from './ingress.js';
+import net from 'node:net';
+
+/** Longest an endpoint is held in `pending` waiting for its data plane. */
+const READINESS_CAP_MS = 10_000;
+
+interface Upstream {
+  /** NLB node ENI id and its address (fabric internal / loopback). */
+  nodeEni: string;
+  address: string;
+  ppv2: boolean;
+}
+
+interface ActualEni {
+  eniId: string;
+  endpointId: string;
+  vpcId: string;
+  eniIp: string;
+  namespace: string | undefined;
+  /** netns: internal fabric address; loopback: 127.77.x.y. */
+  address: string;
+  script: string;
+  /** port → upstream, as programmed. */
+  ports: Map<number, Upstream>;
+  /** Loopback proxies, or netns PPv2 proxies served by the agent (with the agent's generation). */
+  proxies: Map<number, TcpProxy | { agentGeneration: number }>;
+  /** The rules (or loopback listeners) were programmed at least once. */
+  programmed: boolean;
+}
+
+export class EndpointReconciler implements Reconciler {
+  readonly name = 'endpoint-interfaces';
+  private readonly traffic: Traffic;
+  private readonly actual = new Map<string, ActualEni>();
+  private readonly queue = new SerialQueue();
+  private readonly staleVpcs = new Set<string>();
+
+  constructor(private readonly ctx: DataplaneContext) {
+    this.traffic = trafficFor(ctx);
+    ctx.events.on('vpc-down', (e: { vpcId: string }) => this.staleVpcs.add(e.vpcId));
+    ctx.control.readiness = (ep) => this.isReady(ep);
+  }
+
+  /** Whether traffic can flow once the endpoint turns available (lifecycle-driver seam). */
+  isReady(ep: DeepReadonly<VpcEndpoint>): boolean {
+    if (ep.endpointType !== 'Interface' || !ep.serviceId) return true;
+    if (this.ctx.control.clock.now() - ep.stateChangedAt > READINESS_CAP_MS) return true;
+    if (!ep.networkInterfaceIds.every((id) => this.actual.get(id)?.programmed === true)) return false;
+    const svc = this.ctx.store.find('endpointService', ep.serviceId);
+    return (
+      !svc ||
+      svc.networkLoadBalancerArns.length === 0 ||
+      svc.networkLoadBalancerArns.some((a) => this.traffic.nodesOf(a).length > 0)
+    );
+  }
+
+  reconcile(): Promise<void> {
+    return this.queue.run(() => this.converge());
+  }
+
+  private agentGeneration(): number {
+    return this.traffic.host instanceof AgentProxyHost ? this.traffic.host.generation : 0;
+  }
+
+  private async converge(): Promise<void> {
+    const { store } = this.ctx;
+    const errors: string[] = [];
+    const desired = new Map<string, { ep: Stored<'vpcEndpoint'>; eni: Stored<'networkInterface'> }>();
+    for (const ep of store.listAll('vpcEndpoint')) {
+      if (ep.endpointType !== 'Interface' || !ep.serviceId) continue;
+      for (const id of ep.networkInterfaceIds) {
+        const eni = store.find('networkInterface', id);
+        if (eni) desired.set(id, { ep, eni });
+      }
+    }
+    const generation = this.agentGeneration();
+    for (const [id, a] of this.actual) {
+      const want = desired.get(id);
+      if (!want || want.eni.privateIpAddress !== a.eniIp || this.staleVpcs.has(a.vpcId)) {
+        await this.remove(a).catch((e: unknown) => errors.push(`${id}: ${String(e)}`));
+      }
+    }
+    this.staleVpcs.clear();
+    for (const [id, { ep, eni }] of desired) {
+      try {
+        let a = this.actual.get(id);
+        if (!a) {
+          if (!this.ctx.vpcs.isReady(eni.vpcId)) continue;
+          a = await this.create(ep, eni);
+        }
+        // An agent that restarted no longer serves the PPv2 proxies of its predecessor.
+        for (const [port, p] of a.proxies) {
+          if (!(p instanceof TcpProxy) && p.agentGeneration !== generation) a.proxies.delete(port);
+        }
+        await this.program(a, ep, eni);
+      } catch (e) {
+        errors.push(`${id}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (errors.length) throw new Error(errors.join('; '));
+  }
+
+  /** Listener ports the ENI should carry now (empty unless the endpoint is available). */
+  private wantedPorts(ep: Stored<'vpcEndpoint'>, eni: Stored<'networkInterface'>): Map<number, Upstream> {
+    const out = new Map<number, Upstream>();
+    if (ep.state !== 'available' || !ep.serviceId) return out;
+    const svc = this.ctx.store.find('endpointService', ep.serviceId);
+    if (!svc) return out;
+    const zoneId = this.ctx.store.find('subnet', eni.subnetId)?.availabilityZoneId;
+    for (const arn of svc.networkLoadBalancerArns) {
+      const nodes: NodeInfo[] = this.traffic.nodesOf(arn);
+      const node = nodes.find((n) => n.zoneId === zoneId) ?? nodes[0];
+      if (!node) continue;
+      for (const l of this.traffic.listeners.get(arn) ?? []) {
+        if (!out.has(l.port)) out.set(l.port, { nodeEni: node.eniId, address: node.address, ppv2: l.ppv2 });
+      }
+    }
+    return out;
+  }
+
+  private async program(
+    a: ActualEni,
+    ep: Stored<'vpcEndpoint'>,
+    eni: Stored<'networkInterface'>,
+  ): Promise<void> {
+    const want = this.wantedPorts(ep, eni);
+    const changed = (port: number, u: Upstream | undefined) => {
+      const old = a.ports.get(port);
+      return !u || !old || old.address !== u.address || old.ppv2 !== u.ppv2;
+    };
+    const gone = [...a.ports.keys()].filter((p) => changed(p, want.get(p)));
+
+    if (a.namespace) {
+      const script = renderEndpointRules({
+        eniIp: a.eniIp,
+        internalIp: a.address,
+        forwards: [...want]
+          .filter(([, u]) => !u.ppv2)
+          .map(([port, u]) => ({ port, upstreamIp: u.address, upstreamPort: port })),
+        ingress: ingressOf(this.ctx.store, ep),
+      });
+      if (script !== a.script) {
+        await nft(a.namespace, script);
+        a.script = script;
+        this.ctx.logger.debug('endpoint ENI rules loaded', {
+          eni: a.eniId,
+          state: ep.state,
+          ports: [...want.keys()],
+        });
+      }
+    }
+    // Gate closed (element removed above): now cut what is still open on those ports.
+    for (const port of gone) {
+      const p = a.proxies.get(port);
+      a.proxies.delete(port);
+      a.ports.delete(port);
+      if (p instanceof TcpProxy) await p.close();
+      else if (p) await this.traffic.host.stop(`${a.eniId}:${port}`);
+      if (a.namespace) {
+        await nsExec(a.namespace, [
+          'conntrack',
+          '-D',
+          '-p',
+          'tcp',
+          '--orig-dst',
+          a.eniIp,
+          '--dport',
+          String(port),
+        ]).catch(() => undefined); // exit 1 = no flows
+      }
+    }
+    // Open what is new: netns PPv2 ports via the agent, every port in loopback mode.
+    const toOpen = [...want].filter(([port, u]) => !a.proxies.has(port) && (!a.namespace || u.ppv2));
+    if (a.namespace && toOpen.length) {
+      const socks = await openInNamespace(
+        a.namespace,
+        toOpen.map(([port]) => ({ type: 'tcp' as const, host: a.eniIp, port })),
+      );
+      for (const [i, [port, u]] of toOpen.entries()) {
+        const s = socks[i];
+        if (s?.type !== 'tcp') continue;
+        await this.traffic.host.serve(`${a.eniId}:${port}`, s.server, {
+          upstreamHost: u.address,
+          upstreamPort: port,
+          ppv2VpceId: ep.id,
+        });
+        a.proxies.set(port, { agentGeneration: this.agentGeneration() });
+      }
+    } else if (!a.namespace) {
+      for (const [port, u] of toOpen) a.proxies.set(port, await this.loopbackProxy(a, ep.id, port, u));
+    }
+    for (const [port, u] of want) a.ports.set(port, u);
+    a.programmed = true;
+  }
+
+  private async loopbackProxy(a: ActualEni, vpceId: string, port: number, u: Upstream): Promise<TcpProxy> {
+    const server = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: a.address, port }, () => resolve());
+    });
+    const picker = this.traffic.picker;
+    return new TcpProxy(server, {
+      upstreamHost: u.address,
+      upstreamPort: port,
+      pick: () => picker?.pick(u.nodeEni, port),
+      header: u.ppv2
+        ? (c) =>
+            c.remoteAddress && c.remotePort !== undefined
+              ? buildPpv2(
+                  {
+                    sourceAddress: c.remoteAddress,
+                    sourcePort: c.remotePort,
+                    destinationAddress: a.eniIp,
+                    destinationPort: port,
+                  },
+                  { vpceId },
+                )
+              : undefined
+        : undefined,
+    });
+  }
+
+  private async create(ep: Stored<'vpcEndpoint'>, eni: Stored<'networkInterface'>): Promise<ActualEni> {
+    const base = {
+      eniId: eni.id,
+      endpointId: ep.id,
+      vpcId: eni.vpcId,
+      eniIp: eni.privateIpAddress,
+      script: '',
+      programmed: false,
+      ports: new Map<number, Upstream>(),
+      proxies: new Map<number, TcpProxy | { agentGeneration: number }>(),
+    };
+    const fabric = this.traffic.fabric;
+    if (this.ctx.mode !== 'netns' || !fabric) {
+      const a: ActualEni = {
+        ...base,
+        namespace: undefined,
+        address: this.traffic.loopback?.allocate(eni.id) ?? '127.0.0.1',
+      };
+      this.actual.set(eni.id, a);
+      return a;
+    }
+    const subnet = this.ctx.store.find('subnet', eni.subnetId);
+    if (!subnet) throw new Error(`subnet ${eni.subnetId} not found`);
+    const vpcNs = this.ctx.vpcs.namespaceOf(eni.vpcId);
+    if (!vpcNs) throw new Error(`VPC ${eni.vpcId} has no namespace`);
+    await fabric.ensure();
+    const ns = eniNamespace(this.ctx.prefix, eni.id);
+    const address = fabric.pool.allocate(eni.id);
+    const cidr = parseCidr(subnet.cidrBlock);
+    const vpcPeer = linkName('e', eni.id);
+    const fab = fabric.attachLines(ns, eni.id, address);
+    await deleteNamespace(ns);
+    await run(['ip', 'netns', 'add', ns]);
+    try {
+      await ipBatch([
+        `link add ${ENDPOINT_VPC_LEG} netns ${ns} type veth peer name ${vpcPeer} netns ${vpcNs}`,
+        ...fab.host,
+      ]);
+      await ipBatch([`link set ${vpcPeer} master ${VPC_BRIDGE}`, `link set ${vpcPeer} up`], vpcNs);
+      await ipBatch(fab.fabric, fabric.namespace);
+      await ipBatch(
+        [
+          'link set lo up',
+          `addr add ${eni.privateIpAddress}/${cidr.prefix} dev ${ENDPOINT_VPC_LEG}`,
+          `link set ${ENDPOINT_VPC_LEG} up`,
+          ...fab.inside,
+          `route add default via ${nthAddress(cidr, 1)} dev ${ENDPOINT_VPC_LEG}`,
+        ],
+        ns,
+      );
+      await nsExec(ns, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    } catch (e) {
+      await deleteNamespace(ns).catch(() => undefined);
+      fabric.pool.release(eni.id);
+      throw e;
+    }
+    const a: ActualEni = { ...base, namespace: ns, address };
+    this.actual.set(eni.id, a);
+    this.ctx.logger.debug('endpoint ENI up', {
+      endpoint: ep.id,
+      eni: eni.id,
+      ns,
+      ip: eni.privateIpAddress,
+      internal: address,
+    });
+    return a;
+  }
+
+  private async remove(a: ActualEni): Promise<void> {
+    this.actual.delete(a.eniId);
+    for (const [port, p] of a.proxies) {
+      if (p instanceof TcpProxy) await p.close();
+      else await this.traffic.host.stop(`${a.eniId}:${port}`).catch(() => undefined);
+    }
+    if (a.namespace) {
+      await deleteNamespace(a.namespace);
+      this.traffic.fabric?.pool.release(a.eniId);
+    } else {
+      this.traffic.loopback?.release(a.eniId);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ctx.control.readiness) this.ctx.control.readiness = undefined;
+    await this.queue.run(async () => {
+      for (const a of [...this.actual.values()]) {
+        await this.remove(a).catch((e: unknown) =>
+          this.ctx.logger.warn(`removing endpoint ENI ${a.eniId} failed`, { error: String(e) }),
+        );
+      }
+    });
+  }
+
+  describe(): Record<string, unknown> {
+    const enis = [...this.actual.values()];
+    return {
+      interfaces: enis.length,
+      namespaces: enis.filter((e) => e.namespace).length,
+      carrying: enis.filter((e) => e.ports.size > 0).length,
+      ...(this.ctx.mode === 'loopback'
+        ? { loopbackAddresses: Object.fromEntries(enis.map((e) => [e.eniId, e.address])) }
+        : {}),
+    };
+  }
+}

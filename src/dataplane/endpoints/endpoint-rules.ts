@@ -1,0 +1,104 @@
+/**
+ * The nftables ruleset of one interface-endpoint ENI namespace (dataplane.md §5.2–§5.3), as one
+ * atomic script: DNAT `ENI-IP:listener-port` → the chosen NLB node's internal address, SNAT to
+ * the ENI's own internal address, security-group ingress on the consumer leg, MSS clamping, and
+ * the one-way rule (nothing from the fabric opens connections towards the consumer).
+ *
+ * Gating: the listener map has elements only while the endpoint is `available`. Without an
+ * element a SYN reaches the namespace's own stack, which has no socket on that port and answers
+ * with a reset — a refused connection, not a timeout.
+ */
+
+export const ENDPOINT_TABLE = 'privlink_ep';
+export const ENDPOINT_VPC_LEG = 'c';
+export const ENDPOINT_FABRIC_LEG = 'f';
+
+/** One security-group ingress permission reduced to what nft matches. */
+export interface IngressRule {
+  /** 'all', 'tcp', 'udp', 'icmp', or a protocol number. */
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+  /** Source CIDRs or addresses (from CIDR ranges and from referenced groups' members). */
+  sources: readonly string[];
+}
+
+export interface EndpointRuleInput {
+  eniIp: string;
+  internalIp: string;
+  /** listener port → upstream (NLB node internal address, same port); only while available. */
+  forwards: readonly { port: number; upstreamIp: string; upstreamPort: number }[];
+  /** undefined = no security groups enforced (allow all). */
+  ingress: readonly IngressRule[] | undefined;
+}
+
+const PROTO_NAMES: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp' };
+
+function ruleLine(r: IngressRule): string | undefined {
+  if (r.sources.length === 0) return undefined;
+  const proto = PROTO_NAMES[r.protocol] ?? r.protocol;
+  const src = `ip saddr { ${r.sources.join(', ')} }`;
+  if (proto === 'all' || proto === '-1') return `    ${src} accept`;
+  if (proto === 'tcp' || proto === 'udp') {
+    const all = r.fromPort === undefined || r.fromPort < 0 || (r.fromPort === 0 && r.toPort === 65535);
+    const ports = all
+      ? ''
+      : r.fromPort === r.toPort
+        ? ` ${proto} dport ${r.fromPort}`
+        : ` ${proto} dport ${r.fromPort}-${r.toPort ?? r.fromPort}`;
+    return `    ${src} meta l4proto ${proto}${ports} accept`;
+  }
+  if (proto === 'icmp') return `    ${src} meta l4proto icmp accept`;
+  if (/^\d+$/.test(proto)) return `    ${src} meta l4proto ${proto} accept`;
+  return undefined;
+}
+
+export function renderEndpointRules(input: EndpointRuleInput): string {
+  const elems = input.forwards.map((f) => `${f.port} : ${f.upstreamIp} . ${f.upstreamPort}`);
+  const lines = [
+    `table ip ${ENDPOINT_TABLE}`,
+    `delete table ip ${ENDPOINT_TABLE}`,
+    `table ip ${ENDPOINT_TABLE} {`,
+    `  map listeners {`,
+    `    type inet_service : ipv4_addr . inet_service`,
+    ...(elems.length ? [`    elements = { ${elems.join(', ')} }`] : []),
+    `  }`,
+    // Security groups are stateful: replies and established flows pass, new flows need a rule.
+    `  chain sg {`,
+    `    type filter hook prerouting priority -150; policy accept;`,
+    `    iifname != "${ENDPOINT_VPC_LEG}" accept`,
+    `    ip daddr != ${input.eniIp} accept`,
+    `    ct state established,related accept`,
+  ];
+  if (input.ingress) {
+    for (const r of input.ingress) {
+      const l = ruleLine(r);
+      if (l) lines.push(l);
+    }
+    lines.push(`    drop`);
+  }
+  lines.push(
+    `  }`,
+    `  chain pre {`,
+    `    type nat hook prerouting priority dstnat; policy accept;`,
+    `    iifname "${ENDPOINT_VPC_LEG}" ip daddr ${input.eniIp} dnat ip to tcp dport map @listeners`,
+    `  }`,
+    `  chain post {`,
+    `    type nat hook postrouting priority srcnat; policy accept;`,
+    `    oifname "${ENDPOINT_FABRIC_LEG}" ct status dnat snat ip to ${input.internalIp}`,
+    `  }`,
+    `  chain forward_f {`,
+    `    type filter hook forward priority filter; policy drop;`,
+    `    ct state established,related accept`,
+    `    iifname "${ENDPOINT_VPC_LEG}" oifname "${ENDPOINT_FABRIC_LEG}" ct status dnat tcp flags syn tcp option maxseg size set rt mtu`,
+    `    iifname "${ENDPOINT_VPC_LEG}" oifname "${ENDPOINT_FABRIC_LEG}" ct status dnat accept`,
+    `  }`,
+    // PrivateLink is one-way: the provider side can never open a connection to the consumer.
+    `  chain input_f {`,
+    `    type filter hook input priority filter; policy accept;`,
+    `    iifname "${ENDPOINT_FABRIC_LEG}" ct state new drop`,
+    `  }`,
+    `}`,
+  );
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,167 @@
+/**
+ * Test hosts for the traffic tests: a namespace plugged into a VPC's bridge (like an instance)
+ * with a Node helper inside it driven over IPC — as a client (connect, HTTP GET, held
+ * connections) or as a target (HTTP server that reports who connected and any PPv2 header).
+ * Namespaces use the test's prefix, so the data plane's sweep removes them too.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ipBatch, run, deleteNamespace } from '../../src/dataplane/netns/run.js';
+import { linkName } from '../../src/dataplane/netns/naming.js';
+
+const HOST_SCRIPT = `
+const net = require('net');
+const held = new Map();
+let seq = 0;
+function http(host, port, timeoutMs) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    let buf = '';
+    const t = setTimeout(() => { s.destroy(); resolve({ error: 'ETIMEDOUT' }); }, timeoutMs);
+    s.on('connect', () => s.write('GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n'));
+    s.on('data', (d) => (buf += d));
+    s.on('error', (e) => { clearTimeout(t); resolve({ error: e.code || e.message }); });
+    s.on('close', () => { clearTimeout(t); const i = buf.indexOf('\\r\\n\\r\\n'); resolve(i >= 0 ? { body: buf.slice(i + 4) } : { error: 'EMPTY' }); });
+  });
+}
+function serve(ip, port, name) {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer((s) => {
+      let buf = Buffer.alloc(0);
+      s.on('error', () => {});
+      s.on('data', (d) => {
+        buf = Buffer.concat([buf, d]);
+        let pp = '';
+        let rest = buf;
+        if (buf.length >= 16 && buf.subarray(0, 12).toString('hex') === '0d0a0d0a000d0a515549540a') {
+          const len = 16 + buf.readUInt16BE(14);
+          if (buf.length < len) return;
+          pp = buf.subarray(0, len).toString('hex');
+          rest = buf.subarray(len);
+        }
+        const text = rest.toString();
+        if (text.startsWith('HOLD')) { s.write('held\\n'); return; }
+        if (!text.includes('\\r\\n\\r\\n')) return;
+        const body = JSON.stringify({ name, remote: s.remoteAddress, pp });
+        s.end('HTTP/1.1 200 OK\\r\\nContent-Length: ' + body.length + '\\r\\nConnection: close\\r\\n\\r\\n' + body);
+      });
+    });
+    srv.once('error', reject);
+    srv.listen(port, ip, () => resolve(srv));
+  });
+}
+const servers = new Map();
+process.on('message', async (m) => {
+  try {
+    if (m.op === 'http') return process.send({ id: m.id, r: await http(m.host, m.port, m.timeoutMs || 3000) });
+    if (m.op === 'serve') { servers.set(m.port, await serve(m.ip, m.port, m.name)); return process.send({ id: m.id, r: 'ok' }); }
+    if (m.op === 'unserve') {
+      const srv = servers.get(m.port); servers.delete(m.port);
+      if (srv) { srv.close(); }
+      return process.send({ id: m.id, r: 'ok' });
+    }
+    if (m.op === 'hold') {
+      const k = ++seq; const s = net.connect({ host: m.host, port: m.port });
+      const h = { s, endedAt: 0, error: '', got: '' };
+      held.set(k, h);
+      s.on('connect', () => s.write('HOLD\\n'));
+      s.on('data', (d) => (h.got += d));
+      const tick = setInterval(() => { if (!s.destroyed) s.write('x'); }, 50);
+      s.on('error', (e) => { h.error = e.code || e.message; });
+      s.on('close', () => { clearInterval(tick); h.endedAt = Date.now(); });
+      return process.send({ id: m.id, r: k });
+    }
+    if (m.op === 'held') { const h = held.get(m.k); return process.send({ id: m.id, r: h ? { endedAt: h.endedAt, error: h.error, got: h.got } : null }); }
+  } catch (e) { process.send({ id: m.id, r: { error: String(e && e.message || e) } }); }
+});
+process.on('disconnect', () => process.exit(0));
+process.send({ id: 0, r: 'ready' });
+`;
+
+export interface HttpResult {
+  body?: string;
+  error?: string;
+}
+
+/** A namespace on a VPC bridge with a helper process inside. */
+export class NsHost {
+  private child: ChildProcess | undefined;
+  private seq = 0;
+  private readonly waiters = new Map<number, (r: unknown) => void>();
+
+  private constructor(readonly ns: string) {}
+
+  /** Creates `ns` with eth0 = ip/prefix on the VPC namespace's br0, default route via gateway. */
+  static async create(ns: string, vpcNs: string, ipCidr: string, gateway: string): Promise<NsHost> {
+    await deleteNamespace(ns);
+    await run(['ip', 'netns', 'add', ns]);
+    const peer = linkName('t', ns);
+    await ipBatch([`link add eth0 netns ${ns} type veth peer name ${peer} netns ${vpcNs}`]);
+    await ipBatch([`link set ${peer} master br0`, `link set ${peer} up`], vpcNs);
+    await ipBatch(
+      [
+        'link set lo up',
+        `addr add ${ipCidr} dev eth0`,
+        'link set eth0 up',
+        `route add default via ${gateway}`,
+      ],
+      ns,
+    );
+    const h = new NsHost(ns);
+    await h.start();
+    return h;
+  }
+
+  private start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, '-e', HOST_SCRIPT], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      this.child = child;
+      child.on('message', (m: { id: number; r: unknown }) => {
+        if (m.id === 0) resolve();
+        this.waiters.get(m.id)?.(m.r);
+        this.waiters.delete(m.id);
+      });
+      child.on('error', reject);
+    });
+  }
+
+  private call<T>(msg: Record<string, unknown>): Promise<T> {
+    const id = ++this.seq;
+    return new Promise((resolve) => {
+      this.waiters.set(id, (r) => resolve(r as T));
+      this.child?.send({ ...msg, id });
+    });
+  }
+
+  http(host: string, port: number, timeoutMs = 3000): Promise<HttpResult> {
+    return this.call({ op: 'http', host, port, timeoutMs });
+  }
+
+  serve(ip: string, port: number, name: string): Promise<string> {
+    return this.call({ op: 'serve', ip, port, name });
+  }
+
+  unserve(port: number): Promise<string> {
+    return this.call({ op: 'unserve', port });
+  }
+
+  /** Opens a connection that sends a byte every 50 ms; returns its handle. */
+  hold(host: string, port: number): Promise<number> {
+    return this.call({ op: 'hold', host, port });
+  }
+
+  held(k: number): Promise<{ endedAt: number; error: string; got: string } | null> {
+    return this.call({ op: 'held', k });
+  }
+
+  async close(): Promise<void> {
+    const c = this.child;
+    if (c && c.exitCode === null) {
+      const exited = new Promise((r) => c.once('exit', r));
+      c.disconnect();
+      await exited;
+    }
+    await deleteNamespace(this.ns);
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * Interface endpoint traffic through real namespaces, driven only through the AWS SDK clients:
+ * provider and consumer VPCs with the same CIDR (and a client with the same IP as a target),
+ * an NLB with two IP targets, an endpoint service requiring acceptance. Checks: nothing flows
+ * before acceptance (refused, not timed out); after acceptance requests reach both targets and
+ * targets see the NLB IP; a security group blocks a port; the VPCs cannot reach each other; a
+ * stopped target turns unhealthy (DescribeTargetHealth) and is skipped; PPv2 carries the
+ * endpoint ID and consumer address; reject cuts an open connection within a second; delete
+ * refuses; every namespace is gone after close.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  AcceptVpcEndpointConnectionsCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  CreateVpcEndpointCommand,
+  CreateVpcEndpointServiceConfigurationCommand,
+  DeleteVpcEndpointsCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeVpcEndpointsCommand,
+  ModifyVpcEndpointServicePermissionsCommand,
+  RejectVpcEndpointConnectionsCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetHealthCommand,
+  ModifyTargetGroupAttributesCommand,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { createComponents } from '../../src/components.js';
+import { probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
+import {
+  CONSUMER,
+  PROVIDER,
+  REGION,
+  ec2Client,
+  elbClient,
+  eventually,
+  startPrivlink,
+} from '../helpers/privlink.js';
+import { NsHost } from './traffic-helpers.js';
+
+const PREFIX = 'tra';
+const probe = await probeNetns();
+const skip = probe.ok ? false : `no network namespaces here: ${probe.reason}`;
+if (skip) console.log(`# skipping traffic tests: ${probe.reason}`);
+
+async function namespaces(): Promise<string[]> {
+  const { stdout } = await run(['ip', '-j', 'netns', 'list']);
+  const list = stdout.trim() ? (JSON.parse(stdout) as { name: string }[]) : [];
+  return list.map((n) => n.name).filter((n) => n.startsWith(PREFIX + '-'));
+}
+
+async function vpcWithSubnets(ec2: EC2Client) {
+  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  const vpcId = vpc.Vpc?.VpcId ?? '';
+  const a = await ec2.send(
+    new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: `${REGION}a` }),
+  );
+  const hosts = await ec2.send(
+    new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.2.0/24', AvailabilityZone: `${REGION}a` }),
+  );
+  return { vpcId, subnetId: a.Subnet?.SubnetId ?? '', hostSubnetId: hosts.Subnet?.SubnetId ?? '' };
+}
+
+async function endpointState(ec2: EC2Client, id: string): Promise<string> {
+  const out = await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }));
+  return out.VpcEndpoints?.[0]?.State ?? 'missing';
+}
+
+test(
+  'interface endpoint traffic: gating, balancing, SG, health, PPv2, reject cut',
+  { skip, timeout: 90_000 },
+  async (t) => {
+    const p = await startPrivlink(
+      t,
+      { dataplane: 'netns', netnsPrefix: PREFIX, pendingMs: 50, logLevel: 'warn' },
+      { components: createComponents },
+    );
+    const hosts: NsHost[] = [];
+    t.after(async () => {
+      for (const h of hosts) await h.close().catch(() => undefined);
+    });
+    const provider = ec2Client(p, { account: PROVIDER });
+    const consumer = ec2Client(p, { account: CONSUMER });
+    const elb = elbClient(p, { account: PROVIDER });
+
+    // Provider: VPC, two targets in 10.0.2.0/24, NLB in 10.0.1.0/24 with listeners 80 and 81.
+    const prov = await vpcWithSubnets(provider);
+    const lb = await elb.send(
+      new CreateLoadBalancerCommand({
+        Name: 'traffic-nlb',
+        Type: 'network',
+        Scheme: 'internal',
+        Subnets: [prov.subnetId],
+      }),
+    );
+    const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+    const tg = await elb.send(
+      new CreateTargetGroupCommand({
+        Name: 'traffic-tg',
+        Protocol: 'TCP',
+        Port: 8080,
+        VpcId: prov.vpcId,
+        TargetType: 'ip',
+        HealthCheckIntervalSeconds: 5,
+        HealthCheckTimeoutSeconds: 2,
+        HealthyThresholdCount: 2,
+        UnhealthyThresholdCount: 2,
+      }),
+    );
+    const tgArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
+    await elb.send(
+      new RegisterTargetsCommand({
+        TargetGroupArn: tgArn,
+        Targets: [{ Id: '10.0.2.10' }, { Id: '10.0.2.11' }],
+      }),
+    );
+    for (const port of [80, 81]) {
+      await elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: lbArn,
+          Protocol: 'TCP',
+          Port: port,
+          DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
+        }),
+      );
+    }
+    const svc = await provider.send(
+      new CreateVpcEndpointServiceConfigurationCommand({
+        NetworkLoadBalancerArns: [lbArn],
+        AcceptanceRequired: true,
+      }),
+    );
+    const serviceId = svc.ServiceConfiguration?.ServiceId ?? '';
+    await provider.send(
+      new ModifyVpcEndpointServicePermissionsCommand({
+        ServiceId: serviceId,
+        AddAllowedPrincipals: [`arn:aws:iam::${CONSUMER}:root`],
+      }),
+    );
+    const provNs = `${PREFIX}-${prov.vpcId}`;
+    await eventually(namespaces, (l) => l.includes(provNs), { timeoutMs: 10_000 });
+    const t1 = await NsHost.create(`${PREFIX}-target1`, provNs, '10.0.2.10/24', '10.0.2.1');
+    hosts.push(t1);
+    const t2 = await NsHost.create(`${PREFIX}-target2`, provNs, '10.0.2.11/24', '10.0.2.1');
+    hosts.push(t2);
+    await t1.serve('10.0.2.10', 8080, 'target1');
+    await t2.serve('10.0.2.11', 8080, 'target2');
+
+    // Consumer: the same CIDR; its client has the same IP as target1.
+    const cons = await vpcWithSubnets(consumer);
+    const sg = await consumer.send(
+      new CreateSecurityGroupCommand({ GroupName: 'ep', Description: 'ep', VpcId: cons.vpcId }),
+    );
+    const sgId = sg.GroupId ?? '';
+    await consumer.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: sgId,
+        IpPermissions: [
+          { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.0.0.0/16' }] },
+        ],
+      }),
+    );
+    const ep = await consumer.send(
+      new CreateVpcEndpointCommand({
+        VpcEndpointType: 'Interface',
+        VpcId: cons.vpcId,
+        ServiceName: svc.ServiceConfiguration?.ServiceName ?? '',
+        SubnetIds: [cons.subnetId],
+        SecurityGroupIds: [sgId],
+      }),
+    );
+    const epId = ep.VpcEndpoint?.VpcEndpointId ?? '';
+    assert.equal(ep.VpcEndpoint?.State, 'pendingAcceptance');
+    const enis = await consumer.send(
+      new DescribeNetworkInterfacesCommand({
+        NetworkInterfaceIds: ep.VpcEndpoint?.NetworkInterfaceIds ?? [],
+      }),
+    );
+    const eniIp = enis.NetworkInterfaces?.[0]?.PrivateIpAddress ?? '';
+    assert.ok(eniIp);
+    const consNs = `${PREFIX}-${cons.vpcId}`;
+    await eventually(namespaces, (l) => l.includes(consNs), { timeoutMs: 10_000 });
+    const client = await NsHost.create(`${PREFIX}-client`, consNs, '10.0.2.10/24', '10.0.2.1');
+    hosts.push(client);
+
+    // pendingAcceptance: the ENI exists and refuses (a reset, not a timeout).
+    const before = await eventually(
+      () => client.http(eniIp, 80, 1500),
+      (r) => r.error === 'ECONNREFUSED',
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    assert.equal(before.error, 'ECONNREFUSED');
+
+    // Accept: pending → available, then requests reach both targets, which see the NLB IP.
+    const acceptedAt = Date.now();
+    await provider.send(
+      new AcceptVpcEndpointConnectionsCommand({ ServiceId: serviceId, VpcEndpointIds: [epId] }),
+    );
+    const first = await eventually(
+      () => client.http(eniIp, 80, 1000),
+      (r) => r.body !== undefined,
+      { timeoutMs: 10_000, intervalMs: 10 },
+    );
+    t.diagnostic(`accept → first response through the endpoint: ${Date.now() - acceptedAt} ms`);
+    assert.equal(await endpointState(consumer, epId), 'available');
+    const lbs = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }));
+    const nodeIp =
+      lbs.LoadBalancers?.[0]?.AvailabilityZones?.[0]?.LoadBalancerAddresses?.[0]?.PrivateIPv4Address;
+    const seen = new Set<string>();
+    for (let i = 0; i < 30 && seen.size < 2; i++) {
+      const r = await client.http(eniIp, 80);
+      assert.ok(r.body, `request ${i} failed: ${r.error}`);
+      const b = JSON.parse(r.body) as { name: string; remote: string };
+      seen.add(b.name);
+      if (nodeIp) assert.equal(b.remote, nodeIp, 'targets see the NLB node IP');
+    }
+    assert.deepEqual([...seen].sort(), ['target1', 'target2']);
+    assert.ok(first.body);
+
+    // The security group allows 80 only: 81 is dropped (timeout), not refused.
+    const blocked = await client.http(eniIp, 81, 700);
+    assert.equal(blocked.error, 'ETIMEDOUT');
+
+    // The VPCs are isolated: the client cannot reach provider addresses directly.
+    const direct = await client.http('10.0.2.11', 8080, 700);
+    assert.ok(direct.error, 'consumer reached a provider target directly');
+
+    // Health: both healthy, then target2 stops → unhealthy and skipped.
+    const health = async () =>
+      (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }))).TargetHealthDescriptions ??
+      [];
+    await eventually(health, (d) => d.every((x) => x.TargetHealth?.State === 'healthy'), {
+      timeoutMs: 15_000,
+      intervalMs: 250,
+    });
+    await t2.unserve(8080);
+    const unhealthy = await eventually(
+      health,
+      (d) => d.find((x) => x.Target?.Id === '10.0.2.11')?.TargetHealth?.State === 'unhealthy',
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    assert.equal(
+      unhealthy.find((x) => x.Target?.Id === '10.0.2.11')?.TargetHealth?.Reason,
+      'Target.FailedHealthChecks',
+    );
+    for (let i = 0; i < 10; i++) {
+      const r = await client.http(eniIp, 80);
+      assert.ok(r.body, `request after target2 stopped failed: ${r.error}`);
+      assert.equal((JSON.parse(r.body) as { name: string }).name, 'target1');
+    }
+
+    // PPv2: the target sees the consumer address, the ENI address and the endpoint ID.
+    await elb.send(
+      new ModifyTargetGroupAttributesCommand({
+        TargetGroupArn: tgArn,
+        Attributes: [{ Key: 'proxy_protocol_v2.enabled', Value: 'true' }],
+      }),
+    );
+    const pp = await eventually(
+      () => client.http(eniIp, 80, 1000),
+      (r) => r.body !== undefined && (JSON.parse(r.body) as { pp: string }).pp !== '',
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    const header = parsePpv2(Buffer.from((JSON.parse(pp.body ?? '{}') as { pp: string }).pp, 'hex'));
+    assert.equal(header?.command, 'PROXY');
+    assert.equal(header?.vpceId, epId);
+    assert.equal(header?.addresses?.sourceAddress, '10.0.2.10');
+    assert.equal(header?.addresses?.destinationAddress, eniIp);
+    assert.equal(header?.addresses?.destinationPort, 80);
+    assert.equal(header?.crcValid, true);
+
+    // Reject cuts an open connection within a second; new ones are refused.
+    await elb.send(
+      new ModifyTargetGroupAttributesCommand({
+        TargetGroupArn: tgArn,
+        Attributes: [{ Key: 'proxy_protocol_v2.enabled', Value: 'false' }],
+      }),
+    );
+    await eventually(
+      () => client.http(eniIp, 80, 1000),
+      (r) => r.body !== undefined && (JSON.parse(r.body) as { pp: string }).pp === '',
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    const k = await client.hold(eniIp, 80);
+    await eventually(
+      () => client.held(k),
+      (h) => h?.got.includes('held') === true,
+      { timeoutMs: 3000 },
+    );
+    const rejectAt = Date.now();
+    await provider.send(
+      new RejectVpcEndpointConnectionsCommand({ ServiceId: serviceId, VpcEndpointIds: [epId] }),
+    );
+    const cut = await eventually(
+      () => client.held(k),
+      (h) => (h?.endedAt ?? 0) > 0,
+      { timeoutMs: 3000, intervalMs: 20 },
+    );
+    const cutMs = (cut?.endedAt ?? 0) - rejectAt;
+    t.diagnostic(`reject → open connection cut: ${cutMs} ms (${cut?.error})`);
+    assert.ok(cutMs < 1000, `cut took ${cutMs} ms`);
+    assert.equal((await client.http(eniIp, 80, 1500)).error, 'ECONNREFUSED');
+
+    // Delete: still refused while deleting, ENI namespace removed once the ENI is gone.
+    await consumer.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: [epId] }));
+    const after = await client.http(eniIp, 80, 1500);
+    assert.ok(after.error, 'a deleted endpoint carried traffic');
+
+    for (const h of hosts.splice(0)) await h.close();
+    await p.close();
+    assert.deepEqual(await namespaces(), []);
+  },
+);
