@@ -87,6 +87,19 @@ function must<T>(v: T | undefined | null, what: string): T {
   return v;
 }
 
+/** The subnets both sides get (same CIDRs on purpose): 10.0.1.0/24 in 1a, then 10.0.2.0/24 in 1b. */
+async function createSubnetPair(ec2: EC2Client, vpcId: string): Promise<[string, string]> {
+  const subnet = async (cidr: string, zone: string) =>
+    must(
+      (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: zone })))
+        .Subnet?.SubnetId,
+      'SubnetId',
+    );
+  const a = await subnet('10.0.1.0/24', 'us-east-1a');
+  const b = await subnet('10.0.2.0/24', 'us-east-1b');
+  return [a, b];
+}
+
 /** Plays the story; returns the process exit code. */
 export async function runDemo(o: DemoOptions): Promise<number> {
   const out = o.out ?? ((l: string) => process.stdout.write(l + '\n'));
@@ -149,30 +162,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
           'Vpc',
         );
         const vpcId = must(vpc.VpcId, 'VpcId');
-        const a = must(
-          (
-            await prov.ec2.send(
-              new CreateSubnetCommand({
-                VpcId: vpcId,
-                CidrBlock: '10.0.1.0/24',
-                AvailabilityZone: 'us-east-1a',
-              }),
-            )
-          ).Subnet?.SubnetId,
-          'SubnetId',
-        );
-        const b = must(
-          (
-            await prov.ec2.send(
-              new CreateSubnetCommand({
-                VpcId: vpcId,
-                CidrBlock: '10.0.2.0/24',
-                AvailabilityZone: 'us-east-1b',
-              }),
-            )
-          ).Subnet?.SubnetId,
-          'SubnetId',
-        );
+        const [a, b] = await createSubnetPair(prov.ec2, vpcId);
         const vpcs = await prov.ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
         const sg = must(vpcs.Vpcs?.[0], 'Vpcs[0]');
         void sg;
@@ -349,30 +339,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         await cons.ec2.send(
           new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: true } }),
         );
-        const a = must(
-          (
-            await cons.ec2.send(
-              new CreateSubnetCommand({
-                VpcId: vpcId,
-                CidrBlock: '10.0.1.0/24',
-                AvailabilityZone: 'us-east-1a',
-              }),
-            )
-          ).Subnet?.SubnetId,
-          'SubnetId',
-        );
-        const b = must(
-          (
-            await cons.ec2.send(
-              new CreateSubnetCommand({
-                VpcId: vpcId,
-                CidrBlock: '10.0.2.0/24',
-                AvailabilityZone: 'us-east-1b',
-              }),
-            )
-          ).Subnet?.SubnetId,
-          'SubnetId',
-        );
+        const [a, b] = await createSubnetPair(cons.ec2, vpcId);
         const inst = must(
           (
             await cons.ec2.send(

@@ -26,6 +26,7 @@ import {
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
   type EC2Client,
+  type IpPermission,
 } from '@aws-sdk/client-ec2';
 import { CONSUMER, ec2Client, expectAwsError, signedRaw, startPrivlink } from '../helpers/privlink.js';
 import { createNetworkInterface } from '../../src/control/services/addresses.js';
@@ -164,54 +165,23 @@ test('authorize and revoke rules in both wire forms', async (t) => {
       CidrIp: '0.0.0.0/0',
     }),
   );
+  const authorize = (perm: IpPermission) =>
+    ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [perm] }));
+  const ssh22 = { IpProtocol: 'tcp', FromPort: 22, ToPort: 22 };
   await expectAwsError(
-    ec2.send(
-      new AuthorizeSecurityGroupIngressCommand({
-        GroupId: groupId,
-        IpPermissions: [
-          {
-            IpProtocol: 'tcp',
-            FromPort: 22,
-            ToPort: 22,
-            IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'd' }],
-          },
-        ],
-      }),
-    ),
+    authorize({ ...ssh22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'd' }] }),
     'InvalidPermission.Duplicate',
   );
   await expectAwsError(
-    ec2.send(
-      new AuthorizeSecurityGroupIngressCommand({
-        GroupId: groupId,
-        IpPermissions: [
-          {
-            IpProtocol: 'tcp',
-            FromPort: 22,
-            ToPort: 22,
-            UserIdGroupPairs: [{ GroupId: 'sg-0123456789abcdef0' }],
-          },
-        ],
-      }),
-    ),
+    authorize({ ...ssh22, UserIdGroupPairs: [{ GroupId: 'sg-0123456789abcdef0' }] }),
     'InvalidGroup.NotFound',
   );
   await expectAwsError(
-    ec2.send(
-      new AuthorizeSecurityGroupIngressCommand({
-        GroupId: groupId,
-        IpPermissions: [{ IpProtocol: 'tcp', IpRanges: [{ CidrIp: '1.2.3.0/24' }] }],
-      }),
-    ),
+    authorize({ IpProtocol: 'tcp', IpRanges: [{ CidrIp: '1.2.3.0/24' }] }),
     'InvalidParameterValue',
   );
   await expectAwsError(
-    ec2.send(
-      new AuthorizeSecurityGroupIngressCommand({
-        GroupId: groupId,
-        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 2, IpRanges: [{ CidrIp: '1.2.3.4/24' }] }],
-      }),
-    ),
+    authorize({ IpProtocol: 'tcp', FromPort: 1, ToPort: 2, IpRanges: [{ CidrIp: '1.2.3.4/24' }] }),
     'InvalidParameterValue',
   );
 

@@ -134,58 +134,28 @@ test('PrivateIpAddress, security groups, ClientToken idempotency', async (t) => 
   const sg = await ec2.send(
     new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'w', VpcId: vpcId }),
   );
-  const run = await ec2.send(
-    new RunInstancesCommand({
-      ImageId: AMI,
-      MinCount: 1,
-      MaxCount: 1,
-      SubnetId: subnetId,
-      PrivateIpAddress: '10.0.1.10',
-      SecurityGroupIds: [sg.GroupId ?? ''],
-      ClientToken: 'tok-1',
-      InstanceType: 'c5.large',
-    }),
-  );
+  const base = { ImageId: AMI, MinCount: 1, MaxCount: 1, SubnetId: subnetId };
+  const request = {
+    ...base,
+    PrivateIpAddress: '10.0.1.10',
+    SecurityGroupIds: [sg.GroupId ?? ''],
+    ClientToken: 'tok-1',
+    InstanceType: 'c5.large' as const,
+  };
+  const run = await ec2.send(new RunInstancesCommand(request));
   const inst = run.Instances?.[0];
   assert.equal(inst?.PrivateIpAddress, '10.0.1.10');
   assert.equal(inst?.InstanceType, 'c5.large');
   assert.deepEqual(inst?.SecurityGroups, [{ GroupId: sg.GroupId, GroupName: 'web' }]);
-  const same = await ec2.send(
-    new RunInstancesCommand({
-      ImageId: AMI,
-      MinCount: 1,
-      MaxCount: 1,
-      SubnetId: subnetId,
-      PrivateIpAddress: '10.0.1.10',
-      SecurityGroupIds: [sg.GroupId ?? ''],
-      ClientToken: 'tok-1',
-      InstanceType: 'c5.large',
-    }),
-  );
+  const same = await ec2.send(new RunInstancesCommand(request));
   assert.equal(same.Instances?.[0]?.InstanceId, inst?.InstanceId);
   await expectAwsError(
-    ec2.send(
-      new RunInstancesCommand({
-        ImageId: AMI,
-        MinCount: 1,
-        MaxCount: 1,
-        SubnetId: subnetId,
-        ClientToken: 'tok-1',
-      }),
-    ),
+    ec2.send(new RunInstancesCommand({ ...base, ClientToken: 'tok-1' })),
     'IdempotentParameterMismatch',
     400,
   );
   await expectAwsError(
-    ec2.send(
-      new RunInstancesCommand({
-        ImageId: AMI,
-        MinCount: 1,
-        MaxCount: 1,
-        SubnetId: subnetId,
-        PrivateIpAddress: '10.0.1.10',
-      }),
-    ),
+    ec2.send(new RunInstancesCommand({ ...base, PrivateIpAddress: '10.0.1.10' })),
     'InvalidIPAddress.InUse',
     400,
   );

@@ -4,13 +4,15 @@
  * provider actions write. Seeding keeps these tests about endpoints alone; the two-account flow
  * test (privatelink-flow.test.ts) builds everything through the real APIs instead.
  */
+import { CreateVpcEndpointCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { Privlink } from '../../src/emulator.js';
 import type { Subnet, Vpc } from '../../src/control/model/network.js';
 import type { EndpointService, ServicePermission } from '../../src/control/model/privatelink.js';
 import type { LoadBalancer } from '../../src/control/model/elb.js';
 import { endpointServiceName, loadBalancerArn } from '../../src/control/names.js';
 import { zonesForRegion } from '../../src/control/zones.js';
-import { PROVIDER, REGION } from '../helpers/privlink.js';
+import { ManualClock } from '../../src/shared/clock.js';
+import { CONSUMER, PROVIDER, REGION, ec2Client, startPrivlink } from '../helpers/privlink.js';
 
 export interface SeededVpc {
   vpcId: string;
@@ -209,4 +211,47 @@ export function setState(p: Privlink, id: string, state: 'pending' | 'rejected' 
   });
 }
 
+/** Sets the verification state of a service's private DNS name, as the verifier would. */
+export function setVerification(p: Privlink, serviceId: string, state: 'verified' | 'failed'): void {
+  p.store.transaction(() => {
+    const s = p.store.find('endpointService', serviceId);
+    if (s?.privateDnsNameConfiguration)
+      p.store.put('endpointService', {
+        ...s,
+        privateDnsNameConfiguration: { ...s.privateDnsNameConfiguration, state },
+      });
+  });
+}
+
 export const rootArn = (account: string) => `arn:aws:iam::${account}:root`;
+
+export type CreateEndpointInput = ConstructorParameters<typeof CreateVpcEndpointCommand>[0];
+
+/** CreateVpcEndpoint of an Interface endpoint in the seeded VPC; `extra` adds or overrides members. */
+export function createInterfaceEndpoint(
+  ec2: EC2Client,
+  net: SeededVpc,
+  serviceName: string,
+  extra: Partial<CreateEndpointInput> = {},
+) {
+  return ec2.send(
+    new CreateVpcEndpointCommand({
+      VpcEndpointType: 'Interface',
+      VpcId: net.vpcId,
+      ServiceName: serviceName,
+      ...extra,
+    }),
+  );
+}
+
+/** A privlink on a ManualClock, a consumer EC2 client, and a seeded consumer VPC. */
+export async function startConsumer(
+  t: Parameters<typeof startPrivlink>[0],
+  options: Parameters<typeof startPrivlink>[1] = {},
+) {
+  const clock = new ManualClock();
+  const p = await startPrivlink(t, options, { clock });
+  const consumer = ec2Client(p, { account: CONSUMER });
+  const net = seedVpc(p, { account: CONSUMER });
+  return { p, clock, consumer, net };
+}

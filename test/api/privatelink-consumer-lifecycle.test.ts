@@ -29,19 +29,21 @@ import {
   signedRaw,
   startPrivlink,
 } from '../helpers/privlink.js';
-import { rootArn, seedService, seedVpc, setState } from './privatelink-consumer-fixtures.js';
+import {
+  createInterfaceEndpoint,
+  rootArn,
+  seedService,
+  seedVpc,
+  setState,
+  startConsumer,
+} from './privatelink-consumer-fixtures.js';
 
 const PENDING_MS = 200;
 const RETENTION_MS = 5_000;
 const scope = { accountId: CONSUMER, region: REGION };
 
-async function setup(t: Parameters<typeof startPrivlink>[0]) {
-  const clock = new ManualClock();
-  const p = await startPrivlink(t, { pendingMs: PENDING_MS, deletedRetentionMs: RETENTION_MS }, { clock });
-  const consumer = ec2Client(p, { account: CONSUMER });
-  const net = seedVpc(p, { account: CONSUMER });
-  return { p, clock, consumer, net };
-}
+const setup = (t: Parameters<typeof startPrivlink>[0]) =>
+  startConsumer(t, { pendingMs: PENDING_MS, deletedRetentionMs: RETENTION_MS });
 
 async function state(ec2: EC2Client, id: string): Promise<string | undefined> {
   const out = await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }));
@@ -116,14 +118,9 @@ test('ModifyVpcEndpoint on an interface endpoint: subnets, ENIs, groups, policy,
 
   // Private DNS off and on; a second endpoint for the same service cannot also claim the name.
   await consumer.send(new ModifyVpcEndpointCommand({ VpcEndpointId: id, PrivateDnsEnabled: false }));
-  const second = await consumer.send(
-    new CreateVpcEndpointCommand({
-      VpcEndpointType: 'Interface',
-      VpcId: net.vpcId,
-      ServiceName: `com.amazonaws.${REGION}.ssm`,
-      SubnetIds: [b],
-    }),
-  );
+  const second = await createInterfaceEndpoint(consumer, net, `com.amazonaws.${REGION}.ssm`, {
+    SubnetIds: [b],
+  });
   assert.equal(second.VpcEndpoint?.PrivateDnsEnabled, true);
   const conflict = await expectAwsError(
     consumer.send(new ModifyVpcEndpointCommand({ VpcEndpointId: id, PrivateDnsEnabled: true })),
@@ -229,14 +226,9 @@ test('lifecycle: pending → available, delete → deleting → deleted → gone
 
   // Acceptance: pendingAcceptance has no timer; Accept (simulated) → pending → available.
   const svc = seedService(p, { acceptanceRequired: true, allow: [rootArn(CONSUMER)] });
-  const out = await consumer.send(
-    new CreateVpcEndpointCommand({
-      VpcEndpointType: 'Interface',
-      VpcId: net.vpcId,
-      ServiceName: svc.serviceName,
-      SubnetIds: [net.subnetIds[1] ?? ''],
-    }),
-  );
+  const out = await createInterfaceEndpoint(consumer, net, svc.serviceName, {
+    SubnetIds: [net.subnetIds[1] ?? ''],
+  });
   const accepted = out.VpcEndpoint?.VpcEndpointId ?? '';
   clock.advance(10 * PENDING_MS);
   assert.equal(await state(consumer, accepted), 'pendingAcceptance');

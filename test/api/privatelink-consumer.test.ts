@@ -13,27 +13,19 @@ import {
   ModifyVpcEndpointPayerResponsibilityCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { ManualClock } from '../../src/shared/clock.js';
+import { CONSUMER, PROVIDER, REGION, ec2Client, expectAwsError, signedRaw } from '../helpers/privlink.js';
 import {
-  CONSUMER,
-  PROVIDER,
-  REGION,
-  ec2Client,
-  expectAwsError,
-  signedRaw,
-  startPrivlink,
-} from '../helpers/privlink.js';
-import { rootArn, seedService, seedVpc } from './privatelink-consumer-fixtures.js';
+  createInterfaceEndpoint,
+  type CreateEndpointInput,
+  rootArn,
+  seedService,
+  seedVpc,
+  startConsumer,
+} from './privatelink-consumer-fixtures.js';
 
 const OTHER = '333333333333';
 
-async function setup(t: Parameters<typeof startPrivlink>[0]) {
-  const clock = new ManualClock();
-  const p = await startPrivlink(t, {}, { clock });
-  const consumer = ec2Client(p, { account: CONSUMER });
-  const net = seedVpc(p, { account: CONSUMER });
-  return { p, clock, consumer, net };
-}
+const setup = startConsumer;
 
 async function describeOne(ec2: EC2Client, id: string) {
   const out = await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }));
@@ -44,15 +36,10 @@ async function describeOne(ec2: EC2Client, id: string) {
 
 test('Interface endpoint to an AWS service: full VpcEndpoint shape as AWS records it', async (t) => {
   const { p, consumer, net } = await setup(t);
-  const out = await consumer.send(
-    new CreateVpcEndpointCommand({
-      VpcEndpointType: 'Interface',
-      VpcId: net.vpcId,
-      ServiceName: `com.amazonaws.${REGION}.logs`,
-      SubnetIds: [net.subnetIds[1] ?? '', net.subnetIds[0] ?? ''],
-      TagSpecifications: [{ ResourceType: 'vpc-endpoint', Tags: [{ Key: 'Name', Value: 'logs' }] }],
-    }),
-  );
+  const out = await createInterfaceEndpoint(consumer, net, `com.amazonaws.${REGION}.logs`, {
+    SubnetIds: [net.subnetIds[1] ?? '', net.subnetIds[0] ?? ''],
+    TagSpecifications: [{ ResourceType: 'vpc-endpoint', Tags: [{ Key: 'Name', Value: 'logs' }] }],
+  });
   const ep = out.VpcEndpoint;
   assert.ok(ep?.VpcEndpointId);
   assert.match(ep.VpcEndpointId, /^vpce-[0-9a-f]{17}$/);
@@ -106,14 +93,9 @@ test('private DNS needs both VPC DNS attributes; explicit false works without th
   const { p, consumer } = await setup(t);
   const net = seedVpc(p, { account: CONSUMER, cidr: '10.9.0.0/16', dns: false });
   const err = await expectAwsError(
-    consumer.send(
-      new CreateVpcEndpointCommand({
-        VpcEndpointType: 'Interface',
-        VpcId: net.vpcId,
-        ServiceName: `com.amazonaws.${REGION}.ssm`,
-        SubnetIds: [net.subnetIds[0] ?? ''],
-      }),
-    ),
+    createInterfaceEndpoint(consumer, net, `com.amazonaws.${REGION}.ssm`, {
+      SubnetIds: [net.subnetIds[0] ?? ''],
+    }),
     'InvalidParameter',
     400,
   );
@@ -126,16 +108,11 @@ test('private DNS needs both VPC DNS attributes; explicit false works without th
     0,
     'nothing kept',
   );
-  const ok = await consumer.send(
-    new CreateVpcEndpointCommand({
-      VpcEndpointType: 'Interface',
-      VpcId: net.vpcId,
-      ServiceName: `com.amazonaws.${REGION}.ssm`,
-      SubnetIds: [net.subnetIds[0] ?? ''],
-      PrivateDnsEnabled: false,
-      SecurityGroupIds: [net.extraSgId],
-    }),
-  );
+  const ok = await createInterfaceEndpoint(consumer, net, `com.amazonaws.${REGION}.ssm`, {
+    SubnetIds: [net.subnetIds[0] ?? ''],
+    PrivateDnsEnabled: false,
+    SecurityGroupIds: [net.extraSgId],
+  });
   assert.equal(ok.VpcEndpoint?.PrivateDnsEnabled, false);
   assert.equal(ok.VpcEndpoint?.DnsEntries?.length, 2, 'regional + one zonal, no private name');
   assert.deepEqual(ok.VpcEndpoint?.Groups, [{ GroupId: net.extraSgId, GroupName: 'endpoint-sg' }]);
@@ -310,14 +287,7 @@ test('customer service: visibility, acceptance, AZ rules, policies and private D
   const { p, consumer, net } = await setup(t);
   const hidden = seedService(p, {});
   await expectAwsError(
-    consumer.send(
-      new CreateVpcEndpointCommand({
-        VpcEndpointType: 'Interface',
-        VpcId: net.vpcId,
-        ServiceName: hidden.serviceName,
-        SubnetIds: [net.subnetIds[0] ?? ''],
-      }),
-    ),
+    createInterfaceEndpoint(consumer, net, hidden.serviceName, { SubnetIds: [net.subnetIds[0] ?? ''] }),
     'InvalidServiceName',
   );
   const svc = seedService(p, {
@@ -325,16 +295,11 @@ test('customer service: visibility, acceptance, AZ rules, policies and private D
     allow: [rootArn(CONSUMER)],
     privateDnsName: 'api.example.com',
   });
-  const create = (extra: Partial<ConstructorParameters<typeof CreateVpcEndpointCommand>[0]> = {}) =>
-    consumer.send(
-      new CreateVpcEndpointCommand({
-        VpcEndpointType: 'Interface',
-        VpcId: net.vpcId,
-        ServiceName: svc.serviceName,
-        SubnetIds: [net.subnetIds[0] ?? '', net.subnetIds[1] ?? ''],
-        ...extra,
-      }),
-    );
+  const create = (extra: Partial<CreateEndpointInput> = {}) =>
+    createInterfaceEndpoint(consumer, net, svc.serviceName, {
+      SubnetIds: [net.subnetIds[0] ?? '', net.subnetIds[1] ?? ''],
+      ...extra,
+    });
   // Zone c is not offered by the service (its NLB has nodes in a and b only).
   const az = await expectAwsError(create({ SubnetIds: [net.subnetIds[2] ?? ''] }), 'InvalidParameter');
   assert.match(az.message, /does not support the availability zone of the subnet/);
@@ -383,15 +348,10 @@ test('customer service: visibility, acceptance, AZ rules, policies and private D
 
   // A verified private name can be enabled; it is listed last with its own zone ID.
   const named = seedService(p, { allow: ['*'], privateDnsName: 'svc.example.org', verified: true });
-  const withDns = await consumer.send(
-    new CreateVpcEndpointCommand({
-      VpcEndpointType: 'Interface',
-      VpcId: net.vpcId,
-      ServiceName: named.serviceName,
-      SubnetIds: [net.subnetIds[1] ?? ''],
-      PrivateDnsEnabled: true,
-    }),
-  );
+  const withDns = await createInterfaceEndpoint(consumer, net, named.serviceName, {
+    SubnetIds: [net.subnetIds[1] ?? ''],
+    PrivateDnsEnabled: true,
+  });
   assert.equal(withDns.VpcEndpoint?.State, 'pending');
   assert.equal(withDns.VpcEndpoint?.DnsEntries?.at(-1)?.DnsName, 'svc.example.org');
 });
@@ -455,16 +415,11 @@ test('GatewayLoadBalancer endpoint: exactly one subnet, no SGs, no policy', asyn
 
 test('policy validation, quota and DryRun', async (t) => {
   const { p, consumer, net } = await setup(t);
-  const create = (extra: Partial<ConstructorParameters<typeof CreateVpcEndpointCommand>[0]>) =>
-    consumer.send(
-      new CreateVpcEndpointCommand({
-        VpcEndpointType: 'Interface',
-        VpcId: net.vpcId,
-        ServiceName: `com.amazonaws.${REGION}.sts`,
-        PrivateDnsEnabled: false,
-        ...extra,
-      }),
-    );
+  const create = (extra: Partial<CreateEndpointInput>) =>
+    createInterfaceEndpoint(consumer, net, `com.amazonaws.${REGION}.sts`, {
+      PrivateDnsEnabled: false,
+      ...extra,
+    });
   await expectAwsError(create({ PolicyDocument: 'not json' }), 'InvalidPolicyDocument');
   await expectAwsError(create({ PolicyDocument: '{"Version":"2012-10-17"}' }), 'InvalidPolicyDocument');
   await expectAwsError(
@@ -509,14 +464,9 @@ test('DescribeVpcEndpoints: IDs, errors, filters, pagination, other accounts', a
   );
   const ids = [gw.VpcEndpoint?.VpcEndpointId ?? ''];
   for (const svc of ['ssm', 'sts', 'kms']) {
-    const out = await consumer.send(
-      new CreateVpcEndpointCommand({
-        VpcEndpointType: 'Interface',
-        VpcId: net.vpcId,
-        ServiceName: `com.amazonaws.${REGION}.${svc}`,
-        PrivateDnsEnabled: false,
-      }),
-    );
+    const out = await createInterfaceEndpoint(consumer, net, `com.amazonaws.${REGION}.${svc}`, {
+      PrivateDnsEnabled: false,
+    });
     ids.push(out.VpcEndpoint?.VpcEndpointId ?? '');
   }
   const all = await consumer.send(new DescribeVpcEndpointsCommand({}));
@@ -682,14 +632,9 @@ test('DescribeVpcEndpointServices: AWS catalogue plus visible customer services'
 test('DescribeVpcEndpointAssociations and ModifyVpcEndpointPayerResponsibility', async (t) => {
   const { p, consumer, net } = await setup(t);
   const svc = seedService(p, { allow: [rootArn(CONSUMER)] });
-  const ep = await consumer.send(
-    new CreateVpcEndpointCommand({
-      VpcEndpointType: 'Interface',
-      VpcId: net.vpcId,
-      ServiceName: svc.serviceName,
-      SubnetIds: [net.subnetIds[0] ?? ''],
-    }),
-  );
+  const ep = await createInterfaceEndpoint(consumer, net, svc.serviceName, {
+    SubnetIds: [net.subnetIds[0] ?? ''],
+  });
   const id = ep.VpcEndpoint?.VpcEndpointId ?? '';
   assert.deepEqual(ep.VpcEndpoint?.PayerResponsibilities, [
     { Scope: 'vpc-endpoint-charges', PayerResponsibilityType: 'vpc-endpoint-account' },
@@ -758,16 +703,8 @@ test('DescribeVpcEndpointAssociations and ModifyVpcEndpointPayerResponsibility',
 test('S3 interface endpoint: wildcard names and PrivateDnsOnlyForInboundResolverEndpoint', async (t) => {
   const { consumer, net } = await setup(t);
   const s3 = `com.amazonaws.${REGION}.s3`;
-  const iface = (extra: Partial<ConstructorParameters<typeof CreateVpcEndpointCommand>[0]> = {}) =>
-    consumer.send(
-      new CreateVpcEndpointCommand({
-        VpcEndpointType: 'Interface',
-        VpcId: net.vpcId,
-        ServiceName: s3,
-        SubnetIds: [net.subnetIds[0] ?? ''],
-        ...extra,
-      }),
-    );
+  const iface = (extra: Partial<CreateEndpointInput> = {}) =>
+    createInterfaceEndpoint(consumer, net, s3, { SubnetIds: [net.subnetIds[0] ?? ''], ...extra });
   const err = await expectAwsError(
     iface({ PrivateDnsEnabled: true, DnsOptions: { PrivateDnsOnlyForInboundResolverEndpoint: true } }),
     'InvalidParameter',
@@ -815,15 +752,10 @@ test('cross-region interface endpoint to a customer service (ServiceRegion)', as
   );
   assert.deepEqual(listed.ServiceNames, [remote.serviceName]);
   assert.equal(listed.ServiceDetails?.[0]?.ServiceRegion, 'us-west-2');
-  const out = await consumer.send(
-    new CreateVpcEndpointCommand({
-      VpcEndpointType: 'Interface',
-      VpcId: net.vpcId,
-      ServiceName: remote.serviceName,
-      ServiceRegion: 'us-west-2',
-      SubnetIds: [net.subnetIds[2] ?? ''],
-    }),
-  );
+  const out = await createInterfaceEndpoint(consumer, net, remote.serviceName, {
+    ServiceRegion: 'us-west-2',
+    SubnetIds: [net.subnetIds[2] ?? ''],
+  });
   assert.equal(out.VpcEndpoint?.ServiceRegion, 'us-west-2');
   assert.deepEqual(
     out.VpcEndpoint?.DnsEntries?.map((d) => d.DnsName),
@@ -837,27 +769,15 @@ test('cross-region interface endpoint to a customer service (ServiceRegion)', as
   );
   assert.equal(filtered.VpcEndpoints?.length, 1);
   await expectAwsError(
-    consumer.send(
-      new CreateVpcEndpointCommand({
-        VpcEndpointType: 'Interface',
-        VpcId: net.vpcId,
-        ServiceName: homeOnly.serviceName,
-        ServiceRegion: 'us-west-2',
-        SubnetIds: [net.subnetIds[0] ?? ''],
-      }),
-    ),
+    createInterfaceEndpoint(consumer, net, homeOnly.serviceName, {
+      ServiceRegion: 'us-west-2',
+      SubnetIds: [net.subnetIds[0] ?? ''],
+    }),
     'InvalidServiceName',
   );
   // Without ServiceRegion the remote name is not found in the caller's region.
   await expectAwsError(
-    consumer.send(
-      new CreateVpcEndpointCommand({
-        VpcEndpointType: 'Interface',
-        VpcId: net.vpcId,
-        ServiceName: remote.serviceName,
-        SubnetIds: [net.subnetIds[0] ?? ''],
-      }),
-    ),
+    createInterfaceEndpoint(consumer, net, remote.serviceName, { SubnetIds: [net.subnetIds[0] ?? ''] }),
     'InvalidServiceName',
   );
 });

@@ -3,6 +3,8 @@
  * straight into the store (the ELBv2 and consumer actions are built in parallel; these records
  * have exactly the shape those actions write).
  */
+import assert from 'node:assert/strict';
+import { CreateVpcEndpointServiceConfigurationCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { Privlink } from '../../src/emulator.js';
 import type { LoadBalancer } from '../../src/control/model/elb.js';
 import type { EndpointState, VpcEndpoint } from '../../src/control/model/privatelink.js';
@@ -107,4 +109,14 @@ export function setEndpointState(p: Privlink, id: string, state: EndpointState):
 
 export function removeEndpoint(p: Privlink, id: string): void {
   p.store.transaction(() => p.store.delete('vpcEndpoint', id));
+}
+
+/** CreateVpcEndpointServiceConfiguration for one NLB through the real client; asserts the IDs came back. */
+export async function createService(ec2: EC2Client, nlb: string, extra: Record<string, unknown> = {}) {
+  const out = await ec2.send(
+    new CreateVpcEndpointServiceConfigurationCommand({ NetworkLoadBalancerArns: [nlb], ...extra }),
+  );
+  const cfg = out.ServiceConfiguration;
+  assert.ok(cfg?.ServiceId && cfg.ServiceName);
+  return { id: cfg.ServiceId, name: cfg.ServiceName, cfg, clientToken: out.ClientToken };
 }

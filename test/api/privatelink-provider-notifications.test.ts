@@ -3,13 +3,11 @@ import assert from 'node:assert/strict';
 import {
   AcceptVpcEndpointConnectionsCommand,
   CreateVpcEndpointConnectionNotificationCommand,
-  CreateVpcEndpointServiceConfigurationCommand,
   DeleteVpcEndpointConnectionNotificationsCommand,
   DeleteVpcEndpointServiceConfigurationsCommand,
   DescribeVpcEndpointConnectionNotificationsCommand,
   ModifyVpcEndpointConnectionNotificationCommand,
   RejectVpcEndpointConnectionsCommand,
-  type EC2Client,
 } from '@aws-sdk/client-ec2';
 import {
   CONSUMER,
@@ -22,29 +20,20 @@ import {
 } from '../helpers/privlink.js';
 import { startFakeSns } from '../helpers/fake-sns.js';
 import {
+  createService,
   removeEndpoint,
   seedEndpoint,
   seedLoadBalancer,
   setEndpointState,
 } from './privatelink-provider-fixtures.js';
-import type { Privlink } from '../../src/emulator.js';
 
 const TOPIC = `arn:aws:sns:${REGION}:${PROVIDER}:endpoint-events`;
-
-async function createService(p: Privlink, ec2: EC2Client) {
-  const out = await ec2.send(
-    new CreateVpcEndpointServiceConfigurationCommand({ NetworkLoadBalancerArns: [seedLoadBalancer(p)] }),
-  );
-  const cfg = out.ServiceConfiguration;
-  assert.ok(cfg?.ServiceId && cfg.ServiceName);
-  return { id: cfg.ServiceId, name: cfg.ServiceName };
-}
 
 test('connection notifications: create, describe with filters, modify, delete in batch', async (t) => {
   const p = await startPrivlink(t);
   const provider = ec2Client(p, { account: PROVIDER });
   const consumer = ec2Client(p, { account: CONSUMER });
-  const svc = await createService(p, provider);
+  const svc = await createService(provider, seedLoadBalancer(p));
   const create = (input: Record<string, unknown>) =>
     provider.send(
       new CreateVpcEndpointConnectionNotificationCommand({
@@ -198,7 +187,7 @@ test('notifier: Connect, Accept, Reject and Delete events are recorded and publi
   const p = await startPrivlink(t, { snsEndpoint: sns.url });
   const provider = ec2Client(p, { account: PROVIDER });
   const consumer = ec2Client(p, { account: CONSUMER });
-  const svc = await createService(p, provider);
+  const svc = await createService(provider, seedLoadBalancer(p));
   const all = await provider.send(
     new CreateVpcEndpointConnectionNotificationCommand({
       ServiceId: svc.id,
@@ -268,7 +257,7 @@ test('notifier: Connect, Accept, Reject and Delete events are recorded and publi
 test('notifier: without an SNS endpoint events are recorded as not-configured; DryRun emits nothing', async (t) => {
   const p = await startPrivlink(t);
   const provider = ec2Client(p, { account: PROVIDER });
-  const svc = await createService(p, provider);
+  const svc = await createService(provider, seedLoadBalancer(p));
   await provider.send(
     new CreateVpcEndpointConnectionNotificationCommand({
       ServiceId: svc.id,

@@ -24,18 +24,14 @@ import {
   signedRaw,
   startPrivlink,
 } from '../helpers/privlink.js';
-import { seedEndpoint, seedLoadBalancer, setEndpointState } from './privatelink-provider-fixtures.js';
+import {
+  createService,
+  seedEndpoint,
+  seedLoadBalancer,
+  setEndpointState,
+} from './privatelink-provider-fixtures.js';
 import { EC2_ACTION_TABLE } from '../../src/api/actions/ec2/index.js';
 import type { Privlink } from '../../src/emulator.js';
-
-async function createService(ec2: EC2Client, nlb: string, extra: Record<string, unknown> = {}) {
-  const out = await ec2.send(
-    new CreateVpcEndpointServiceConfigurationCommand({ NetworkLoadBalancerArns: [nlb], ...extra }),
-  );
-  const cfg = out.ServiceConfiguration;
-  assert.ok(cfg?.ServiceId && cfg.ServiceName);
-  return { id: cfg.ServiceId, name: cfg.ServiceName, cfg, clientToken: out.ClientToken };
-}
 
 async function setup(t: Parameters<typeof startPrivlink>[0]) {
   const p = await startPrivlink(t);

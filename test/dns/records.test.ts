@@ -19,7 +19,13 @@ import { DnsComponent } from '../../src/dns/dns-component.js';
 import { deriveEndpointRecords } from '../../src/dns/derive-records.js';
 import { vpcView } from '../../src/dns/views.js';
 import type { Privlink } from '../../src/emulator.js';
-import { rootArn, seedService, seedVpc, setState } from '../api/privatelink-consumer-fixtures.js';
+import {
+  rootArn,
+  seedService,
+  seedVpc,
+  setState,
+  setVerification,
+} from '../api/privatelink-consumer-fixtures.js';
 import { CONSUMER, PROVIDER, ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 import { addresses, dig, query, rcodeOf } from './dns-client.js';
 
@@ -140,18 +146,9 @@ test('private DNS: only in the endpoint VPC, only while verified; follows modify
   assert.equal(rcodeOf(await query(port, 'other.api.example.com')), 'NXDOMAIN');
 
   // Verification falls back: the name stops resolving.
-  const setVerification = (state: 'verified' | 'failed') =>
-    p.store.transaction(() => {
-      const s = p.store.find('endpointService', svc.serviceId);
-      if (s?.privateDnsNameConfiguration)
-        p.store.put('endpointService', {
-          ...s,
-          privateDnsNameConfiguration: { ...s.privateDnsNameConfiguration, state },
-        });
-    });
-  setVerification('failed');
+  setVerification(p, svc.serviceId, 'failed');
   assert.equal(a(v1, 'api.example.com'), 'notmine');
-  setVerification('verified');
+  setVerification(p, svc.serviceId, 'verified');
   assert.deepEqual(a(v1, 'api.example.com'), ep1.ips);
 
   // ModifyVpcEndpoint PrivateDnsEnabled=false drops it; true brings it back.

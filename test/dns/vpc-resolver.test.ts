@@ -17,7 +17,13 @@ import { DnsComponent } from '../../src/dns/dns-component.js';
 import { probeNetns, run } from '../../src/dataplane/netns/run.js';
 import { startStaticZoneServer } from '../../src/dns/static-zone-server.js';
 import type { Privlink } from '../../src/emulator.js';
-import { rootArn, seedService, seedVpc, setState } from '../api/privatelink-consumer-fixtures.js';
+import {
+  rootArn,
+  seedService,
+  seedVpc,
+  setState,
+  setVerification,
+} from '../api/privatelink-consumer-fixtures.js';
 import { CONSUMER, PROVIDER, ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 import { dig, digStatus } from './dns-client.js';
 
@@ -122,18 +128,9 @@ test(
       assert.deepEqual(fromInstance, ['10.1.1.60']);
 
       // Verification lost: the private name is no longer answered locally (the public answer wins).
-      const setVerification = (state: 'verified' | 'failed') =>
-        p.store.transaction(() => {
-          const s = p.store.find('endpointService', svc.serviceId);
-          if (s?.privateDnsNameConfiguration)
-            p.store.put('endpointService', {
-              ...s,
-              privateDnsNameConfiguration: { ...s.privateDnsNameConfiguration, state },
-            });
-        });
-      setVerification('failed');
+      setVerification(p, svc.serviceId, 'failed');
       assert.deepEqual(await at(ns1, 'api.example.com'), ['192.0.2.10']);
-      setVerification('verified');
+      setVerification(p, svc.serviceId, 'verified');
       assert.deepEqual(await at(ns1, 'api.example.com'), ['10.1.1.50', '10.1.2.50']);
 
       // The host resolver answers the endpoint names (the ENI IPs in netns mode).

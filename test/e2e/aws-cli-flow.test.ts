@@ -15,36 +15,18 @@ test('provider/consumer flow through the aws CLI', async (t) => {
   const url = p.url;
   const prov = (args: string[]) => awsOk<J>(url, PROVIDER, args);
   const cons = (args: string[]) => awsOk<J>(url, CONSUMER, args);
+  const subnet = async (as: typeof prov, vpc: string, cidr: string, az: string): Promise<string> => {
+    const args = ['ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', cidr, '--availability-zone', az];
+    return (await as(args))['Subnet']['SubnetId'] as string;
+  };
 
   const who = await cons(['sts', 'get-caller-identity']);
   assert.equal(who['Account'], CONSUMER);
 
   // Provider network and NLB.
   const pvpc = (await prov(['ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16']))['Vpc']['VpcId'] as string;
-  const ps1 = (
-    await prov([
-      'ec2',
-      'create-subnet',
-      '--vpc-id',
-      pvpc,
-      '--cidr-block',
-      '10.0.1.0/24',
-      '--availability-zone',
-      'us-east-1a',
-    ])
-  )['Subnet']['SubnetId'] as string;
-  const ps2 = (
-    await prov([
-      'ec2',
-      'create-subnet',
-      '--vpc-id',
-      pvpc,
-      '--cidr-block',
-      '10.0.2.0/24',
-      '--availability-zone',
-      'us-east-1b',
-    ])
-  )['Subnet']['SubnetId'] as string;
+  const ps1 = await subnet(prov, pvpc, '10.0.1.0/24', 'us-east-1a');
+  const ps2 = await subnet(prov, pvpc, '10.0.2.0/24', 'us-east-1b');
   const lb = (
     await prov([
       'elbv2',
@@ -125,18 +107,7 @@ test('provider/consumer flow through the aws CLI', async (t) => {
 
   // Consumer with the same CIDR.
   const cvpc = (await cons(['ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16']))['Vpc']['VpcId'] as string;
-  const cs1 = (
-    await cons([
-      'ec2',
-      'create-subnet',
-      '--vpc-id',
-      cvpc,
-      '--cidr-block',
-      '10.0.1.0/24',
-      '--availability-zone',
-      'us-east-1a',
-    ])
-  )['Subnet']['SubnetId'] as string;
+  const cs1 = await subnet(cons, cvpc, '10.0.1.0/24', 'us-east-1a');
   const seen = await cons(['ec2', 'describe-vpc-endpoint-services', '--service-names', svc['ServiceName']]);
   assert.equal(seen['ServiceDetails'][0]['Owner'], PROVIDER);
   const ep = (

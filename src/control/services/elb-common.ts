@@ -11,13 +11,48 @@
  */
 import type { CallerContext } from '../context.js';
 import type { Control } from '../control.js';
-import { Errors, apiError } from '../errors.js';
+import { Errors, apiError, type ApiError } from '../errors.js';
+import type { Scoped, Tag } from '../model/common.js';
 import type { Scope, Stored } from '../../store/store.js';
 
 export type ElbResourceKind = 'loadBalancer' | 'targetGroup' | 'listener';
 
 export function scopeOf(caller: CallerContext): Scope {
   return { accountId: caller.accountId, region: caller.region };
+}
+
+/** The fields every new ELBv2 resource starts with: its ARN is also its store id. */
+export function newElbResource(
+  control: Control,
+  caller: CallerContext,
+  arn: string,
+  tags: Tag[],
+): Scoped & { arn: string } {
+  return {
+    id: arn,
+    arn,
+    accountId: caller.accountId,
+    region: caller.region,
+    createdAt: control.clock.now(),
+    tags,
+  };
+}
+
+/** Looks up each ARN (the lookup throws for an unknown one); a repeated ARN answers once. */
+export function pickByArns<T extends { id: string }>(arns: readonly string[], get: (arn: string) => T): T[] {
+  const picked = arns.map(get);
+  return picked.filter((x, i) => picked.findIndex((y) => y.id === x.id) === i);
+}
+
+/** The named resources; when any name is unknown, notFound gets every missing name. */
+export function pickByNames<T extends { name: string }>(
+  all: readonly T[],
+  names: readonly string[],
+  notFound: (missing: string[]) => ApiError,
+): T[] {
+  const missing = names.filter((n) => !all.some((x) => x.name === n));
+  if (missing.length > 0) throw notFound(missing);
+  return all.filter((x) => names.includes(x.name));
 }
 
 const NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;

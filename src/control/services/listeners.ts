@@ -35,6 +35,8 @@ import {
   listenersOf,
   loadBalancerArnsOf,
   pageOf,
+  newElbResource,
+  pickByArns,
 } from './elb-common.js';
 import { validateElbTags, type ElbTagInput } from './elb-tags.js';
 import { NLB_PROTOCOLS } from './target-groups.js';
@@ -288,12 +290,7 @@ export function createListener(
   }
   const arn = listenerArn(lb.id, control.ids.hex(16));
   const listener: Listener = {
-    id: arn,
-    arn,
-    accountId: caller.accountId,
-    region: caller.region,
-    createdAt: control.clock.now(),
-    tags,
+    ...newElbResource(control, caller, arn, tags),
     loadBalancerArn: lb.id,
     ...settings,
     attributes: defaultAttributes(listenerAttributeTable()),
@@ -323,23 +320,14 @@ export function describeListeners(
   if (req.loadBalancerArn !== undefined) {
     items = listenersOf(control, getLoadBalancer(control, caller, req.loadBalancerArn));
   } else if (req.arns.length > 0) {
-    const picked = req.arns.map((arn) => getListener(control, caller, arn));
-    items = picked.filter((l, i) => picked.findIndex((x) => x.id === l.id) === i);
+    items = pickByArns(req.arns, (arn) => getListener(control, caller, arn));
   } else {
     throw apiError('ValidationError', 'You must specify either listener ARNs or a load balancer ARN');
   }
   return pageOf(items, (l) => l.id, req.marker, req.pageSize);
 }
 
-export interface ModifyListenerRequest {
-  protocol?: string;
-  port?: number;
-  sslPolicy?: string;
-  certificates: { certificateArn?: string; isDefault?: boolean }[];
-  defaultActions: ListenerActionInput[];
-  alpnPolicy: string[];
-  mutualAuthentication: boolean;
-}
+export type ModifyListenerRequest = ListenerSettingsInput;
 
 export function modifyListener(
   control: Control,

@@ -40,6 +40,9 @@ import {
   getLoadBalancer,
   listenersOf,
   pageOf,
+  newElbResource,
+  pickByArns,
+  pickByNames,
   scopeOf,
   validateElbName,
 } from './elb-common.js';
@@ -259,12 +262,7 @@ export function createLoadBalancer(
     };
   });
   const lb: LoadBalancer = {
-    id: arn,
-    arn,
-    accountId: caller.accountId,
-    region: caller.region,
-    createdAt: control.clock.now(),
-    tags,
+    ...newElbResource(control, caller, arn, tags),
     name: req.name,
     type,
     scheme,
@@ -301,14 +299,11 @@ export function describeLoadBalancers(
   const all = control.store.list('loadBalancer', scopeOf(caller));
   let items = all;
   if (req.arns.length > 0) {
-    items = req.arns.map((arn) => getLoadBalancer(control, caller, arn));
-    items = items.filter((lb, i) => items.findIndex((x) => x.id === lb.id) === i);
+    items = pickByArns(req.arns, (arn) => getLoadBalancer(control, caller, arn));
   } else if (req.names.length > 0) {
-    const missing = req.names.filter((n) => !all.some((lb) => lb.name === n));
-    if (missing.length > 0) {
-      throw apiError('LoadBalancerNotFound', `Load balancers '[${missing.join(', ')}]' not found`);
-    }
-    items = all.filter((lb) => req.names.includes(lb.name));
+    items = pickByNames(all, req.names, (missing) =>
+      apiError('LoadBalancerNotFound', `Load balancers '[${missing.join(', ')}]' not found`),
+    );
   }
   return pageOf(items, (lb) => lb.id, req.marker, req.pageSize);
 }

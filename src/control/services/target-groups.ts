@@ -36,6 +36,9 @@ import {
   forwardedTargetGroups,
   loadBalancerArnsOf,
   pageOf,
+  newElbResource,
+  pickByArns,
+  pickByNames,
   scopeOf,
   validateElbName,
 } from './elb-common.js';
@@ -293,12 +296,7 @@ export function createTargetGroup(
   }
   const arn = targetGroupArn(caller.region, caller.accountId, req.name, control.ids.hex(16));
   const tg: TargetGroup = {
-    id: arn,
-    arn,
-    accountId: caller.accountId,
-    region: caller.region,
-    createdAt: control.clock.now(),
-    tags,
+    ...newElbResource(control, caller, arn, tags),
     name: req.name,
     protocol,
     port: req.port,
@@ -338,14 +336,11 @@ export function describeTargetGroups(
     const used = new Set(listenersOf(control, lb).flatMap((l) => forwardedTargetGroups(l)));
     items = all.filter((t) => used.has(t.id));
   } else if (req.arns.length > 0) {
-    const picked = req.arns.map((arn) => getTargetGroup(control, caller, arn));
-    items = picked.filter((t, i) => picked.findIndex((x) => x.id === t.id) === i);
+    items = pickByArns(req.arns, (arn) => getTargetGroup(control, caller, arn));
   } else if (req.names.length > 0) {
-    const missing = req.names.filter((n) => !all.some((t) => t.name === n));
-    if (missing.length > 0) {
-      throw apiError('TargetGroupNotFound', `Target groups '[${missing.join(', ')}]' not found`);
-    }
-    items = all.filter((t) => req.names.includes(t.name));
+    items = pickByNames(all, req.names, (missing) =>
+      apiError('TargetGroupNotFound', `Target groups '[${missing.join(', ')}]' not found`),
+    );
   }
   return pageOf(items, (t) => t.id, req.marker, req.pageSize);
 }

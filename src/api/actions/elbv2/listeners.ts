@@ -11,8 +11,9 @@ import {
   modifyListener,
   modifyListenerAttributes,
   type ListenerActionInput,
+  type ListenerSettingsInput,
 } from '../../../control/services/listeners.js';
-import type { Value } from '../../query/shapes.js';
+import type { StructValue, Value } from '../../query/shapes.js';
 import { s } from '../../query/shapes.js';
 import { defineAction, type ActionDef } from '../types.js';
 import { renderListener } from './render.js';
@@ -55,6 +56,24 @@ const settingsMembers = {
   MutualAuthentication: mutualAuthenticationShape,
 };
 
+/** The settings Create and Modify share, wire → control. */
+function settingsInput(
+  input: StructValue<typeof settingsMembers> & { DefaultActions: Value<typeof actionShape>[] },
+): ListenerSettingsInput {
+  return {
+    protocol: input.Protocol,
+    port: input.Port,
+    sslPolicy: input.SslPolicy,
+    certificates: input.Certificates.map((c) => ({
+      certificateArn: c.CertificateArn,
+      isDefault: c.IsDefault,
+    })),
+    defaultActions: input.DefaultActions.map(actionInput),
+    alpnPolicy: input.AlpnPolicy,
+    mutualAuthentication: input.MutualAuthentication !== undefined,
+  };
+}
+
 export const LISTENER_ACTIONS = {
   CreateListener: defineAction(
     s.struct({
@@ -66,16 +85,7 @@ export const LISTENER_ACTIONS = {
     (input, ctx) => {
       const l = createListener(ctx.control, ctx, {
         loadBalancerArn: input.LoadBalancerArn,
-        protocol: input.Protocol,
-        port: input.Port,
-        sslPolicy: input.SslPolicy,
-        certificates: input.Certificates.map((c) => ({
-          certificateArn: c.CertificateArn,
-          isDefault: c.IsDefault,
-        })),
-        defaultActions: input.DefaultActions.map(actionInput),
-        alpnPolicy: input.AlpnPolicy,
-        mutualAuthentication: input.MutualAuthentication !== undefined,
+        ...settingsInput(input),
         tags: input.Tags,
       });
       return { Listeners: [renderListener(l)] };
@@ -100,18 +110,7 @@ export const LISTENER_ACTIONS = {
       ...settingsMembers,
     }),
     (input, ctx) => {
-      const l = modifyListener(ctx.control, ctx, input.ListenerArn, {
-        protocol: input.Protocol,
-        port: input.Port,
-        sslPolicy: input.SslPolicy,
-        certificates: input.Certificates.map((c) => ({
-          certificateArn: c.CertificateArn,
-          isDefault: c.IsDefault,
-        })),
-        defaultActions: input.DefaultActions.map(actionInput),
-        alpnPolicy: input.AlpnPolicy,
-        mutualAuthentication: input.MutualAuthentication !== undefined,
-      });
+      const l = modifyListener(ctx.control, ctx, input.ListenerArn, settingsInput(input));
       return { Listeners: [renderListener(l)] };
     },
   ),

@@ -89,6 +89,18 @@ function peerOf(r: Rule) {
   };
 }
 
+/** What a rule matches (protocol, ports, one peer), in the element order both renderings use. */
+function ruleMatch(r: Rule, peer: ReturnType<typeof peerOf>): XmlTree {
+  return {
+    ipProtocol: r.ipProtocol,
+    fromPort: r.fromPort ?? -1,
+    toPort: r.toPort ?? -1,
+    cidrIpv4: peer.cidrIpv4,
+    cidrIpv6: peer.cidrIpv6,
+    prefixListId: peer.prefixListId,
+  };
+}
+
 export function renderRule(g: Group, r: Rule, isEgress: boolean): XmlTree {
   const peer = peerOf(r);
   return {
@@ -96,12 +108,7 @@ export function renderRule(g: Group, r: Rule, isEgress: boolean): XmlTree {
     groupId: g.id,
     groupOwnerId: g.accountId,
     isEgress,
-    ipProtocol: r.ipProtocol,
-    fromPort: r.fromPort ?? -1,
-    toPort: r.toPort ?? -1,
-    cidrIpv4: peer.cidrIpv4,
-    cidrIpv6: peer.cidrIpv6,
-    prefixListId: peer.prefixListId,
+    ...ruleMatch(r, peer),
     referencedGroupInfo: peer.group ? { groupId: peer.group.groupId, userId: peer.group.userId } : undefined,
     description: peer.description,
     tagSet: tagSet(r.tags),
@@ -115,12 +122,7 @@ function renderRevoked(g: Group, r: Rule, isEgress: boolean): XmlTree {
     securityGroupRuleId: r.ruleId,
     groupId: g.id,
     isEgress,
-    ipProtocol: r.ipProtocol,
-    fromPort: r.fromPort ?? -1,
-    toPort: r.toPort ?? -1,
-    cidrIpv4: peer.cidrIpv4,
-    cidrIpv6: peer.cidrIpv6,
-    prefixListId: peer.prefixListId,
+    ...ruleMatch(r, peer),
     referencedGroupId: peer.group?.groupId,
     description: peer.description,
   };

@@ -6,13 +6,7 @@ import { tagsFromSpecifications } from '../../../../control/tags.js';
 import { common, s, tagSpecificationShape } from '../../../query/shapes.js';
 import { defineAction } from '../../types.js';
 import { renderVpcEndpoint } from './render.js';
-import {
-  dnsOptionsInput,
-  dnsOptionsShape,
-  ipAddressTypeShape,
-  subnetConfigInputs,
-  subnetConfigurationShape,
-} from './shapes.js';
+import { endpointOptionMembers, endpointOptionsInput } from './shapes.js';
 
 const ENDPOINT_TYPES: readonly EndpointType[] = [
   'Interface',
@@ -44,12 +38,9 @@ export const CreateVpcEndpoint = defineAction(
     RouteTableId: s.list(s.str()),
     SubnetId: s.list(s.str()),
     SecurityGroupId: s.list(s.str()),
-    IpAddressType: ipAddressTypeShape,
-    DnsOptions: dnsOptionsShape,
+    ...endpointOptionMembers,
     ClientToken: s.str(),
-    PrivateDnsEnabled: s.bool(),
     TagSpecification: s.list(tagSpecificationShape),
-    SubnetConfiguration: s.list(subnetConfigurationShape),
     ServiceNetworkArn: s.str(),
     ResourceConfigurationArn: s.str(),
     ServiceRegion: s.str(),
@@ -63,13 +54,10 @@ export const CreateVpcEndpoint = defineAction(
       resourceConfigurationArn: input.ResourceConfigurationArn,
       serviceNetworkArn: input.ServiceNetworkArn,
       subnetIds: input.SubnetId,
-      subnetConfigurations: subnetConfigInputs(input.SubnetConfiguration),
       securityGroupIds: input.SecurityGroupId,
       routeTableIds: input.RouteTableId,
       policyDocument: input.PolicyDocument,
-      privateDnsEnabled: input.PrivateDnsEnabled,
-      ipAddressType: input.IpAddressType,
-      dnsOptions: dnsOptionsInput(input.DnsOptions),
+      ...endpointOptionsInput(input),
       tags: tagsFromSpecifications(input.TagSpecification, 'vpc-endpoint'),
       clientToken: input.ClientToken,
     });

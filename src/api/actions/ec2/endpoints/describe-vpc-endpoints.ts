@@ -1,6 +1,7 @@
 /** DescribeVpcEndpoints (reference §6.4); O(1) per requested ID. */
 import { describeVpcEndpoints } from '../../../../control/services/vpc-endpoints.js';
-import { common, filterShape, s } from '../../../query/shapes.js';
+import { common, s } from '../../../query/shapes.js';
+import { describePagingMembers, pageRequest } from '../describe-paging.js';
 import { defineAction } from '../../types.js';
 import { renderVpcEndpoint } from './render.js';
 
@@ -8,16 +9,12 @@ export const DescribeVpcEndpoints = defineAction(
   s.struct({
     ...common,
     VpcEndpointId: s.list(s.str()),
-    Filter: s.list(filterShape),
-    MaxResults: s.int(),
-    NextToken: s.str(),
+    ...describePagingMembers,
   }),
   (input, ctx) => {
     const page = describeVpcEndpoints(ctx.control, ctx, {
       ids: input.VpcEndpointId,
-      filters: input.Filter,
-      maxResults: input.MaxResults,
-      nextToken: input.NextToken,
+      ...pageRequest(input),
     });
     return {
       vpcEndpointSet: page.items.map((ep) => renderVpcEndpoint(ctx.control, ep)),

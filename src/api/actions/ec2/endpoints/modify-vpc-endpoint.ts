@@ -2,13 +2,7 @@
 import { modifyVpcEndpoint } from '../../../../control/services/vpc-endpoint-modify.js';
 import { common, s } from '../../../query/shapes.js';
 import { defineAction } from '../../types.js';
-import {
-  dnsOptionsInput,
-  dnsOptionsShape,
-  ipAddressTypeShape,
-  subnetConfigInputs,
-  subnetConfigurationShape,
-} from './shapes.js';
+import { endpointOptionMembers, endpointOptionsInput } from './shapes.js';
 
 export const ModifyVpcEndpoint = defineAction(
   s.struct({
@@ -22,10 +16,7 @@ export const ModifyVpcEndpoint = defineAction(
     RemoveSubnetId: s.list(s.str()),
     AddSecurityGroupId: s.list(s.str()),
     RemoveSecurityGroupId: s.list(s.str()),
-    IpAddressType: ipAddressTypeShape,
-    DnsOptions: dnsOptionsShape,
-    PrivateDnsEnabled: s.bool(),
-    SubnetConfiguration: s.list(subnetConfigurationShape),
+    ...endpointOptionMembers,
   }),
   (input, ctx) => {
     modifyVpcEndpoint(ctx.control, ctx, {
@@ -38,10 +29,7 @@ export const ModifyVpcEndpoint = defineAction(
       removeSubnetIds: input.RemoveSubnetId,
       addSecurityGroupIds: input.AddSecurityGroupId,
       removeSecurityGroupIds: input.RemoveSecurityGroupId,
-      ipAddressType: input.IpAddressType,
-      dnsOptions: dnsOptionsInput(input.DnsOptions),
-      privateDnsEnabled: input.PrivateDnsEnabled,
-      subnetConfigurations: subnetConfigInputs(input.SubnetConfiguration),
+      ...endpointOptionsInput(input),
     });
     return { return: true };
   },

@@ -33,3 +33,25 @@ export function dnsOptionsInput(o: DnsOptionsWire | undefined) {
 export function subnetConfigInputs(list: readonly { SubnetId?: string; Ipv4?: string; Ipv6?: string }[]) {
   return list.map((c) => ({ subnetId: c.SubnetId, ipv4: c.Ipv4, ipv6: c.Ipv6 }));
 }
+
+/** The endpoint options Create and Modify both take (same wire names, same meaning). */
+export const endpointOptionMembers = {
+  IpAddressType: ipAddressTypeShape,
+  DnsOptions: dnsOptionsShape,
+  PrivateDnsEnabled: s.bool(),
+  SubnetConfiguration: s.list(subnetConfigurationShape),
+};
+
+export function endpointOptionsInput(input: {
+  IpAddressType?: 'ipv4' | 'dualstack' | 'ipv6';
+  DnsOptions?: DnsOptionsWire;
+  PrivateDnsEnabled?: boolean;
+  SubnetConfiguration: readonly { SubnetId?: string; Ipv4?: string; Ipv6?: string }[];
+}) {
+  return {
+    ipAddressType: input.IpAddressType,
+    dnsOptions: dnsOptionsInput(input.DnsOptions),
+    privateDnsEnabled: input.PrivateDnsEnabled,
+    subnetConfigurations: subnetConfigInputs(input.SubnetConfiguration),
+  };
+}

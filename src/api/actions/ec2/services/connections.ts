@@ -3,7 +3,8 @@
  * (reference §6.12–6.14). Per-endpoint failures are in-band `unsuccessful` items (HTTP 200).
  * Behaviour and ledger: control/services/connections.ts.
  */
-import { common, filterShape, s } from '../../../query/shapes.js';
+import { common, s } from '../../../query/shapes.js';
+import { describePagingMembers, pageRequest } from '../describe-paging.js';
 import { defineAction } from '../../types.js';
 import { requiredStr } from './shape-parts.js';
 import { decideConnections, describeConnections } from '../../../../control/services/connections.js';
@@ -28,13 +29,9 @@ export const rejectVpcEndpointConnections = defineAction(decisionShape, (input, 
 }));
 
 export const describeVpcEndpointConnections = defineAction(
-  s.struct({ ...common, Filter: s.list(filterShape), MaxResults: s.int(), NextToken: s.str() }),
+  s.struct({ ...common, ...describePagingMembers }),
   (input, ctx) => {
-    const page = describeConnections(ctx.control, ctx, {
-      filters: input.Filter,
-      maxResults: input.MaxResults,
-      nextToken: input.NextToken,
-    });
+    const page = describeConnections(ctx.control, ctx, pageRequest(input));
     return {
       vpcEndpointConnectionSet: page.items.map((v) => connection(ctx.control, v)),
       nextToken: page.nextToken,

@@ -3,7 +3,8 @@
  * `ConnectionNotificationId.N`; Describe and Modify take a scalar `ConnectionNotificationId`.
  * Behaviour and ledger: control/services/notifications.ts (CRUD) and notifier.ts (delivery).
  */
-import { common, filterShape, s } from '../../../query/shapes.js';
+import { common, s } from '../../../query/shapes.js';
+import { describePagingMembers, pageRequest } from '../describe-paging.js';
 import { defineAction } from '../../types.js';
 import { requiredStr } from './shape-parts.js';
 import {
@@ -65,16 +66,12 @@ export const describeVpcEndpointConnectionNotifications = defineAction(
   s.struct({
     ...common,
     ConnectionNotificationId: s.str(),
-    Filter: s.list(filterShape),
-    MaxResults: s.int(),
-    NextToken: s.str(),
+    ...describePagingMembers,
   }),
   (input, ctx) => {
     const page = describeConnectionNotifications(ctx.control, ctx, {
       id: input.ConnectionNotificationId,
-      filters: input.Filter,
-      maxResults: input.MaxResults,
-      nextToken: input.NextToken,
+      ...pageRequest(input),
     });
     return {
       connectionNotificationSet: page.items.map((n) => connectionNotification(ctx.control, n)),

@@ -3,7 +3,8 @@
  * plural wire names `AddAllowedPrincipals.N` / `RemoveAllowedPrincipals.N` (no locationName in the
  * model). Behaviour and ledger: control/services/service-permissions.ts.
  */
-import { common, filterShape, s } from '../../../query/shapes.js';
+import { common, s } from '../../../query/shapes.js';
+import { describePagingMembers, pageRequest } from '../describe-paging.js';
 import { defineAction } from '../../types.js';
 import { requiredStr } from './shape-parts.js';
 import {
@@ -16,16 +17,12 @@ export const describeVpcEndpointServicePermissions = defineAction(
   s.struct({
     ...common,
     ServiceId: requiredStr,
-    Filter: s.list(filterShape),
-    MaxResults: s.int(),
-    NextToken: s.str(),
+    ...describePagingMembers,
   }),
   (input, ctx) => {
     const page = describeServicePermissions(ctx.control, ctx, {
       serviceId: input.ServiceId,
-      filters: input.Filter,
-      maxResults: input.MaxResults,
-      nextToken: input.NextToken,
+      ...pageRequest(input),
     });
     return { allowedPrincipals: page.items.map(allowedPrincipal), nextToken: page.nextToken };
   },

@@ -5,7 +5,8 @@
  * (reference §6.5–6.8, §6.15–6.16); behaviour and its fidelity ledger live in
  * control/services/endpoint-services.ts.
  */
-import { common, filterShape, s, tagSpecificationShape } from '../../../query/shapes.js';
+import { common, s, tagSpecificationShape } from '../../../query/shapes.js';
+import { describePagingMembers, pageRequest } from '../describe-paging.js';
 import { defineAction } from '../../types.js';
 import { payerShape, requiredStr } from './shape-parts.js';
 import {
@@ -91,16 +92,12 @@ export const describeVpcEndpointServiceConfigurations = defineAction(
   s.struct({
     ...common,
     ServiceId: s.list(s.str()),
-    Filter: s.list(filterShape),
-    MaxResults: s.int(),
-    NextToken: s.str(),
+    ...describePagingMembers,
   }),
   (input, ctx) => {
     const page = describeEndpointServices(ctx.control, ctx, {
       serviceIds: input.ServiceId,
-      filters: input.Filter,
-      maxResults: input.MaxResults,
-      nextToken: input.NextToken,
+      ...pageRequest(input),
     });
     return {
       serviceConfigurationSet: page.items.map((svc) => serviceConfiguration(ctx.control, svc)),
