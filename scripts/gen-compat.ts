@@ -16,7 +16,8 @@ export const COMPAT_PATH = join(ROOT, 'docs', 'compat.md');
 function wireParams(shape: Shape, prefix: string, dialect: 'ec2' | 'query', out: string[]): void {
   switch (shape.kind) {
     case 'struct':
-      for (const [k, m] of Object.entries(shape.members)) wireParams(m, prefix ? `${prefix}.${k}` : k, dialect, out);
+      for (const [k, m] of Object.entries(shape.members))
+        wireParams(m, prefix ? `${prefix}.${k}` : k, dialect, out);
       return;
     case 'list': {
       const p = dialect === 'query' ? `${prefix}.member.N` : `${prefix}.N`;
@@ -35,7 +36,12 @@ function wireParams(shape: Shape, prefix: string, dialect: 'ec2' | 'query', out:
 export function generatedActions(): string {
   const lines: string[] = [];
   for (const svc of SERVICES) {
-    lines.push(`### ${svc.name.toUpperCase()} (Version ${svc.version})`, '', '| Action | Wire parameters |', '|---|---|');
+    lines.push(
+      `### ${svc.name.toUpperCase()} (Version ${svc.version})`,
+      '',
+      '| Action | Wire parameters |',
+      '|---|---|',
+    );
     for (const [name, def] of Object.entries(svc.actions).sort(([a], [b]) => a.localeCompare(b))) {
       if (!def) continue;
       const params: string[] = [];
@@ -49,7 +55,8 @@ export function generatedActions(): string {
 
 export function generatedErrors(): string {
   const lines = ['| Code | HTTP | Meaning |', '|---|---|---|'];
-  for (const [code, { status, doc }] of Object.entries(ERROR_CODES)) lines.push(`| \`${code}\` | ${status} | ${doc} |`);
+  for (const [code, { status, doc }] of Object.entries(ERROR_CODES))
+    lines.push(`| \`${code}\` | ${status} | ${doc} |`);
   return lines.join('\n') + '\n';
 }
 

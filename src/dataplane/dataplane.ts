@@ -295,7 +295,9 @@ export class Dataplane implements Component {
     const inst = this.deps.store.find('instance', instanceId);
     if (!inst || inst.state !== 'running') throw new Error(`instance ${instanceId} is not running`);
     const [cmd, ...args] =
-      this.mode === 'netns' ? ['ip', 'netns', 'exec', instanceNamespace(this.prefix, instanceId), ...argv] : [...argv];
+      this.mode === 'netns'
+        ? ['ip', 'netns', 'exec', instanceNamespace(this.prefix, instanceId), ...argv]
+        : [...argv];
     if (!cmd) throw new Error('empty command');
     return new Promise((resolve, reject) => {
       const child = spawn(cmd, args, {

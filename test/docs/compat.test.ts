@@ -9,8 +9,10 @@ import { ERROR_CODES } from '../../src/control/errors.js';
 test('docs/compat.md is in step with the action tables and the error registry', () => {
   const text = readFileSync(COMPAT_PATH, 'utf8');
   for (const svc of SERVICES) {
-    for (const action of Object.keys(svc.actions)) assert.ok(text.includes(`\`${action}\``), `compat.md lacks ${action}`);
+    for (const action of Object.keys(svc.actions))
+      assert.ok(text.includes(`\`${action}\``), `compat.md lacks ${action}`);
   }
-  for (const code of Object.keys(ERROR_CODES)) assert.ok(text.includes(`\`${code}\``), `compat.md lacks error ${code}`);
+  for (const code of Object.keys(ERROR_CODES))
+    assert.ok(text.includes(`\`${code}\``), `compat.md lacks error ${code}`);
   assert.equal(text, renderCompat(text), 'docs/compat.md is stale: run `npm run docs:compat`');
 });

@@ -63,7 +63,9 @@ type NotReq = { required?: false };
 // Overloads (not a generic `required` parameter): inside `s.struct({...})` the contextual
 // type would otherwise widen `required: true` to boolean and make the member optional.
 function str<const E extends string = string>(o: Opt<StringShape<boolean, E>> & Req): StringShape<true, E>;
-function str<const E extends string = string>(o?: Opt<StringShape<boolean, E>> & NotReq): StringShape<false, E>;
+function str<const E extends string = string>(
+  o?: Opt<StringShape<boolean, E>> & NotReq,
+): StringShape<false, E>;
 function str(o: Opt<StringShape> & { required?: boolean } = {}): StringShape {
   return { kind: 'string', ...o, required: o.required ?? false };
 }
