@@ -297,9 +297,15 @@ export class EndpointReconciler implements Reconciler {
       ]);
       await ipBatch([`link set ${vpcPeer} master ${VPC_BRIDGE}`, `link set ${vpcPeer} up`], vpcNs);
       await ipBatch(fab.fabric, fabric.namespace);
+      // arp_notify: the leg announces itself when it comes up, so consumers whose ARP cache still
+      // holds an earlier namespace of this ENI (a rebuild after restart) re-learn it at once.
+      await nsExec(ns, ['sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.arp_notify=1']);
       await ipBatch(
         [
           'link set lo up',
+          // The ENI's own MAC (as DescribeNetworkInterfaces shows it) keeps neighbours' caches
+          // valid across rebuilds of the namespace.
+          `link set ${ENDPOINT_VPC_LEG} address ${eni.macAddress}`,
           `addr add ${eni.privateIpAddress}/${cidr.prefix} dev ${ENDPOINT_VPC_LEG}`,
           `link set ${ENDPOINT_VPC_LEG} up`,
           ...fab.inside,
@@ -307,7 +313,6 @@ export class EndpointReconciler implements Reconciler {
         ],
         ns,
       );
-      await nsExec(ns, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     } catch (e) {
       await deleteNamespace(ns).catch(() => undefined);
       fabric.pool.release(eni.id);

@@ -413,9 +413,13 @@ export class NlbReconciler implements Reconciler {
       ]);
       await ipBatch([`link set ${vpcPeer} master ${VPC_BRIDGE}`, `link set ${vpcPeer} up`], vpcNs);
       await ipBatch(fab.fabric, fabric.namespace);
+      // As for endpoint ENIs: announce on link-up and keep the node ENI's MAC across rebuilds.
+      await nsExec(ns, ['sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.arp_notify=1']);
+      const mac = this.ctx.store.find('networkInterface', eni)?.macAddress;
       await ipBatch(
         [
           'link set lo up',
+          ...(mac ? [`link set ${NLB_VPC_LEG} address ${mac}`] : []),
           `addr add ${n.privateIpAddress}/${cidr.prefix} dev ${NLB_VPC_LEG}`,
           `link set ${NLB_VPC_LEG} up`,
           ...fab.inside,
@@ -423,7 +427,6 @@ export class NlbReconciler implements Reconciler {
         ],
         ns,
       );
-      await nsExec(ns, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     } catch (e) {
       await deleteNamespace(ns).catch(() => undefined);
       fabric.pool.release(eni);
