@@ -14,13 +14,19 @@ Needs root for the network-namespace data plane (else it runs in loopback mode a
 Options:
   --keep         leave everything running and print aws CLI commands to explore it
   --port PORT    API port (default 4599; 0 = any free port)
+  --loopback     use the loopback data plane even as root (no namespaces, no isolation)
   -h, --help     this help
 `;
 
 export async function demo(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { keep: { type: 'boolean' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      keep: { type: 'boolean' },
+      port: { type: 'string' },
+      loopback: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
   if (values.help) {
@@ -30,5 +36,5 @@ export async function demo(argv: string[]): Promise<number> {
   const port = values.port === undefined ? 4599 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0-65535, got '${values.port ?? ''}'`);
-  return runDemo({ keep: values.keep ?? false, port });
+  return runDemo({ keep: values.keep ?? false, port, loopback: values.loopback ?? false });
 }

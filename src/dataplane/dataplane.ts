@@ -59,6 +59,12 @@ export interface DataplaneContext {
   runDir: string;
   /** Lookup of VPC networks: namespace + bridge + isReady(vpcId). */
   vpcs: VpcNetworks;
+  /**
+   * Loopback mode: the 127.x address each instance listens on, by instance ID (filled by the
+   * instances reconciler). Load balancers reach instance targets there; a VPC address is never
+   * contacted from the host.
+   */
+  hostAddresses: Map<string, string>;
   /** 'vpc-up' {vpcId, namespace, resolverIp}, 'vpc-down' {vpcId} (see DataplaneEvents). */
   events: EventEmitter;
 }
@@ -155,6 +161,7 @@ export class Dataplane implements Component {
       fabricCidr: options.fabricCidr,
       runDir,
       events,
+      hostAddresses: new Map<string, string>(),
     };
     const vpc = new VpcReconciler({ ...base, logger: logger.child('vpc') });
     this.vpcReconciler = vpc;

@@ -5,6 +5,8 @@
  * consumer 222222222222, with the same VPC CIDR, connects through an interface endpoint, is
  * accepted, fetches http://xyz.com/ by name from its instance, and is cut off when rejected.
  */
+import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -42,6 +44,8 @@ import {
 import { createComponents } from '../components.js';
 import { Privlink } from '../emulator.js';
 import { startStaticZoneServer, type StaticZoneServer } from '../dns/static-zone-server.js';
+import dnsPacket from 'dns-packet';
+import { probeNetns } from '../dataplane/netns/run.js';
 import { providerUserData } from './provider-web-server.js';
 import { StepFailed, StepRunner, waitFor } from './steps.js';
 
@@ -52,6 +56,8 @@ const DOMAIN = 'xyz.com';
 
 export interface DemoOptions {
   keep: boolean;
+  /** Force the loopback data plane even as root (what a machine without namespaces gets). */
+  loopback?: boolean;
   port: number;
   out?: (line: string) => void;
   /** Resolves when the user wants a kept demo to stop (default: SIGINT/SIGTERM). */
@@ -116,14 +122,16 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       if (!(await portFree(o.port))) {
         throw new Error(`port ${o.port} on 127.0.0.1 is taken (another privlink?); stop it or pass --port`);
       }
-      const root = typeof process.getuid === 'function' && process.getuid() === 0;
-      if (!root) {
-        steps.note(
-          'not running as root: the data plane runs in loopback mode (no network namespaces, no isolation)',
-        );
-        return { root, reason: 'not root' };
+      if (!(await hasCommand('curl'))) {
+        throw new Error("'curl' is not installed (the consumer's instance uses it): apt-get install curl");
       }
-      return { root, reason: 'root' };
+      const probe = await probeNetns();
+      if (o.loopback || !probe.ok) {
+        const why = o.loopback ? '--loopback given' : probe.reason;
+        steps.note(`${why}: the data plane runs in loopback mode (no network namespaces, no isolation)`);
+        return { root: false, reason: why };
+      }
+      return { root: true, reason: probe.reason };
     });
 
     const started = await steps.step('Start privlink on a fresh embedded store', async () => {
@@ -365,10 +373,19 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       },
     );
 
+    // netns mode: curl runs inside the consumer's instance and resolves xyz.com through the VPC
+    // resolver. Loopback mode: the instance is a host process, so the name is resolved through
+    // privlink's host resolver and handed to curl (the host's own resolver is never asked).
     const fetchXyz = async (): Promise<{ ok: boolean; body: string }> => {
+      let pin: string[] = [];
+      if (started.mode === 'loopback') {
+        const addr = await resolveA(hostDnsPort(p), DOMAIN);
+        if (!addr) return { ok: false, body: `${DOMAIN} does not resolve` };
+        pin = ['--resolve', `${DOMAIN}:80:${addr}`];
+      }
       const r = await p.execInInstance(
         consNet.instance,
-        ['curl', '-s', '-m', '3', `http://${DOMAIN}/`],
+        ['curl', '-s', '-m', '3', ...pin, `http://${DOMAIN}/`],
         8_000,
       );
       return { ok: r.code === 0 && r.stdout.includes('served by'), body: (r.stdout || r.stderr).trim() };
@@ -502,6 +519,47 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     await privlink?.close();
     await zone?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function hasCommand(cmd: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(cmd, ['--version'], (err) => resolve(!err));
+  });
+}
+
+function hostDnsPort(p: Privlink): number {
+  const dns = (p.health() as { components: Record<string, Record<string, unknown>> }).components['dns'];
+  return Number(dns?.['port'] ?? -1);
+}
+
+/** One A query to privlink's host resolver on 127.0.0.1 (loopback mode only). */
+async function resolveA(port: number, name: string): Promise<string | undefined> {
+  if (port <= 0) return undefined;
+  const sock = createSocket('udp4');
+  try {
+    const answer = new Promise<Buffer>((resolve, reject) => {
+      sock.once('message', resolve);
+      sock.once('error', reject);
+      setTimeout(() => reject(new Error('DNS timeout')), 2000).unref();
+    });
+    sock.send(
+      dnsPacket.encode({
+        type: 'query',
+        id: 1,
+        flags: dnsPacket.RECURSION_DESIRED,
+        questions: [{ type: 'A', name }],
+      }),
+      port,
+      '127.0.0.1',
+    );
+    const res = dnsPacket.decode(await answer);
+    for (const a of res.answers ?? []) if (a.type === 'A' && typeof a.data === 'string') return a.data;
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    sock.close();
   }
 }
 

@@ -13,9 +13,12 @@ export function providerUserData(nodePath: string, port = 80): string {
 const net = require('net');
 const http = require('http');
 const SIG = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
+// Loopback mode (no namespaces): privlink hands each instance its own address and IMDS endpoint.
+const IMDS = new URL(process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT || 'http://169.254.169.254');
+const BIND = process.env.PRIVLINK_BIND_IP || '0.0.0.0';
 function metadata(path) {
   return new Promise((resolve) => {
-    const req = http.get({ host: '169.254.169.254', path: '/latest/meta-data/' + path, timeout: 2000 }, (res) => {
+    const req = http.get({ host: IMDS.hostname, port: IMDS.port || 80, path: '/latest/meta-data/' + path, timeout: 2000 }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : 'unknown'));
@@ -65,7 +68,7 @@ function parseProxyV2(buf) {
       const body = 'xyz.com served by ' + id + ' (' + ip + ')\\n';
       sock.end('HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: ' + Buffer.byteLength(body) + '\\r\\nConnection: close\\r\\n\\r\\n' + body);
     });
-  }).listen(${port}, '0.0.0.0', () => console.log('xyz.com web server ' + id + ' listening on ' + ip + ':${port}'));
+  }).listen(${port}, BIND, () => console.log('xyz.com web server ' + id + ' listening on ' + ip + ':${port}'));
 })();
 `;
 }

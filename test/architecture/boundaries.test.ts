@@ -22,7 +22,7 @@ const RULES: Record<string, Rule> = {
   dataplane: { value: ['dataplane', 'control', 'shared', 'dns'], types: ['store', 'config', '(root)'] },
   dns: { value: ['dns', 'control', 'shared'], types: ['store', 'config', 'dataplane', '(root)'] },
   cli: { value: ['cli', 'shared', 'config', '(root)', 'dns', 'demo'], types: ['control'] },
-  demo: { value: ['demo', '(root)', 'dns', 'shared', 'config'], types: [] },
+  demo: { value: ['demo', '(root)', 'dns', 'shared', 'config', 'dataplane'], types: [] },
   '(root)': {
     value: ['(root)', 'api', 'control', 'store', 'dataplane', 'dns', 'shared', 'config', 'cli', 'demo'],
     types: [],

@@ -72,6 +72,18 @@ test('privlink demo passes every step and exits 0', async (t) => {
   assertAllStepsPassed(r.out);
 });
 
+test('privlink demo --loopback (what a machine without namespaces gets) passes every step', async () => {
+  const r = await run(
+    process.execPath,
+    ['bin/privlink.js', 'demo', '--loopback', '--port', '0'],
+    ROOT,
+    120_000,
+  );
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /--loopback given: the data plane runs in loopback mode/);
+  assertAllStepsPassed(r.out);
+});
+
 test('privlink demo fails at the first step, naming why, when its port is taken', async (t) => {
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));

@@ -162,6 +162,7 @@ export class InstanceReconciler implements Reconciler {
       const n = this.nextLoopback++;
       ip = `${LOOPBACK_BASE[0]}.${LOOPBACK_BASE[1]}.${(n >> 8) & 255}.${n & 255}`;
       this.loopbackIps.set(id, ip);
+      this.ctx.hostAddresses.set(id, ip);
     }
     return ip;
   }

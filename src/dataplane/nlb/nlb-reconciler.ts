@@ -219,8 +219,17 @@ export class NlbReconciler implements Reconciler {
     return tg.attributes['proxy_protocol_v2.enabled'] === 'true';
   }
 
-  /** A target's IP: the ID for ip targets, the instance's private IP for instance targets. */
+  /**
+   * A target's IP: the ID for ip targets, the instance's private IP for instance targets. In
+   * loopback mode the host is the only network, so instance targets are reached at their 127.x
+   * bind address and ip targets only when they are loopback addresses (anything else would be
+   * traffic from the host to a VPC address, which privlink never sends).
+   */
   private addressOf(tg: Tg, id: string): string | undefined {
+    if (this.ctx.mode === 'loopback') {
+      if (tg.targetType === 'instance') return this.ctx.hostAddresses.get(id);
+      return id.startsWith('127.') ? id : undefined;
+    }
     if (tg.targetType !== 'instance') return id;
     return this.ctx.store.find('instance', id)?.privateIpAddress;
   }
