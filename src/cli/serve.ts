@@ -21,6 +21,8 @@ Options:
   --verification-resolver H:P    DNS server for private DNS name verification (TXT lookups)
   --sns-endpoint URL             SNS-compatible endpoint for connection notifications
   --dataplane MODE               auto | netns | loopback | off (default auto)
+  --netns-prefix P               prefix (1-4 lowercase letters) of every namespace privlink makes
+                                 and sweeps at start/stop (default pl); one per server on a host
   --dns-port PORT                host resolver port on 127.0.0.1 (default 5354; 0 = any; off)
   --dns-upstream H:P             loopback resolver for names privlink does not own
   --log-level LEVEL              debug | info | warn | error (default info)
@@ -41,6 +43,7 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
       'verification-resolver': { type: 'string' },
       'sns-endpoint': { type: 'string' },
       dataplane: { type: 'string' },
+      'netns-prefix': { type: 'string' },
       'dns-port': { type: 'string' },
       'dns-upstream': { type: 'string' },
       'log-level': { type: 'string' },
@@ -84,6 +87,7 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
     verificationResolver: values['verification-resolver'],
     snsEndpoint: values['sns-endpoint'],
     dataplane: mode as DataplaneMode | undefined,
+    netnsPrefix: values['netns-prefix'],
     dnsPort: values['dns-port'] === 'off' ? -1 : num(values['dns-port'], 'dns-port'),
     dnsUpstream: values['dns-upstream'],
     logLevel: level as PrivlinkOptions['logLevel'] | undefined,

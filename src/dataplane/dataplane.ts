@@ -300,7 +300,10 @@ export class Dataplane implements Component {
    */
   async execInInstance(instanceId: string, argv: readonly string[], timeoutMs: number): Promise<ExecResult> {
     const inst = this.deps.store.find('instance', instanceId);
-    if (!inst || inst.state !== 'running') throw new Error(`instance ${instanceId} is not running`);
+    // pending counts: the state settles lazily (on the next instance action), but the instance
+    // was booted as soon as it was launched — `privlink exec` accepts it too.
+    if (!inst || (inst.state !== 'running' && inst.state !== 'pending'))
+      throw new Error(`instance ${instanceId} is not running`);
     const [cmd, ...args] =
       this.mode === 'netns'
         ? ['ip', 'netns', 'exec', instanceNamespace(this.prefix, instanceId), ...argv]
