@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../../shared/logger.js';
 import { fabricNamespace, linkName } from '../netns/naming.js';
-import { deleteNamespace, ipBatch, nsExec, run } from '../netns/run.js';
+import { NO_BRIDGE_NETFILTER, deleteNamespace, ipBatch, nsExec, run } from '../netns/run.js';
 import { AddressPool, FABRIC_AGENT_OFFSET, FABRIC_HEALTH_OFFSET } from './address-pool.js';
 
 export const FABRIC_BRIDGE = 'fab0';
@@ -68,8 +68,13 @@ export class Fabric {
         ],
         this.namespace,
       );
-      // Bridged frames must not traverse the fabric's netfilter (it has none, but be explicit).
-      await nsExec(this.namespace, ['sysctl', '-qw', 'net.ipv4.ip_local_port_range=1024 65535']);
+      // Bridged frames must not traverse the fabric's netfilter (br_netfilter is on by default).
+      await nsExec(this.namespace, [
+        'sysctl',
+        '-qw',
+        'net.ipv4.ip_local_port_range=1024 65535',
+        ...NO_BRIDGE_NETFILTER,
+      ]);
     } catch (e) {
       await deleteNamespace(this.namespace).catch(() => undefined);
       throw e;

@@ -39,7 +39,14 @@ export interface HealthTarget {
 
 interface Tracked {
   target: HealthTarget;
+  /** The checks' verdict; decides which targets get new flows. */
   report: TargetHealthReport;
+  /**
+   * What DescribeTargetHealth shows. A change that moves a target in or out of service is
+   * published only once the load balancer nodes' maps carry it (`publish()`), so a client that
+   * sees `unhealthy` can rely on new flows avoiding the target.
+   */
+  published: TargetHealthReport;
   successes: number;
   failures: number;
   checked: boolean;
@@ -66,12 +73,17 @@ export class HealthChecker implements TargetHealthSource {
   ) {}
 
   healthOf(targetGroupArn: string, targetId: string, port: number): TargetHealthReport | undefined {
-    return this.tracked.get(healthKey(targetGroupArn, targetId, port))?.report;
+    return this.tracked.get(healthKey(targetGroupArn, targetId, port))?.published;
   }
 
   /** Whether a target passed its checks (and so may receive new flows). */
   isHealthy(targetGroupArn: string, targetId: string, port: number): boolean {
-    return this.healthOf(targetGroupArn, targetId, port)?.state === 'healthy';
+    return this.tracked.get(healthKey(targetGroupArn, targetId, port))?.report.state === 'healthy';
+  }
+
+  /** Makes every verdict visible to DescribeTargetHealth (called once the maps carry them). */
+  publish(): void {
+    for (const t of this.tracked.values()) t.published = t.report;
   }
 
   /** Replaces the set of checked targets: new ones start, gone ones stop, others keep state. */
@@ -92,13 +104,15 @@ export class HealthChecker implements TargetHealthSource {
         if (reschedule) this.schedule(key, tr, 0);
         continue;
       }
+      const initial: TargetHealthReport = {
+        state: 'initial',
+        reason: 'Elb.RegistrationInProgress',
+        description: 'Target registration is in progress',
+      };
       const fresh: Tracked = {
         target: t,
-        report: {
-          state: 'initial',
-          reason: 'Elb.RegistrationInProgress',
-          description: 'Target registration is in progress',
-        },
+        report: initial,
+        published: initial,
         successes: 0,
         failures: 0,
         checked: false,
@@ -172,7 +186,9 @@ export class HealthChecker implements TargetHealthSource {
         description: 'Initial health checks in progress',
       };
     }
-    if (wasHealthy !== (tr.report.state === 'healthy')) {
+    if (wasHealthy === (tr.report.state === 'healthy')) {
+      tr.published = tr.report;
+    } else {
       this.deps.logger.debug('target health changed', {
         targetGroup: tr.target.targetGroupArn,
         target: `${tr.target.targetId}:${tr.target.port}`,

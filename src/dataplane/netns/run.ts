@@ -53,6 +53,13 @@ export function ipBatch(lines: readonly string[], ns?: string, force = false): P
   return run(argv, lines.join('\n') + '\n');
 }
 
+/** sysctl settings that keep bridged frames out of netfilter (br_netfilter is built in and on by default). */
+export const NO_BRIDGE_NETFILTER = [
+  'net.bridge.bridge-nf-call-iptables=0',
+  'net.bridge.bridge-nf-call-ip6tables=0',
+  'net.bridge.bridge-nf-call-arptables=0',
+];
+
 /** Loads an nft script (a whole transaction: applied atomically or not at all) inside a namespace. */
 export function nft(ns: string, script: string): Promise<RunResult> {
   return run(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], script);

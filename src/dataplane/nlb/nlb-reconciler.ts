@@ -94,7 +94,10 @@ export class NlbReconciler implements Reconciler {
     void this.queue
       .run(async () => {
         this.kickPending = false;
-        if (!this.closed) await this.converge();
+        if (this.closed) return;
+        await this.converge();
+        // The maps now carry every verdict the checks reached: let the API show them.
+        this.traffic.health.publish();
       })
       .catch((e: unknown) => this.ctx.logger.warn('load balancer update failed', { error: String(e) }));
   }
