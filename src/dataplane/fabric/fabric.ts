@@ -7,6 +7,7 @@
  * namespaces they belong to.
  */
 import type { Logger } from '../../shared/logger.js';
+import { createHash } from 'node:crypto';
 import { fabricNamespace, linkName } from '../netns/naming.js';
 import { NO_BRIDGE_NETFILTER, deleteNamespace, ipBatch, nsExec, run } from '../netns/run.js';
 import { AddressPool, FABRIC_AGENT_OFFSET, FABRIC_HEALTH_OFFSET } from './address-pool.js';
@@ -95,7 +96,13 @@ export class Fabric {
     const peer = linkName('f', key);
     return {
       host: [`link add ${FABRIC_LEG} netns ${ns} type veth peer name ${peer} netns ${this.namespace}`],
-      inside: [`addr add ${address}/${this.pool.prefix} dev ${FABRIC_LEG}`, `link set ${FABRIC_LEG} up`],
+      // A MAC derived from the key: a namespace rebuilt for the same ENI keeps its fabric MAC, so
+      // neighbours that cached it (the agent, NLB nodes, endpoints) never blackhole its address.
+      inside: [
+        `link set ${FABRIC_LEG} address ${fabricMac(key)}`,
+        `addr add ${address}/${this.pool.prefix} dev ${FABRIC_LEG}`,
+        `link set ${FABRIC_LEG} up`,
+      ],
       fabric: [`link set ${peer} master ${FABRIC_BRIDGE}`, `link set ${peer} up`],
     };
   }
@@ -104,4 +111,11 @@ export class Fabric {
     this.up = false;
     await deleteNamespace(this.namespace);
   }
+}
+
+/** A stable, locally administered unicast MAC for a fabric leg. */
+export function fabricMac(key: string): string {
+  const h = createHash('sha1').update(`fabric:${key}`).digest();
+  const b = [0x0a, h[0] ?? 0, h[1] ?? 0, h[2] ?? 0, h[3] ?? 0, h[4] ?? 0];
+  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
