@@ -1,4 +1,6 @@
 /** Prints numbered demo steps as they happen, with timing and a clear PASS/FAIL. */
+import { pollUntil } from '../shared/poll.js';
+
 export class StepFailed extends Error {
   override name = 'StepFailed';
   constructor(
@@ -41,31 +43,11 @@ export class StepRunner {
 }
 
 /** Polls read() until ok() holds, or throws a readable timeout error. */
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   read: () => Promise<T>,
   ok: (v: T) => boolean,
   timeoutMs: number,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      if (ok(last)) return last;
-    } catch (e) {
-      lastErr = e;
-    }
-    if (Date.now() > deadline) {
-      const tail =
-        lastErr instanceof Error
-          ? ` (last error: ${lastErr.message})`
-          : last !== undefined
-            ? ` (last: ${JSON.stringify(last)})`
-            : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${tail}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return pollUntil(read, ok, { timeoutMs, what });
 }

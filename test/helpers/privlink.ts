@@ -10,6 +10,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { Privlink, type PrivlinkDeps } from '../../src/emulator.js';
 import type { PrivlinkOptions } from '../../src/config/options.js';
+import { pollUntil } from '../../src/shared/poll.js';
 
 export const PROVIDER = '111111111111';
 export const CONSUMER = '222222222222';
@@ -108,28 +109,12 @@ export async function signedRaw(
 }
 
 /** Polls read() until predicate holds (reads only: never wrap a mutation in this). */
-export async function eventually<T>(
+export function eventually<T>(
   read: () => Promise<T> | T,
   predicate: (v: T) => boolean,
   { timeoutMs = 5000, intervalMs = 25 } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      if (predicate(last)) return last;
-    } catch (e) {
-      lastErr = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastErr ? `; last error: ${String(lastErr)}` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  return pollUntil(read, predicate, { timeoutMs, intervalMs });
 }
 
 /** Asserts that a promise rejects with an AWS error of the given code (and HTTP status). */
