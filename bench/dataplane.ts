@@ -7,8 +7,7 @@
  *   - throughput, 1 and 4 streams (iperf3), kernel path (PPv2 off);
  *   - new connections/s (wrk, Connection: close) and request latency p50/p99 (wrk, 1 keep-alive
  *     connection) for the kernel path, the PPv2 path (Node proxy in the fabric agent) and HAProxy
- *     (`mode tcp`, `send-proxy-v2`) placed in the same endpoint namespace as a userspace peer,
- *     given as many threads as the agent has proxy threads (printed);
+ *     (`mode tcp`, `send-proxy-v2`) placed in the same endpoint namespace as a userspace peer;
  *   - accept → first byte through a new endpoint;
  *   - the same connection figures again with BENCH_DP_ENDPOINTS (default 1,000) endpoints live.
  * Targets are HAProxy `http-request return` (plain and `accept-proxy`) and `iperf3 -s`.
@@ -49,7 +48,6 @@ import {
   run,
 } from '../src/dataplane/netns/run.js';
 import { eniNamespace, linkName } from '../src/dataplane/netns/naming.js';
-import { proxyThreadCount } from '../src/dataplane/agent/proxy-threads.js';
 import { fmt, summarize } from './stats.js';
 
 const PREFIX = 'bnd';
@@ -109,11 +107,11 @@ async function tune(ns: string): Promise<void> {
   await nsExec(ns, ['sysctl', '-qw', 'net.ipv4.ip_local_port_range=1024 65535', 'net.ipv4.tcp_tw_reuse=1']);
 }
 
-async function haproxyConfig(name: string, body: string, global = ''): Promise<string> {
+async function haproxyConfig(name: string, body: string): Promise<string> {
   const f = join(workDir, `${name}.cfg`);
   await writeFile(
     f,
-    `global\n  maxconn 8000\n${global}defaults\n  timeout connect 2s\n  timeout client 20s\n  timeout server 20s\n${body}`,
+    `global\n  maxconn 8000\ndefaults\n  timeout connect 2s\n  timeout client 20s\n  timeout server 20s\n${body}`,
   );
   return f;
 }
@@ -493,17 +491,11 @@ async function bench(p: Privlink): Promise<void> {
     (n) => n.startsWith(`${PREFIX}-eni-`) && !endpoints.some((e) => n.endsWith(e.eni)),
   );
 
-  // HAProxy as the userspace PPv2 peer, in the endpoint's own namespace, to the same NLB node,
-  // with as many threads as the fabric agent has proxy threads (both default to one per core).
+  // HAProxy as the userspace PPv2 peer, in the endpoint's own namespace, to the same NLB node.
   const nodeAddr = await nodeInternal(nodeNs[0] ?? '');
-  const threads = proxyThreadCount();
   const hcfg = await haproxyConfig(
     'peer',
     `frontend f\n  mode tcp\n  bind ${main.ip}:9081\n  default_backend b\nbackend b\n  mode tcp\n  server s ${nodeAddr}:81 send-proxy-v2\n`,
-    `  nbthread ${threads}\n`,
-  );
-  console.log(
-    `userspace PPv2 peers: node fabric agent ${threads} proxy thread(s), haproxy nbthread ${threads} (PRIVLINK_AGENT_THREADS sets both)`,
   );
   bg(eniNs, ['haproxy', '-db', '-f', hcfg]);
 

@@ -4,30 +4,24 @@
  * One owner: close() disconnects the agent, which then closes its proxies and exits (and the
  * fabric namespace's deletion kills it in any case). If the agent dies, `generation` changes and
  * every later request starts a new one, so reconcilers can tell that their proxies are gone.
- * The agent announces its proxy thread count at start; `serve` hands it one copy of the listening
- * socket per thread (the kernel then spreads accepts over them, as over HAProxy's threads).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../shared/logger.js';
 import type { ProbeResult, ProbeSpec } from '../health/probe.js';
-import type { AgentHello, AgentReply, AgentRequest, DistributiveOmit } from './agent-protocol.js';
+import type { AgentReply, AgentRequest, DistributiveOmit } from './agent-protocol.js';
 import type { ProxyHost, ProxySpec, ProxyStats } from './proxy-host.js';
 
 const START_TIMEOUT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 
-/**
- * argv to run agent-main with the current runtime (tsx when running from sources). A larger
- * young generation: every proxied connection leaves two sockets' worth of short-lived garbage.
- */
+/** argv to run agent-main with the current runtime (tsx when running from sources). */
 function agentArgv(): string[] {
   const here = fileURLToPath(import.meta.url);
   const ext = here.endsWith('.ts') ? '.ts' : '.js';
   const entry = here.replace(/agent-client\.(ts|js)$/, `agent-main${ext}`);
-  const flags = ['--max-semi-space-size=32'];
-  return ext === '.ts' ? [...flags, '--import', import.meta.resolve('tsx'), entry] : [...flags, entry];
+  return ext === '.ts' ? ['--import', import.meta.resolve('tsx'), entry] : [entry];
 }
 
 interface Pending {
@@ -44,8 +38,6 @@ export class AgentProxyHost implements ProxyHost {
   private closed = false;
   /** Incremented whenever a new agent process starts. */
   generation = 0;
-  /** Proxy threads of the running agent: each gets its own copy of every listening socket. */
-  threads = 1;
 
   constructor(
     private readonly namespace: string,
@@ -66,8 +58,6 @@ export class AgentProxyHost implements ProxyHost {
       child.on('message', (m: AgentReply) => {
         if (m.reqId === 0) {
           clearTimeout(timer);
-          const hello = m.ok ? (m.result as Partial<AgentHello> | undefined) : undefined;
-          this.threads = Math.max(1, hello?.threads ?? 1);
           this.child = child;
           this.generation++;
           resolve(child);
@@ -101,10 +91,7 @@ export class AgentProxyHost implements ProxyHost {
     return this.starting;
   }
 
-  private async request(
-    req: DistributiveOmit<AgentRequest, 'reqId'>,
-    handle?: Server | object,
-  ): Promise<unknown> {
+  private async request(req: DistributiveOmit<AgentRequest, 'reqId'>, handle?: Server): Promise<unknown> {
     if (this.closed) throw new Error('fabric agent closed');
     const child = await this.start();
     const reqId = ++this.seq;
@@ -114,9 +101,7 @@ export class AgentProxyHost implements ProxyHost {
         reject(new Error(`fabric agent did not answer ${req.op} in time`));
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(reqId, { resolve, reject, timer });
-      // A raw TCP handle travels as Node's 'net.Native' handle type: the agent gets the fd
-      // without listening on it, and passes it to the proxy thread of that slot.
-      child.send({ ...req, reqId }, handle as Server | undefined, (err) => {
+      child.send({ ...req, reqId }, handle, (err) => {
         if (!err) return;
         clearTimeout(timer);
         this.pending.delete(reqId);
@@ -127,19 +112,9 @@ export class AgentProxyHost implements ProxyHost {
 
   async serve(id: string, server: Server, spec: ProxySpec): Promise<void> {
     try {
-      await this.start();
-      const raw = (server as Server & { _handle?: object | null })._handle;
-      const slots = raw ? this.threads : 1;
-      // Slot 0 (the agent's main thread) gets the server; every other proxy thread a raw copy.
-      await Promise.all(
-        Array.from({ length: slots }, (_, slot) =>
-          slot === 0
-            ? this.request({ op: 'serve', id, spec }, server)
-            : this.request({ op: 'serve', id, spec, slot }, raw ?? undefined),
-        ),
-      );
+      await this.request({ op: 'serve', id, spec }, server);
     } finally {
-      // The agent holds its own copies of the listening socket now.
+      // The agent holds its own copy of the listening socket now.
       server.close();
     }
   }

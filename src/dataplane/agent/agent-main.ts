@@ -2,70 +2,33 @@
  * Entry point of the fabric agent: a Node process started inside the fabric namespace
  * (`ip netns exec <prefix>-fabric node agent-main`) so that its outbound connections — PPv2
  * upstreams and health checks — originate in the fabric. It receives listening sockets bound in
- * endpoint namespaces over the IPC channel and serves them with `LocalProxyHost` on its main
- * thread and on one proxy thread per further core (proxy-threads.ts): privlink hands over one
- * copy of each listening socket per thread (`slot`), and the kernel spreads the accepts. Health
- * probes run on the main thread. It exits when the parent goes away (IPC disconnect), so it can
- * never outlive privlink; a proxy thread that dies takes the agent down (privlink restarts it).
+ * endpoint namespaces over the IPC channel and serves them with `LocalProxyHost`. It exits when
+ * the parent goes away (IPC disconnect), so it can never outlive privlink.
  */
-import net, { type Server } from 'node:net';
-import { LocalProxyHost, type ProxyStats } from './proxy-host.js';
-import { ProxyThreads, proxyThreadCount } from './proxy-threads.js';
-import type { AgentHello, AgentReply, AgentRequest } from './agent-protocol.js';
+import type { Server } from 'node:net';
+import { LocalProxyHost } from './proxy-host.js';
+import type { AgentReply, AgentRequest } from './agent-protocol.js';
 
 const host = new LocalProxyHost();
-const threads = new ProxyThreads(proxyThreadCount() - 1, (why) => {
-  console.error(`privlink fabric agent: ${why}; exiting`);
-  process.exit(1);
-});
 
-/** A raw listening handle (a slot > 0 copy): its fd, which the proxy thread will own. */
-function fdOf(handle: unknown): number {
-  const fd = (handle as { fd?: unknown } | undefined)?.fd;
-  if (typeof fd !== 'number' || fd < 0) throw new Error('serve without a listening socket');
-  return fd;
-}
-
-/**
- * Raw handles whose fd a proxy thread now owns and closes. They are never used or closed here
- * (that would close whatever reuses the fd number); referenced so their lifetime is explicit.
- */
-const handedOver = new Map<string, unknown[]>();
-
-async function handle(msg: AgentRequest, received: unknown): Promise<unknown> {
+async function handle(msg: AgentRequest, server: Server | undefined): Promise<unknown> {
   switch (msg.op) {
-    case 'serve': {
-      const slot = msg.slot ?? 0;
-      if (slot === 0) {
-        if (!(received instanceof net.Server)) throw new Error('serve without a listening socket');
-        await host.serve(msg.id, received as Server, msg.spec);
-        return undefined;
-      }
-      const fd = fdOf(received);
-      handedOver.set(msg.id, [...(handedOver.get(msg.id) ?? []), received]);
-      await threads.serve(slot, msg.id, fd, msg.spec);
+    case 'serve':
+      if (!server) throw new Error('serve without a listening socket');
+      await host.serve(msg.id, server, msg.spec);
       return undefined;
-    }
     case 'stop':
-      await Promise.all([host.stop(msg.id), threads.stop(msg.id)]);
-      handedOver.delete(msg.id);
+      await host.stop(msg.id);
       return undefined;
     case 'probe':
       return host.probe(msg.spec);
-    case 'stats': {
-      const all = [await host.stats(), ...(await threads.stats())];
-      return {
-        proxies: all[0]?.proxies ?? 0,
-        open: all.reduce((n, s) => n + s.open, 0),
-        accepted: all.reduce((n, s) => n + s.accepted, 0),
-        threads: all.length,
-      } satisfies ProxyStats;
-    }
+    case 'stats':
+      return host.stats();
   }
 }
 
-process.on('message', (msg: AgentRequest, received: unknown) => {
-  handle(msg, received).then(
+process.on('message', (msg: AgentRequest, server: unknown) => {
+  handle(msg, server as Server | undefined).then(
     (result) => send({ reqId: msg.reqId, ok: true, result }),
     (e: unknown) => send({ reqId: msg.reqId, ok: false, error: e instanceof Error ? e.message : String(e) }),
   );
@@ -76,6 +39,6 @@ function send(reply: AgentReply): void {
 }
 
 process.on('disconnect', () => {
-  void Promise.all([host.close(), threads.close()]).finally(() => process.exit(0));
+  void host.close().finally(() => process.exit(0));
 });
-send({ reqId: 0, ok: true, result: { threads: threads.size + 1 } satisfies AgentHello });
+send({ reqId: 0, ok: true, result: 'ready' });

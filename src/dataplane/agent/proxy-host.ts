@@ -7,7 +7,7 @@
  */
 import type { Server, Socket } from 'node:net';
 import { probe, type ProbeResult, type ProbeSpec } from '../health/probe.js';
-import { ppv2Builder } from '../proxy/ppv2.js';
+import { buildPpv2 } from '../proxy/ppv2.js';
 import { TcpProxy } from '../proxy/tcp-proxy.js';
 
 export interface ProxySpec {
@@ -24,8 +24,6 @@ export interface ProxyStats {
   proxies: number;
   open: number;
   accepted: number;
-  /** Proxy threads serving each listener (fabric agent). */
-  threads?: number;
 }
 
 export interface ProxyHost {
@@ -38,33 +36,21 @@ export interface ProxyHost {
   close(): Promise<void>;
 }
 
-function unmapped(ip: string): string {
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-}
-
-/**
- * The PPv2 header of each connection of `server`. The accepting address is the listener's own
- * when it is bound to one (endpoint ENIs are), which saves a getsockname per connection.
- */
-function headerFor(spec: ProxySpec, server: Server): ((c: Socket) => Buffer | undefined) | undefined {
+function headerFor(spec: ProxySpec): ((c: Socket) => Buffer | undefined) | undefined {
   const vpceId = spec.ppv2VpceId;
   if (vpceId === undefined) return undefined;
-  const build = ppv2Builder({ vpceId });
-  const bound = server.address();
-  const fixed =
-    bound && typeof bound === 'object' && !/^(0\.0\.0\.0|::)$/.test(bound.address)
-      ? { address: spec.headerDestination ?? unmapped(bound.address), port: bound.port }
+  return (c) =>
+    c.remoteAddress && c.localAddress && c.remotePort !== undefined && c.localPort !== undefined
+      ? buildPpv2(
+          {
+            sourceAddress: c.remoteAddress.replace(/^::ffff:/, ''),
+            sourcePort: c.remotePort,
+            destinationAddress: spec.headerDestination ?? c.localAddress.replace(/^::ffff:/, ''),
+            destinationPort: c.localPort,
+          },
+          { vpceId },
+        )
       : undefined;
-  return (c) => {
-    const src = c.remoteAddress;
-    const sport = c.remotePort;
-    if (src === undefined || sport === undefined) return undefined;
-    if (fixed) return build(unmapped(src), sport, fixed.address, fixed.port);
-    const dst = c.localAddress;
-    const dport = c.localPort;
-    if (dst === undefined || dport === undefined) return undefined;
-    return build(unmapped(src), sport, spec.headerDestination ?? unmapped(dst), dport);
-  };
 }
 
 export class LocalProxyHost implements ProxyHost {
@@ -77,7 +63,7 @@ export class LocalProxyHost implements ProxyHost {
       upstreamHost: spec.upstreamHost,
       upstreamPort: spec.upstreamPort,
       ...(spec.localAddress ? { localAddress: spec.localAddress } : {}),
-      header: headerFor(spec, server),
+      header: headerFor(spec),
     };
     this.proxies.set(id, new TcpProxy(server, route));
   }

@@ -34,14 +34,9 @@ const CRC32C_TABLE = (() => {
 
 /** CRC-32C (Castagnoli), as the PPv2 spec requires for PP2_TYPE_CRC32C. */
 export function crc32c(buf: Uint8Array): number {
-  return (crc32cUpdate(0xffffffff, buf, 0, buf.length) ^ 0xffffffff) >>> 0;
-}
-
-/** Feeds buf[start, end) into a running (pre-inverted) CRC-32C state. */
-function crc32cUpdate(state: number, buf: Uint8Array, start: number, end: number): number {
-  let c = state;
-  for (let i = start; i < end; i++) c = (CRC32C_TABLE[(c ^ (buf[i] ?? 0)) & 0xff] ?? 0) ^ (c >>> 8);
-  return c;
+  let c = 0xffffffff;
+  for (const b of buf) c = (CRC32C_TABLE[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 export interface Ppv2Addresses {
@@ -113,69 +108,6 @@ export function buildPpv2(addr: Ppv2Addresses, opts: Ppv2Options = {}): Buffer {
   const out = Buffer.concat([head, src, dst, ports, ...tlvs]);
   if (awsLayout) out.writeUInt32BE(crc32c(out), fixed + 3);
   return out;
-}
-
-/** Writes a dotted-quad IPv4 address at off; false when ip is not one (IPv6, mapped, junk). */
-function writeIpv4(ip: string, out: Buffer, off: number): boolean {
-  let octet = 0;
-  let digits = 0;
-  let n = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const ch = ip.charCodeAt(i);
-    if (ch === 46 /* . */) {
-      if (digits === 0 || n === 3) return false;
-      out[off + n++] = octet;
-      octet = 0;
-      digits = 0;
-    } else if (ch >= 48 && ch <= 57 && digits < 3) {
-      octet = octet * 10 + ch - 48;
-      digits++;
-      if (octet > 255) return false;
-    } else return false;
-  }
-  if (digits === 0 || n !== 3) return false;
-  out[off + 3] = octet;
-  return true;
-}
-
-/**
- * A header builder for one proxy (one endpoint ID): the IPv4 layout is computed once and each
- * connection only copies it, fills in addresses and ports and finishes the CRC from a state
- * precomputed over the constant first 16 bytes — byte for byte what buildPpv2 returns (unit
- * test), without its per-call parsing and concatenation. Other families fall back to buildPpv2.
- */
-export function ppv2Builder(
-  opts: Ppv2Options = {},
-): (
-  sourceAddress: string,
-  sourcePort: number,
-  destinationAddress: string,
-  destinationPort: number,
-) => Buffer {
-  const template = buildPpv2(
-    { sourceAddress: '0.0.0.0', sourcePort: 0, destinationAddress: '0.0.0.0', destinationPort: 0 },
-    opts,
-  );
-  const awsLayout = opts.awsLayout ?? true;
-  // With the AWS layout the CRC32C TLV comes first, right after the 28 fixed IPv4 bytes.
-  const crcAt = 28 + 3;
-  if (awsLayout) template.fill(0, crcAt, crcAt + 4);
-  const prefixState = crc32cUpdate(0xffffffff, template, 0, 16);
-  const size = template.length;
-  return (src, sport, dst, dport) => {
-    const out = Buffer.allocUnsafe(size);
-    template.copy(out, 0, 0, size);
-    if (!writeIpv4(src, out, 16) || !writeIpv4(dst, out, 20)) {
-      return buildPpv2(
-        { sourceAddress: src, sourcePort: sport, destinationAddress: dst, destinationPort: dport },
-        opts,
-      );
-    }
-    out.writeUInt16BE(sport, 24);
-    out.writeUInt16BE(dport, 26);
-    if (awsLayout) out.writeUInt32BE((crc32cUpdate(prefixState, out, 16, size) ^ 0xffffffff) >>> 0, crcAt);
-    return out;
-  };
 }
 
 /** The LOCAL header health-check connections carry (no client information). */
