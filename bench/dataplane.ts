@@ -23,11 +23,9 @@ import {
   CreateSubnetCommand,
   CreateVpcCommand,
   CreateVpcEndpointCommand,
-  CreateVpcEndpointServiceConfigurationCommand,
   DescribeNetworkInterfacesCommand,
   DescribeVpcEndpointsCommand,
   EC2Client,
-  ModifyVpcEndpointServicePermissionsCommand,
 } from '@aws-sdk/client-ec2';
 import {
   CreateListenerCommand,
@@ -49,6 +47,7 @@ import {
 } from '../src/dataplane/netns/run.js';
 import { eniNamespace, linkName } from '../src/dataplane/netns/naming.js';
 import { fmt, summarize } from './stats.js';
+import { publishService } from '../test/dataplane/traffic-helpers.js';
 
 const PREFIX = 'bnd';
 const PROVIDER = '111111111111';
@@ -360,20 +359,7 @@ async function bench(p: Privlink): Promise<void> {
       }),
     );
   }
-  const svc = await provider.send(
-    new CreateVpcEndpointServiceConfigurationCommand({
-      NetworkLoadBalancerArns: [lbArn],
-      AcceptanceRequired: true,
-    }),
-  );
-  const serviceId = svc.ServiceConfiguration?.ServiceId ?? '';
-  const serviceName = svc.ServiceConfiguration?.ServiceName ?? '';
-  await provider.send(
-    new ModifyVpcEndpointServicePermissionsCommand({
-      ServiceId: serviceId,
-      AddAllowedPrincipals: [`arn:aws:iam::${CONSUMER}:root`],
-    }),
-  );
+  const { serviceId, serviceName } = await publishService(provider, lbArn, CONSUMER);
 
   // Consumer: the same CIDR; ENIs in a /20 (room for many endpoints), client 10.0.2.10.
   const cv = await consumer.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));

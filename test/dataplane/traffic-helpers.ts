@@ -5,6 +5,11 @@
  * Namespaces use the test's prefix, so the data plane's sweep removes them too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  CreateVpcEndpointServiceConfigurationCommand,
+  ModifyVpcEndpointServicePermissionsCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
 import { ipBatch, run, deleteNamespace } from '../../src/dataplane/netns/run.js';
 import { linkName } from '../../src/dataplane/netns/naming.js';
 
@@ -164,4 +169,29 @@ export class NsHost {
     }
     await deleteNamespace(this.ns);
   }
+}
+
+/**
+ * Provider side of a PrivateLink service for data-plane tests and the bench: an endpoint service
+ * on `lbArn` with acceptance required, visible to the consumer account.
+ */
+export async function publishService(
+  provider: EC2Client,
+  lbArn: string,
+  consumerAccount: string,
+): Promise<{ serviceId: string; serviceName: string }> {
+  const svc = await provider.send(
+    new CreateVpcEndpointServiceConfigurationCommand({
+      NetworkLoadBalancerArns: [lbArn],
+      AcceptanceRequired: true,
+    }),
+  );
+  const serviceId = svc.ServiceConfiguration?.ServiceId ?? '';
+  await provider.send(
+    new ModifyVpcEndpointServicePermissionsCommand({
+      ServiceId: serviceId,
+      AddAllowedPrincipals: [`arn:aws:iam::${consumerAccount}:root`],
+    }),
+  );
+  return { serviceId, serviceName: svc.ServiceConfiguration?.ServiceName ?? '' };
 }

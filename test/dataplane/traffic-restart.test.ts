@@ -27,11 +27,9 @@ import {
   CreateSubnetCommand,
   CreateVpcCommand,
   CreateVpcEndpointCommand,
-  CreateVpcEndpointServiceConfigurationCommand,
   DescribeNetworkInterfacesCommand,
   DescribeVpcEndpointsCommand,
   EC2Client,
-  ModifyVpcEndpointServicePermissionsCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import {
@@ -45,6 +43,7 @@ import {
 import { createComponents } from '../../src/components.js';
 import { deleteNamespace, probeNetns, run } from '../../src/dataplane/netns/run.js';
 import { CONSUMER, PROVIDER, REGION, eventually, startPrivlink } from '../helpers/privlink.js';
+import { publishService } from './traffic-helpers.js';
 
 const PREFIX = 'trs';
 const AMI = 'ami-0123456789abcdef0';
@@ -195,19 +194,7 @@ async function build(c: ReturnType<typeof clients>): Promise<World> {
       DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
     }),
   );
-  const svc = await provider.send(
-    new CreateVpcEndpointServiceConfigurationCommand({
-      NetworkLoadBalancerArns: [lbArn],
-      AcceptanceRequired: true,
-    }),
-  );
-  const serviceId = svc.ServiceConfiguration?.ServiceId ?? '';
-  await provider.send(
-    new ModifyVpcEndpointServicePermissionsCommand({
-      ServiceId: serviceId,
-      AddAllowedPrincipals: [`arn:aws:iam::${CONSUMER}:root`],
-    }),
-  );
+  const { serviceId, serviceName } = await publishService(provider, lbArn, CONSUMER);
 
   const cv = (await consumer.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId ?? '';
   const cs = await subnet(consumer, cv, '10.0.1.0/24');
@@ -225,7 +212,7 @@ async function build(c: ReturnType<typeof clients>): Promise<World> {
     new CreateVpcEndpointCommand({
       VpcEndpointType: 'Interface',
       VpcId: cv,
-      ServiceName: svc.ServiceConfiguration?.ServiceName ?? '',
+      ServiceName: serviceName,
       SubnetIds: [cs],
       SecurityGroupIds: [sg.GroupId ?? ''],
     }),

@@ -17,11 +17,9 @@ import {
   CreateSubnetCommand,
   CreateVpcCommand,
   CreateVpcEndpointCommand,
-  CreateVpcEndpointServiceConfigurationCommand,
   DeleteVpcEndpointsCommand,
   DescribeNetworkInterfacesCommand,
   DescribeVpcEndpointsCommand,
-  ModifyVpcEndpointServicePermissionsCommand,
   RejectVpcEndpointConnectionsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -46,7 +44,7 @@ import {
   eventually,
   startPrivlink,
 } from '../helpers/privlink.js';
-import { NsHost } from './traffic-helpers.js';
+import { NsHost, publishService } from './traffic-helpers.js';
 
 const PREFIX = 'tra';
 const probe = await probeNetns();
@@ -134,19 +132,7 @@ test(
         }),
       );
     }
-    const svc = await provider.send(
-      new CreateVpcEndpointServiceConfigurationCommand({
-        NetworkLoadBalancerArns: [lbArn],
-        AcceptanceRequired: true,
-      }),
-    );
-    const serviceId = svc.ServiceConfiguration?.ServiceId ?? '';
-    await provider.send(
-      new ModifyVpcEndpointServicePermissionsCommand({
-        ServiceId: serviceId,
-        AddAllowedPrincipals: [`arn:aws:iam::${CONSUMER}:root`],
-      }),
-    );
+    const { serviceId, serviceName } = await publishService(provider, lbArn, CONSUMER);
     const provNs = `${PREFIX}-${prov.vpcId}`;
     await eventually(namespaces, (l) => l.includes(provNs), { timeoutMs: 10_000 });
     const t1 = await NsHost.create(`${PREFIX}-target1`, provNs, '10.0.2.10/24', '10.0.2.1');
@@ -174,7 +160,7 @@ test(
       new CreateVpcEndpointCommand({
         VpcEndpointType: 'Interface',
         VpcId: cons.vpcId,
-        ServiceName: svc.ServiceConfiguration?.ServiceName ?? '',
+        ServiceName: serviceName,
         SubnetIds: [cons.subnetId],
         SecurityGroupIds: [sgId],
       }),
