@@ -16,6 +16,10 @@ Commands:
 Run 'privlink <command> --help' for a command's options.
 `;
 
+// The AWS SDK warns on Node 20 about its releases after January 2027; privlink pins its SDK
+// version, so the warning only clutters the demo's output.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 type CommandFn = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<CommandFn>> = {
