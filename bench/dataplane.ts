@@ -598,6 +598,11 @@ async function bench(p: Privlink): Promise<void> {
     console.log(
       `\n${ENDPOINTS} endpoints carrying traffic after ${fmt(built, 1)} s (${fmt((built * 1000) / todo, 0)} ms each; ${nsCount} namespaces)`,
     );
+    const holdScale = Number(process.env['BENCH_DP_HOLD_SCALE'] ?? 0);
+    if (holdScale) {
+      console.log(`holding ${holdScale} s: client ${client}, endpoint ${main.ip} (${eniNs})`);
+      await new Promise((r) => setTimeout(r, holdScale * 1000));
+    }
     const after = await connPaths(` @${ENDPOINTS}`);
     printTable([`raw @${ENDPOINTS}`, ...after], `with ${ENDPOINTS} endpoints live`);
   }

@@ -8,6 +8,8 @@ import { CreateSubnetCommand, CreateVpcCommand, DeleteSubnetCommand } from '@aws
 import { createComponents } from '../../src/components.js';
 import { probeNetns, run } from '../../src/dataplane/netns/run.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
+import { Fabric, FABRIC_BRIDGE } from '../../src/dataplane/fabric/fabric.js';
+import { silentLogger } from '../../src/shared/logger.js';
 import { ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 
 const PREFIX = 'tvp';
@@ -79,6 +81,60 @@ test('reset() tears down every VPC network', { skip }, async (t) => {
   assert.deepEqual(await namespaces(), []);
   await p.close();
 });
+
+async function macOf(ns: string, dev: string): Promise<string> {
+  const { stdout } = await run(['ip', '-n', ns, '-j', 'link', 'show', 'dev', dev]);
+  return (JSON.parse(stdout) as { address: string }[])[0]?.address ?? '';
+}
+
+/** Plugs a veth with a MAC lower than any stable one into `bridge`: an unpinned bridge adopts it. */
+async function plugLowMacPort(ns: string, bridge: string): Promise<void> {
+  await run([
+    'ip',
+    '-n',
+    ns,
+    'link',
+    'add',
+    'lowmac0',
+    'address',
+    '02:00:00:00:00:01',
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'lowmac1',
+  ]);
+  await run(['ip', '-n', ns, 'link', 'set', 'lowmac0', 'master', bridge, 'up']);
+}
+
+test(
+  'bridges keep their MAC when ports join (router and agent addresses stay valid in ARP caches)',
+  { skip },
+  async (t) => {
+    const p = await startPrivlink(
+      t,
+      { dataplane: 'netns', netnsPrefix: PREFIX },
+      { components: createComponents },
+    );
+    const vpc = await ec2Client(p).send(new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }));
+    const ns = `${PREFIX}-${vpc.Vpc?.VpcId ?? ''}`;
+    await eventually(namespaces, (l) => l.includes(ns));
+    const before = await macOf(ns, 'br0');
+    await plugLowMacPort(ns, 'br0');
+    assert.equal(await macOf(ns, 'br0'), before);
+    assert.notEqual(before, '02:00:00:00:00:01');
+
+    const fabric = new Fabric(PREFIX, '100.64.0.0/16', silentLogger);
+    t.after(() => fabric.close());
+    await fabric.ensure();
+    const fabBefore = await macOf(fabric.namespace, FABRIC_BRIDGE);
+    await plugLowMacPort(fabric.namespace, FABRIC_BRIDGE);
+    assert.equal(await macOf(fabric.namespace, FABRIC_BRIDGE), fabBefore);
+    await fabric.close();
+    await p.close();
+    assert.deepEqual(await namespaces(), []);
+  },
+);
 
 test('a leftover namespace with the prefix is swept at start', { skip }, async (t) => {
   await run(['ip', 'netns', 'add', `${PREFIX}-vpc-leftover`]);

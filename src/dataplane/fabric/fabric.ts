@@ -7,8 +7,7 @@
  * namespaces they belong to.
  */
 import type { Logger } from '../../shared/logger.js';
-import { createHash } from 'node:crypto';
-import { fabricNamespace, linkName } from '../netns/naming.js';
+import { fabricNamespace, linkName, stableMac } from '../netns/naming.js';
 import { NO_BRIDGE_NETFILTER, deleteNamespace, ipBatch, nsExec, run } from '../netns/run.js';
 import { AddressPool, FABRIC_AGENT_OFFSET, FABRIC_HEALTH_OFFSET } from './address-pool.js';
 
@@ -62,7 +61,9 @@ export class Fabric {
       await ipBatch(
         [
           'link set lo up',
-          `link add ${FABRIC_BRIDGE} type bridge`,
+          // A bridge without an explicit MAC takes the lowest of its ports' and changes it as ports
+          // come and go; NLB nodes that cached the agent's MAC would then drop its replies.
+          `link add ${FABRIC_BRIDGE} address ${stableMac(`fabric-bridge:${this.prefix}`)} type bridge`,
           `link set ${FABRIC_BRIDGE} up`,
           `addr add ${this.agentAddress}/${p} dev ${FABRIC_BRIDGE}`,
           `addr add ${this.healthAddress}/${p} dev ${FABRIC_BRIDGE}`,
@@ -113,9 +114,7 @@ export class Fabric {
   }
 }
 
-/** A stable, locally administered unicast MAC for a fabric leg. */
+/** The MAC of a fabric leg (stable per key). */
 export function fabricMac(key: string): string {
-  const h = createHash('sha1').update(`fabric:${key}`).digest();
-  const b = [0x0a, h[0] ?? 0, h[1] ?? 0, h[2] ?? 0, h[3] ?? 0, h[4] ?? 0];
-  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+  return stableMac(`fabric:${key}`);
 }

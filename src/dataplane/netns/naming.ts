@@ -19,3 +19,14 @@ export function linkName(kind: string, id: string): string {
     .slice(0, 15 - kind.length - 1);
   return `${kind}-${h}`;
 }
+
+/**
+ * A stable, locally administered unicast MAC derived from `key`. Used for every address
+ * neighbours cache (ENI legs, fabric legs, bridges holding router or agent addresses), so a
+ * rebuilt namespace or a bridge that gains ports never leaves a stale entry in a peer's cache.
+ */
+export function stableMac(key: string): string {
+  const h = createHash('sha1').update(key).digest();
+  const b = [0x0a, h[0] ?? 0, h[1] ?? 0, h[2] ?? 0, h[3] ?? 0, h[4] ?? 0];
+  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+}

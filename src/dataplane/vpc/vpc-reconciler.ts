@@ -19,7 +19,7 @@ import type { Control } from '../../control/control.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Store } from '../../store/store.js';
 import type { Reconciler } from '../dataplane.js';
-import { vpcNamespace } from '../netns/naming.js';
+import { stableMac, vpcNamespace } from '../netns/naming.js';
 import { NO_BRIDGE_NETFILTER, deleteNamespace, ipBatch, nsExec, run } from '../netns/run.js';
 
 /** Name of the bridge inside every VPC namespace. */
@@ -140,7 +140,9 @@ export class VpcReconciler implements Reconciler {
       await ipBatch(
         [
           'link set lo up',
-          `link add ${VPC_BRIDGE} type bridge`,
+          // A pinned MAC: a bridge otherwise takes the lowest MAC of its ports, so plugging in an
+          // ENI or instance could change the router's MAC under every instance's ARP cache.
+          `link add ${VPC_BRIDGE} address ${stableMac(`vpc-router:${vpcId}`)} type bridge`,
           `link set ${VPC_BRIDGE} up`,
           `addr add ${resolverIp}/32 dev lo`,
           `addr add ${IMDS_IP}/32 dev lo`,
