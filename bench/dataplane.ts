@@ -116,6 +116,10 @@ async function haproxyConfig(name: string, body: string): Promise<string> {
 }
 
 async function targetServers(ns: string, ip: string): Promise<void> {
+  // Servers close first (Connection: close) and would hold a TIME_WAIT per connection: paths
+  // measured one after another through the same NLB address would then hit those tuples with
+  // other clients' timestamps and stall on SYN retransmits. Without TIME_WAIT they stay apart.
+  await nsExec(ns, ['sysctl', '-qw', 'net.ipv4.tcp_max_tw_buckets=0']);
   const cfg = await haproxyConfig(
     `target-${ns}`,
     `frontend plain\n  mode http\n  bind ${ip}:8080\n  http-request return status 200 content-type text/plain string ok\n` +

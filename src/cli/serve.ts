@@ -23,6 +23,8 @@ Options:
   --dataplane MODE               auto | netns | loopback | off (default auto)
   --netns-prefix P               prefix (1-4 lowercase letters) of every namespace privlink makes
                                  and sweeps at start/stop (default pl); one per server on a host
+  --proxy-workers N              fabric agent processes serving PROXY v2 listeners (default 0 =
+                                 one per core, at most 4)
   --dns-port PORT                host resolver port on 127.0.0.1 (default 5354; 0 = any; off)
   --dns-upstream H:P             loopback resolver for names privlink does not own
   --log-level LEVEL              debug | info | warn | error (default info)
@@ -44,6 +46,7 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
       'sns-endpoint': { type: 'string' },
       dataplane: { type: 'string' },
       'netns-prefix': { type: 'string' },
+      'proxy-workers': { type: 'string' },
       'dns-port': { type: 'string' },
       'dns-upstream': { type: 'string' },
       'log-level': { type: 'string' },
@@ -88,6 +91,7 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
     snsEndpoint: values['sns-endpoint'],
     dataplane: mode as DataplaneMode | undefined,
     netnsPrefix: values['netns-prefix'],
+    proxyWorkers: num(values['proxy-workers'], 'proxy-workers'),
     dnsPort: values['dns-port'] === 'off' ? -1 : num(values['dns-port'], 'dns-port'),
     dnsUpstream: values['dns-upstream'],
     logLevel: level as PrivlinkOptions['logLevel'] | undefined,

@@ -43,6 +43,8 @@ export interface PrivlinkOptions {
   netnsPrefix: string;
   /** Internal fabric range (never routed from the host namespace). */
   fabricCidr: string;
+  /** Fabric agent processes that serve PPv2 listeners (0 = one per core, at most 4). */
+  proxyWorkers: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Maximum request body size in bytes. */
   maxBodyBytes: number;
@@ -61,6 +63,7 @@ export function defaultOptions(cwd = process.cwd()): PrivlinkOptions {
     dnsPort: 5354,
     netnsPrefix: 'pl',
     fabricCidr: '100.64.0.0/16',
+    proxyWorkers: 0,
     logLevel: 'info',
     maxBodyBytes: 1024 * 1024,
   };
@@ -76,6 +79,9 @@ export function resolveOptions(partial: Partial<PrivlinkOptions> = {}): Privlink
     throw new ConfigError(`invalid port: ${o.port}`);
   if (!Number.isInteger(o.dnsPort) || o.dnsPort < -1 || o.dnsPort > 65535) {
     throw new ConfigError(`invalid DNS port: ${o.dnsPort}`);
+  }
+  if (!Number.isInteger(o.proxyWorkers) || o.proxyWorkers < 0 || o.proxyWorkers > 64) {
+    throw new ConfigError(`invalid proxy worker count: ${o.proxyWorkers} (0-64, 0 = one per core)`);
   }
   if (!/^[a-z]{1,4}$/.test(o.netnsPrefix)) throw new ConfigError('netnsPrefix must be 1-4 lowercase letters');
   if (o.pendingMs < 0) throw new ConfigError('pendingMs must be >= 0');

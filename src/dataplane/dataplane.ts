@@ -45,6 +45,8 @@ export interface DataplaneEvents {
   /** A VPC network is ready (netns: namespace and bridge exist; loopback: namespace undefined). */
   'vpc-up': { vpcId: string; namespace: string | undefined; resolverIp: string };
   'vpc-down': { vpcId: string };
+  /** The fabric agents died: the proxies they served must be served again (next pass). */
+  'agent-lost': Record<string, never>;
 }
 
 export interface DataplaneContext {
@@ -55,6 +57,8 @@ export interface DataplaneContext {
   mode: 'netns' | 'loopback';
   logger: Logger;
   fabricCidr: string;
+  /** Fabric agent processes serving PPv2 listeners (0 = one per core). */
+  proxyWorkers: number;
   /** Directory for per-run files (user-data scripts, console logs); removed at close. */
   runDir: string;
   /** Lookup of VPC networks: namespace + bridge + isReady(vpcId). */
@@ -123,6 +127,7 @@ export class Dataplane implements Component {
 
   constructor(private readonly deps: DataplaneDeps) {
     this.events.setMaxListeners(50);
+    this.events.on('agent-lost', () => this.schedule());
   }
 
   /** Data-plane mode once started ('loopback' before). */
@@ -159,6 +164,7 @@ export class Dataplane implements Component {
       mode: this.mode,
       logger,
       fabricCidr: options.fabricCidr,
+      proxyWorkers: options.proxyWorkers,
       runDir,
       events,
       hostAddresses: new Map<string, string>(),

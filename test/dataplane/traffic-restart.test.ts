@@ -14,6 +14,7 @@
  *    process of either run (fabric agent, user data) behind.
  */
 import { test } from 'node:test';
+import { agentWorkers } from '../../src/dataplane/agent/agent-client.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -385,7 +386,7 @@ test(
     assert.deepEqual(now.sort(), [...before].sort(), 'the same namespaces, once each');
     for (const ns of now) {
       const pids = await nsPids(ns);
-      const want = ns === fabric ? 1 : w.targets.some((id) => ns === `${PREFIX}-${id}`) ? 1 : 0;
+      const want = ns === fabric ? agentWorkers() : w.targets.some((id) => ns === `${PREFIX}-${id}`) ? 1 : 0;
       assert.equal(pids.length, want, `${ns} holds ${pids.length} processes: ${pids.join(' ')}`);
     }
     const newAgents = await nsPids(fabric);

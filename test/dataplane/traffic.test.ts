@@ -265,6 +265,28 @@ test(
     assert.equal(header?.addresses?.destinationPort, 80);
     assert.equal(header?.crcValid, true);
 
+    // The fabric agents die: the data plane starts new ones and serves the PPv2 port again.
+    const fabricPids = (await run(['ip', 'netns', 'pids', `${PREFIX}-fabric`])).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+    assert.ok(fabricPids.length > 0, 'the fabric agents run in the fabric namespace');
+    for (const pid of fabricPids) process.kill(pid, 'SIGKILL');
+    const again = await eventually(
+      () => client.http(eniIp, 80, 1000),
+      (r) => r.body !== undefined && (JSON.parse(r.body) as { pp: string }).pp !== '',
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    const header2 = parsePpv2(Buffer.from((JSON.parse(again.body ?? '{}') as { pp: string }).pp, 'hex'));
+    assert.equal(header2?.vpceId, epId);
+    const newPids = (await run(['ip', 'netns', 'pids', `${PREFIX}-fabric`])).stdout
+      .split('\n')
+      .filter(Boolean);
+    assert.ok(
+      newPids.every((p) => !fabricPids.includes(Number(p))),
+      'new agent processes',
+    );
+
     // Reject cuts an open connection within a second; new ones are refused.
     await elb.send(
       new ModifyTargetGroupAttributesCommand({

@@ -24,11 +24,18 @@ export interface ProxyStats {
   proxies: number;
   open: number;
   accepted: number;
+  /** The process that reports (agents). */
+  pid?: number;
+  /** A pool's members, each with its own figures. */
+  agents?: ProxyStats[];
 }
 
 export interface ProxyHost {
-  /** Serves `server` (already listening; ownership passes to the host) with spec. */
-  serve(id: string, server: Server, spec: ProxySpec): Promise<void>;
+  /**
+   * Serves `server` (already listening; ownership passes to the host) with spec. Resolves with
+   * the generation of the processes now serving it (changes when they are lost; 0 = in-process).
+   */
+  serve(id: string, server: Server, spec: ProxySpec): Promise<number>;
   /** Stops serving id: the listener closes and open connections are reset. */
   stop(id: string): Promise<void>;
   probe(spec: ProbeSpec): Promise<ProbeResult>;
@@ -57,7 +64,7 @@ export class LocalProxyHost implements ProxyHost {
   private readonly proxies = new Map<string, TcpProxy>();
   private closedAccepted = 0;
 
-  async serve(id: string, server: Server, spec: ProxySpec): Promise<void> {
+  async serve(id: string, server: Server, spec: ProxySpec): Promise<number> {
     await this.stop(id);
     const route = {
       upstreamHost: spec.upstreamHost,
@@ -66,6 +73,7 @@ export class LocalProxyHost implements ProxyHost {
       header: headerFor(spec),
     };
     this.proxies.set(id, new TcpProxy(server, route));
+    return 0;
   }
 
   async stop(id: string): Promise<void> {
@@ -87,7 +95,7 @@ export class LocalProxyHost implements ProxyHost {
       open += p.openConnections;
       accepted += p.accepted;
     }
-    return { proxies: this.proxies.size, open, accepted };
+    return { proxies: this.proxies.size, open, accepted, pid: process.pid };
   }
 
   async close(): Promise<void> {

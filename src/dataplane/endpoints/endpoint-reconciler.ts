@@ -215,12 +215,12 @@ export class EndpointReconciler implements Reconciler {
       for (const [i, [port, u]] of toOpen.entries()) {
         const s = socks[i];
         if (s?.type !== 'tcp') continue;
-        await this.traffic.host.serve(`${a.eniId}:${port}`, s.server, {
+        const agentGeneration = await this.traffic.host.serve(`${a.eniId}:${port}`, s.server, {
           upstreamHost: u.address,
           upstreamPort: port,
           ppv2VpceId: ep.id,
         });
-        a.proxies.set(port, { agentGeneration: this.agentGeneration() });
+        a.proxies.set(port, { agentGeneration });
       }
     } else if (!a.namespace) {
       for (const [port, u] of toOpen) a.proxies.set(port, await this.loopbackProxy(a, ep.id, port, u));

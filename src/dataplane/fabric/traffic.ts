@@ -54,7 +54,10 @@ export class Traffic {
   constructor(readonly ctx: DataplaneContext) {
     if (ctx.mode === 'netns') {
       this.fabric = new Fabric(ctx.prefix, ctx.fabricCidr, ctx.logger.child('fabric'));
-      this.host = new AgentProxyHost(this.fabric.namespace, ctx.logger.child('agent'));
+      this.host = new AgentProxyHost(this.fabric.namespace, ctx.logger.child('agent'), {
+        workers: ctx.proxyWorkers,
+        onLost: () => ctx.events.emit('agent-lost', {}),
+      });
     } else {
       this.loopback = new AddressPool(LOOPBACK_RANGE);
       this.host = new LocalProxyHost();
