@@ -75,7 +75,7 @@ test(
       ppv2VpceId: 'vpce-0123456789abcdef0',
     });
     assert.equal(g1, 1);
-  assert.equal(host.generation, 1);
+    assert.equal(host.generation, 1);
     const stats = await host.stats();
     assert.equal(stats.agents?.length, 2);
     assert.deepEqual(
@@ -98,7 +98,9 @@ test(
     const pids = await agentPids();
     assert.equal(pids.length, 2, `two agents in ${NS}: ${pids.join(',')}`);
     process.kill(pids[0] ?? 0, 'SIGKILL');
-    for (let i = 0; i < 100 && (lost === 0 || (await agentPids()).length > 0); i++) {
+    // Bounded wait (the surviving agent closes its proxies and exits on disconnect; slow when the
+    // machine is busy with other suites).
+    for (let i = 0; i < 300 && (lost === 0 || (await agentPids()).length > 0); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(lost, 1);

@@ -16,8 +16,11 @@ export interface ProxySpec {
   localAddress?: string;
   /** When set, every connection starts with a PPv2 header carrying this endpoint ID. */
   ppv2VpceId?: string;
-  /** Address to report as the header's destination (defaults to the accepting socket's). */
-  headerDestination?: string;
+  /**
+   * The header's destination when the caller knows it (the listener's own address and port):
+   * saves a getsockname() per connection. Defaults to the accepting socket's.
+   */
+  headerDestination?: { address: string; port: number };
 }
 
 export interface ProxyStats {
@@ -46,18 +49,24 @@ export interface ProxyHost {
 function headerFor(spec: ProxySpec): ((c: Socket) => Buffer | undefined) | undefined {
   const vpceId = spec.ppv2VpceId;
   if (vpceId === undefined) return undefined;
-  return (c) =>
-    c.remoteAddress && c.localAddress && c.remotePort !== undefined && c.localPort !== undefined
-      ? buildPpv2(
-          {
-            sourceAddress: c.remoteAddress.replace(/^::ffff:/, ''),
-            sourcePort: c.remotePort,
-            destinationAddress: spec.headerDestination ?? c.localAddress.replace(/^::ffff:/, ''),
-            destinationPort: c.localPort,
-          },
-          { vpceId },
-        )
-      : undefined;
+  const fixed = spec.headerDestination;
+  return (c) => {
+    const source = c.remoteAddress;
+    const sourcePort = c.remotePort;
+    const destination = fixed?.address ?? c.localAddress;
+    const destinationPort = fixed?.port ?? c.localPort;
+    if (!source || sourcePort === undefined || !destination || destinationPort === undefined)
+      return undefined;
+    return buildPpv2(
+      {
+        sourceAddress: source.replace(/^::ffff:/, ''),
+        sourcePort,
+        destinationAddress: destination.replace(/^::ffff:/, ''),
+        destinationPort,
+      },
+      { vpceId },
+    );
+  };
 }
 
 export class LocalProxyHost implements ProxyHost {

@@ -219,6 +219,7 @@ export class EndpointReconciler implements Reconciler {
           upstreamHost: u.address,
           upstreamPort: port,
           ppv2VpceId: ep.id,
+          headerDestination: { address: a.eniIp, port },
         });
         a.proxies.set(port, { agentGeneration });
       }
