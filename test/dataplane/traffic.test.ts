@@ -34,6 +34,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents } from '../../src/components.js';
 import { probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { eniNamespace } from '../../src/dataplane/netns/naming.js';
 import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
 import {
   CONSUMER,
@@ -212,6 +213,22 @@ test(
     }
     assert.deepEqual([...seen].sort(), ['target1', 'target2']);
     assert.ok(first.body);
+
+    // Endpoint traffic takes the point-to-point link to the NLB node, not the fabric bridge.
+    const eniNs = eniNamespace(PREFIX, enis.NetworkInterfaces?.[0]?.NetworkInterfaceId ?? '');
+    const legStats = async () => {
+      const { stdout } = await run(['ip', '-n', eniNs, '-j', '-s', 'link', 'show']);
+      const links = JSON.parse(stdout) as { ifname: string; stats64: { tx: { packets: number } } }[];
+      return links.filter((l) => l.ifname.startsWith('u-')).map((l) => l.stats64.tx.packets);
+    };
+    const txBefore = await legStats();
+    assert.equal(txBefore.length, 1, 'one point-to-point leg (one NLB node in this zone)');
+    for (let i = 0; i < 5; i++) assert.ok((await client.http(eniIp, 80)).body);
+    const txAfter = await legStats();
+    assert.ok(
+      (txAfter[0] ?? 0) >= (txBefore[0] ?? 0) + 5 * 3,
+      `requests left through the leg: ${String(txBefore)} → ${String(txAfter)}`,
+    );
 
     // The security group allows 80 only: 81 is dropped (timeout), not refused.
     const blocked = await client.http(eniIp, 81, 700);

@@ -35,6 +35,7 @@ import { buildPpv2 } from '../proxy/ppv2.js';
 import { SerialQueue, trafficFor, type NodeInfo, type Traffic } from '../fabric/traffic.js';
 import { ENDPOINT_VPC_LEG, renderEndpointRules } from './endpoint-rules.js';
 import { ingressOf } from './ingress.js';
+import { linkNamespaces, removeLink } from './node-links.js';
 import net from 'node:net';
 
 /** Longest an endpoint is held in `pending` waiting for its data plane. */
@@ -62,6 +63,8 @@ interface ActualEni {
   proxies: Map<number, TcpProxy | { agentGeneration: number }>;
   /** The rules (or loopback listeners) were programmed at least once. */
   programmed: boolean;
+  /** netns: NLB nodes this ENI has a point-to-point link to (node ENI id → node as linked). */
+  links: Map<string, NodeInfo>;
 }
 
 export class EndpointReconciler implements Reconciler {
@@ -128,6 +131,7 @@ export class EndpointReconciler implements Reconciler {
         for (const [port, p] of a.proxies) {
           if (!(p instanceof TcpProxy) && p.agentGeneration !== generation) a.proxies.delete(port);
         }
+        await this.syncLinks(a, ep, eni);
         await this.program(a, ep, eni);
       } catch (e) {
         errors.push(`${id}: ${e instanceof Error ? e.message : String(e)}`);
@@ -136,17 +140,60 @@ export class EndpointReconciler implements Reconciler {
     if (errors.length) throw new Error(errors.join('; '));
   }
 
+  /** The NLB node this ENI forwards to, per load balancer of the service (same zone first). */
+  private chosenNodes(ep: Stored<'vpcEndpoint'>, eni: Stored<'networkInterface'>): [string, NodeInfo][] {
+    const svc = ep.serviceId ? this.ctx.store.find('endpointService', ep.serviceId) : undefined;
+    if (!svc) return [];
+    const zoneId = this.ctx.store.find('subnet', eni.subnetId)?.availabilityZoneId;
+    const out: [string, NodeInfo][] = [];
+    for (const arn of svc.networkLoadBalancerArns) {
+      const nodes: NodeInfo[] = this.traffic.nodesOf(arn);
+      const node = nodes.find((n) => n.zoneId === zoneId) ?? nodes[0];
+      if (node) out.push([arn, node]);
+    }
+    return out;
+  }
+
+  /**
+   * Point-to-point links to the chosen nodes, built whatever the endpoint's state (so acceptance
+   * does not wait for them) and rebuilt when a node's namespace was. A failure only costs the
+   * shortcut: traffic takes the fabric, and the next pass tries again.
+   */
+  private async syncLinks(
+    a: ActualEni,
+    ep: Stored<'vpcEndpoint'>,
+    eni: Stored<'networkInterface'>,
+  ): Promise<void> {
+    const ns = a.namespace;
+    if (!ns) return;
+    const self = { namespace: ns, address: a.address, key: a.eniId };
+    const want = new Map(this.chosenNodes(ep, eni).map(([, n]) => [n.eniId, n]));
+    for (const [id, linked] of a.links) {
+      if (want.get(id) === linked && this.traffic.nodes.get(id) === linked) continue;
+      a.links.delete(id);
+      if (linked.namespace)
+        await removeLink(self, { namespace: linked.namespace, address: linked.address, key: id });
+    }
+    for (const [id, node] of want) {
+      if (a.links.has(id) || !node.namespace) continue;
+      try {
+        await linkNamespaces(self, { namespace: node.namespace, address: node.address, key: id });
+        a.links.set(id, node);
+      } catch (e) {
+        this.ctx.logger.warn('point-to-point link to NLB node failed; using the fabric', {
+          eni: a.eniId,
+          node: id,
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+    }
+  }
+
   /** Listener ports the ENI should carry now (empty unless the endpoint is available). */
   private wantedPorts(ep: Stored<'vpcEndpoint'>, eni: Stored<'networkInterface'>): Map<number, Upstream> {
     const out = new Map<number, Upstream>();
     if (ep.state !== 'available' || !ep.serviceId) return out;
-    const svc = this.ctx.store.find('endpointService', ep.serviceId);
-    if (!svc) return out;
-    const zoneId = this.ctx.store.find('subnet', eni.subnetId)?.availabilityZoneId;
-    for (const arn of svc.networkLoadBalancerArns) {
-      const nodes: NodeInfo[] = this.traffic.nodesOf(arn);
-      const node = nodes.find((n) => n.zoneId === zoneId) ?? nodes[0];
-      if (!node) continue;
+    for (const [arn, node] of this.chosenNodes(ep, eni)) {
       for (const l of this.traffic.listeners.get(arn) ?? []) {
         if (!out.has(l.port)) out.set(l.port, { nodeEni: node.eniId, address: node.address, ppv2: l.ppv2 });
       }
@@ -268,6 +315,7 @@ export class EndpointReconciler implements Reconciler {
       programmed: false,
       ports: new Map<number, Upstream>(),
       proxies: new Map<number, TcpProxy | { agentGeneration: number }>(),
+      links: new Map<string, NodeInfo>(),
     };
     const fabric = this.traffic.fabric;
     if (this.ctx.mode !== 'netns' || !fabric) {

@@ -1,7 +1,8 @@
 /**
  * The nftables ruleset of one interface-endpoint ENI namespace (dataplane.md §5.2–§5.3), as one
  * atomic script: DNAT `ENI-IP:listener-port` → the chosen NLB node's internal address, SNAT to
- * the ENI's own internal address, security-group ingress on the consumer leg, MSS clamping, and
+ * the ENI's own internal address on whichever provider-side leg the route picks (the
+ * point-to-point link to that node, or the fabric), security-group ingress on the consumer leg, MSS clamping, and
  * the one-way rule (nothing from the fabric opens connections towards the consumer).
  *
  * Gating: the listener map has elements only while the endpoint is `available`. Without an
@@ -11,7 +12,6 @@
 
 export const ENDPOINT_TABLE = 'privlink_ep';
 export const ENDPOINT_VPC_LEG = 'c';
-export const ENDPOINT_FABRIC_LEG = 'f';
 
 /** One security-group ingress permission reduced to what nft matches. */
 export interface IngressRule {
@@ -85,18 +85,18 @@ export function renderEndpointRules(input: EndpointRuleInput): string {
     `  }`,
     `  chain post {`,
     `    type nat hook postrouting priority srcnat; policy accept;`,
-    `    oifname "${ENDPOINT_FABRIC_LEG}" ct status dnat snat ip to ${input.internalIp}`,
+    `    oifname != "${ENDPOINT_VPC_LEG}" ct status dnat snat ip to ${input.internalIp}`,
     `  }`,
     `  chain forward_f {`,
     `    type filter hook forward priority filter; policy drop;`,
     `    ct state established,related accept`,
-    `    iifname "${ENDPOINT_VPC_LEG}" oifname "${ENDPOINT_FABRIC_LEG}" ct status dnat tcp flags syn tcp option maxseg size set rt mtu`,
-    `    iifname "${ENDPOINT_VPC_LEG}" oifname "${ENDPOINT_FABRIC_LEG}" ct status dnat accept`,
+    `    iifname "${ENDPOINT_VPC_LEG}" oifname != "${ENDPOINT_VPC_LEG}" ct status dnat tcp flags syn tcp option maxseg size set rt mtu`,
+    `    iifname "${ENDPOINT_VPC_LEG}" oifname != "${ENDPOINT_VPC_LEG}" ct status dnat accept`,
     `  }`,
     // PrivateLink is one-way: the provider side can never open a connection to the consumer.
     `  chain input_f {`,
     `    type filter hook input priority filter; policy accept;`,
-    `    iifname "${ENDPOINT_FABRIC_LEG}" ct state new drop`,
+    `    iifname != { "${ENDPOINT_VPC_LEG}", "lo" } ct state new drop`,
     `  }`,
     `}`,
   );

@@ -25,6 +25,8 @@ export interface NodeInfo {
   address: string;
   /** Private IP in the provider subnet (what targets see). */
   nodeIp: string;
+  /** netns mode: the node's namespace (endpoint ENIs link to it point to point). */
+  namespace: string | undefined;
 }
 
 /** Listener of a network load balancer, resolved for the data plane. */

@@ -39,7 +39,6 @@ type Lb = Stored<'loadBalancer'>;
 type Tg = Stored<'targetGroup'>;
 
 interface ActualNode extends NodeInfo {
-  namespace: string | undefined;
   vpcId: string;
   /** Rules last loaded (netns) — reloaded only when they change. */
   script: string;
