@@ -68,12 +68,13 @@ test(
     t.after(() => host.close());
     assert.equal(host.workers, 2);
 
-    const l1 = await listenerIn(NS);
-    const g1 = await host.serve('l1', l1.server, {
+    const spec = {
       upstreamHost: '127.0.0.1',
       upstreamPort: upstream.port,
       ppv2VpceId: 'vpce-0123456789abcdef0',
-    });
+    };
+    const l1 = await listenerIn(NS);
+    const g1 = await host.serve('l1', l1.server, spec);
     assert.equal(g1, 1);
     assert.equal(host.generation, 1);
     const stats = await host.stats();
@@ -109,11 +110,7 @@ test(
 
     // The next request starts a new pool (generation 3); re-serving brings traffic back.
     const l2 = await listenerIn(NS);
-    const g2 = await host.serve('l1', l2.server, {
-      upstreamHost: '127.0.0.1',
-      upstreamPort: upstream.port,
-      ppv2VpceId: 'vpce-0123456789abcdef0',
-    });
+    const g2 = await host.serve('l1', l2.server, spec);
     assert.equal(g2, 3);
     assert.deepEqual(await clients(NS, l2.port, 4), ['ok\n', 'ok\n', 'ok\n', 'ok\n']);
 
