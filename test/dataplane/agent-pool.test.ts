@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { AgentProxyHost } from '../../src/dataplane/agent/agent-client.js';
 import { openInNamespace } from '../../src/dataplane/netns/ns-sockets.js';
@@ -38,8 +39,27 @@ async function clients(ns: string, port: number, n: number): Promise<string[]> {
   return JSON.parse(r.stdout) as string[];
 }
 
-function agentPids(): Promise<number[]> {
-  return run(['ip', 'netns', 'pids', NS]).then((r) => r.stdout.split('\n').filter(Boolean).map(Number));
+/** Every process in the namespace with its command line (for failure messages). */
+async function describePids(): Promise<string> {
+  const r = await run(['ip', 'netns', 'pids', NS]);
+  const out: string[] = [];
+  for (const pid of r.stdout.split('\n').filter(Boolean)) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '?');
+    out.push(`${pid}: ${cmd.replaceAll('\0', ' ').slice(0, 160)}`);
+  }
+  return out.join('; ');
+}
+
+/** The agent processes in the namespace (other short-lived helpers may be there too). */
+async function agentPids(): Promise<number[]> {
+  const r = await run(['ip', 'netns', 'pids', NS]);
+  const pids = r.stdout.split('\n').filter(Boolean).map(Number);
+  const agents: number[] = [];
+  for (const pid of pids) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.includes('agent-main')) agents.push(pid);
+  }
+  return agents;
 }
 
 test(
@@ -97,7 +117,7 @@ test(
 
     // One agent dies: the pool is stopped whole and the loss reported.
     const pids = await agentPids();
-    assert.equal(pids.length, 2, `two agents in ${NS}: ${pids.join(',')}`);
+    assert.equal(pids.length, 2, `two agents in ${NS}: ${await describePids()}`);
     process.kill(pids[0] ?? 0, 'SIGKILL');
     // Bounded wait (the surviving agent closes its proxies and exits on disconnect; slow when the
     // machine is busy with other suites).
