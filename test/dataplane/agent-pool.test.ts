@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
-import { AgentProxyHost } from '../../src/dataplane/agent/agent-client.js';
+import { AgentProxyHost, agentWorkers } from '../../src/dataplane/agent/agent-client.js';
+import { ConfigError, resolveOptions } from '../../src/config/options.js';
+import { parseServeArgs } from '../../src/cli/serve.js';
 import { openInNamespace } from '../../src/dataplane/netns/ns-sockets.js';
 import { deleteNamespace, nsExec, probeNetns, run } from '../../src/dataplane/netns/run.js';
 import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
@@ -139,3 +141,14 @@ test(
     assert.equal(lost, 1, 'a deliberate close is not a loss');
   },
 );
+
+test('pool size: one agent per core by default (at most 4), --proxy-workers validated', () => {
+  const auto = agentWorkers();
+  assert.ok(auto >= 1 && auto <= 4, String(auto));
+  assert.equal(agentWorkers(3), 3);
+  assert.equal(resolveOptions({ proxyWorkers: 6 }).proxyWorkers, 6);
+  assert.throws(() => resolveOptions({ proxyWorkers: -1 }), ConfigError);
+  assert.throws(() => resolveOptions({ proxyWorkers: 1.5 }), ConfigError);
+  assert.equal(parseServeArgs(['--proxy-workers', '2']).proxyWorkers, 2);
+  assert.throws(() => parseServeArgs(['--proxy-workers', 'many']), /--proxy-workers must be a number/);
+});
