@@ -11,6 +11,12 @@
  *   - accept → first byte through a new endpoint;
  *   - the same connection figures again with BENCH_DP_ENDPOINTS (default 1,000) endpoints live.
  * Targets are HAProxy `http-request return` (plain and `accept-proxy`) and `iperf3 -s`.
+ *
+ * Knobs (environment): BENCH_DP_ENDPOINTS, BENCH_DP_SECONDS (per measurement, default 3),
+ * BENCH_DP_ROUNDS (default 2), BENCH_DP_LOG=debug (privlink's log), and for investigating a
+ * live topology: BENCH_DP_HOLD=S (hold S seconds before measuring), BENCH_DP_HOLD_SCALE=S (hold
+ * after the scale phase is built), BENCH_DP_HOLD_ON_FAIL=1 (dump and hold when an endpoint does
+ * not carry traffic). Never run two at once: they share the namespace prefix `bnd`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
