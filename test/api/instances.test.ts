@@ -125,6 +125,13 @@ test('RunInstances → pending, then running; DescribeInstances shape and filter
   assert.deepEqual(again.TerminatingInstances?.[0]?.CurrentState, { Code: 48, Name: 'terminated' });
   const afterStatus = await ec2.send(new DescribeInstanceStatusCommand({}));
   assert.deepEqual(afterStatus.InstanceStatuses, []);
+  // With IncludeAllInstances a terminated instance has no status checks: not-applicable, no details.
+  const all = await ec2.send(
+    new DescribeInstanceStatusCommand({ InstanceIds: ids, IncludeAllInstances: true }),
+  );
+  assert.equal(all.InstanceStatuses?.[0]?.InstanceState?.Name, 'terminated');
+  assert.deepEqual(all.InstanceStatuses?.[0]?.InstanceStatus, { Status: 'not-applicable' });
+  assert.deepEqual(all.InstanceStatuses?.[0]?.SystemStatus, { Status: 'not-applicable' });
 });
 
 test('PrivateIpAddress, security groups, ClientToken idempotency', async (t) => {

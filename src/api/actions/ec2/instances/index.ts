@@ -363,13 +363,17 @@ const instanceFilters: FilterTable<Stored<'instance'>> = {
   architecture: () => 'x86_64',
 };
 
+/** Status checks: only a running (or starting) instance has them; others are not-applicable, without details. */
 function statusSummary(i: Stored<'instance'>): XmlTree {
-  const ok = i.state === 'running';
-  return {
-    details: [{ name: 'reachability', status: ok ? 'passed' : 'initializing' }],
-    status: ok ? 'ok' : i.state === 'pending' ? 'initializing' : 'not-applicable',
-  };
+  if (i.state === 'running') return { details: [{ name: 'reachability', status: 'passed' }], status: 'ok' };
+  if (i.state === 'pending') {
+    return { details: [{ name: 'reachability', status: 'initializing' }], status: 'initializing' };
+  }
+  return { status: 'not-applicable' };
 }
+
+const reachability = (i: Stored<'instance'>): string[] =>
+  i.state === 'running' ? ['passed'] : i.state === 'pending' ? ['initializing'] : [];
 
 const statusFilters: FilterTable<Stored<'instance'>> = {
   'availability-zone': (i) => i.availabilityZone,
@@ -377,8 +381,8 @@ const statusFilters: FilterTable<Stored<'instance'>> = {
   'instance-state-code': (i) => String(STATE_CODES[i.state]),
   'instance-status.status': (i) => String(statusSummary(i)['status']),
   'system-status.status': (i) => String(statusSummary(i)['status']),
-  'instance-status.reachability': (i) => (i.state === 'running' ? 'passed' : 'initializing'),
-  'system-status.reachability': (i) => (i.state === 'running' ? 'passed' : 'initializing'),
+  'instance-status.reachability': reachability,
+  'system-status.reachability': reachability,
 };
 
 export const INSTANCE_ACTIONS: Partial<Record<Ec2InstanceAction, ActionDef>> = {
