@@ -13,7 +13,8 @@
  * Targets are HAProxy `http-request return` (plain and `accept-proxy`) and `iperf3 -s`.
  *
  * Knobs (environment): BENCH_DP_ENDPOINTS, BENCH_DP_SECONDS (per measurement, default 3),
- * BENCH_DP_ROUNDS (default 2), BENCH_DP_LOG=debug (privlink's log), and for investigating a
+ * BENCH_DP_ROUNDS (default 2), BENCH_DP_LOG=debug (privlink's log), BENCH_DP_PROXY_WORKERS
+ * (fabric agents serving PPv2; default one per core), and for investigating a
  * live topology: BENCH_DP_HOLD=S (hold S seconds before measuring), BENCH_DP_HOLD_SCALE=S (hold
  * after the scale phase is built), BENCH_DP_HOLD_ON_FAIL=1 (dump and hold when an endpoint does
  * not carry traffic). Never run two at once: they share the namespace prefix `bnd`.
@@ -280,6 +281,7 @@ export async function run_(): Promise<void> {
       netnsPrefix: PREFIX,
       dnsPort: -1,
       pendingMs: 0,
+      proxyWorkers: Number(process.env['BENCH_DP_PROXY_WORKERS'] ?? 0),
     },
     { components: createComponents },
   );
