@@ -221,6 +221,9 @@ test(
       const links = JSON.parse(stdout) as { ifname: string; stats64: { tx: { packets: number } } }[];
       return links.filter((l) => l.ifname.startsWith('u-')).map((l) => l.stats64.tx.packets);
     };
+    const described = JSON.stringify(p.health());
+    assert.match(described, /"nodeLinks":1/);
+    assert.match(described, /"agents":\{"workers":\d+,"generation":\d+\}/);
     const txBefore = await legStats();
     assert.equal(txBefore.length, 1, 'one point-to-point leg (one NLB node in this zone)');
     for (let i = 0; i < 5; i++) assert.ok((await client.http(eniIp, 80)).body);

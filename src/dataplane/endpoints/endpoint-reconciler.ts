@@ -410,6 +410,10 @@ export class EndpointReconciler implements Reconciler {
       interfaces: enis.length,
       namespaces: enis.filter((e) => e.namespace).length,
       carrying: enis.filter((e) => e.ports.size > 0).length,
+      nodeLinks: enis.reduce((n, e) => n + e.links.size, 0),
+      ...(this.traffic.host instanceof AgentProxyHost
+        ? { agents: { workers: this.traffic.host.workers, generation: this.traffic.host.generation } }
+        : {}),
       ...(this.ctx.mode === 'loopback'
         ? { loopbackAddresses: Object.fromEntries(enis.map((e) => [e.eniId, e.address])) }
         : {}),
