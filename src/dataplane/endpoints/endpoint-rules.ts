@@ -2,8 +2,9 @@
  * The nftables ruleset of one interface-endpoint ENI namespace (dataplane.md §5.2–§5.3), as one
  * atomic script: DNAT `ENI-IP:listener-port` → the chosen NLB node's internal address, SNAT to
  * the ENI's own internal address on whichever provider-side leg the route picks (the
- * point-to-point link to that node, or the fabric), security-group ingress on the consumer leg, MSS clamping, and
- * the one-way rule (nothing from the fabric opens connections towards the consumer).
+ * point-to-point link to that node, or the fabric), security-group ingress on the consumer leg,
+ * MSS clamping, and the one-way rule (nothing from the provider side opens connections towards
+ * the consumer).
  *
  * Gating: the listener map has elements only while the endpoint is `available`. Without an
  * element a SYN reaches the namespace's own stack, which has no socket on that port and answers

@@ -2,8 +2,8 @@
  * Point-to-point links between an endpoint ENI namespace and the NLB nodes it forwards to. The
  * fabric bridge joins every namespace and stays the fallback (and the agent's path), but a flow
  * through it crosses one more veth and a bridge; a direct veth pair with a /32 route at each end
- * takes the fabric's place for endpoint traffic (dataplane.md, "Costs": +10-15% single-stream
- * throughput). Nothing else changes: the addresses are the fabric ones, so rules, conntrack and
+ * takes the fabric's place for endpoint traffic (docs/dataplane.md, "Costs": about +7-10%
+ * single-stream throughput). Nothing else changes: the addresses are the fabric ones, so rules, conntrack and
  * the PPv2 agent are unaffected, and if a link disappears (its NLB node namespace was rebuilt)
  * the /32 route goes with it and traffic falls back to the fabric until the link is rebuilt.
  */
@@ -23,12 +23,16 @@ export function legName(peer: LinkEnd): string {
   return linkName('u', peer.key);
 }
 
-/** Creates the veth pair and both /32 routes (replacing a half-built link of an earlier try). */
+/** Creates the veth pair and both /32 routes (replacing a leftover leg of an earlier try). */
 export async function linkNamespaces(a: LinkEnd, b: LinkEnd): Promise<void> {
   const legA = legName(b);
   const legB = legName(a);
-  await removeLink(a, b);
-  await ipBatch([`link add ${legA} netns ${a.namespace} type veth peer name ${legB} netns ${b.namespace}`]);
+  const add = `link add ${legA} netns ${a.namespace} type veth peer name ${legB} netns ${b.namespace}`;
+  // Removing first would cost a process per link; only a leftover leg makes the add fail.
+  await ipBatch([add]).catch(async () => {
+    await removeLink(a, b);
+    await ipBatch([add]);
+  });
   try {
     await ipBatch(
       [`link set ${legA} up`, `route replace ${b.address}/32 dev ${legA} src ${a.address}`],
