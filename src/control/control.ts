@@ -7,9 +7,9 @@ import type { IdSource } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { Store } from '../store/store.js';
 import { assumeHealthy, type TargetHealthSource } from './health.js';
-import { startNotifier } from './services/notifier.js';
-import { startDnsVerifier } from './services/dns-verification.js';
-import { startLifecycleDriver, type EndpointReadiness } from './services/lifecycle-driver.js';
+import { startNotifier } from './privatelink/notifier.js';
+import { startDnsVerifier } from './privatelink/dns-verification.js';
+import { startLifecycleDriver, type EndpointReadiness } from './privatelink/lifecycle-driver.js';
 
 export interface ControlConfig {
   pendingMs: number;

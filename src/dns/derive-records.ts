@@ -20,7 +20,7 @@ import type { Control } from '../control/control.js';
 import type { DeepReadonly } from '../control/model/common.js';
 import type { VpcEndpoint } from '../control/model/privatelink.js';
 import { endpointRegionalDnsName, endpointZonalDnsName, serviceLabel } from '../control/names.js';
-import { endpointPrivateDnsName } from '../control/services/endpoint-dns.js';
+import { endpointPrivateDnsName } from '../control/privatelink/endpoint-dns.js';
 import type { DnsRecord } from './record-table.js';
 
 /** The zone of every regional and zonal endpoint name (AWS's public `vpce.amazonaws.com`). */

@@ -2,7 +2,7 @@
  * The store interface the control plane, data plane and DNS read and write through.
  *
  * Every resource is scoped by (accountId, region); cross-account reads are explicit (`find`,
- * `listAll`) and used only by named functions in control/services. Mutations happen inside
+ * `listAll`) and used only by named functions in control/ (by domain). Mutations happen inside
  * `transaction(fn)`: all or nothing, and the committed changes are published once, in order, to
  * `subscribe` listeners (the data plane's reconciler, DNS, notifications, later remote agents).
  *

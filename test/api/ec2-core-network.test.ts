@@ -29,7 +29,7 @@ import {
   type IpPermission,
 } from '@aws-sdk/client-ec2';
 import { CONSUMER, ec2Client, expectAwsError, signedRaw, startPrivlink } from '../helpers/privlink.js';
-import { createNetworkInterface } from '../../src/control/services/addresses.js';
+import { createNetworkInterface } from '../../src/control/network/addresses.js';
 import type { Privlink } from '../../src/emulator.js';
 
 async function network(ec2: EC2Client) {

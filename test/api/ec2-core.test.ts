@@ -33,8 +33,8 @@ import {
 } from '../helpers/privlink.js';
 import { CORE_ACTIONS } from '../../src/api/actions/ec2/core/index.js';
 import { EC2_CORE_ACTIONS } from '../../src/api/actions/ec2/names.js';
-import { awsPrefixListsForRegion, awsServicesForRegion } from '../../src/control/aws-services.js';
-import { createNetworkInterface } from '../../src/control/services/addresses.js';
+import { awsPrefixListsForRegion, awsServicesForRegion } from '../../src/control/privatelink/aws-services.js';
+import { createNetworkInterface } from '../../src/control/network/addresses.js';
 
 async function vpc(ec2: EC2Client, cidr = '10.0.0.0/16') {
   const out = await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }));

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ManualClock } from '../../src/shared/clock.js';
 import type { VpcEndpoint } from '../../src/control/model/privatelink.js';
-import { describeVpcEndpoints } from '../../src/control/services/vpc-endpoints.js';
+import { describeVpcEndpoints } from '../../src/control/privatelink/vpc-endpoints.js';
 import { renderVpcEndpoint } from '../../src/api/actions/ec2/endpoints/render.js';
 import { handleRequest } from '../../src/api/pipeline.js';
 import {

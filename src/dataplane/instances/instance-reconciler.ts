@@ -24,7 +24,7 @@ import type { Server as NetServer } from 'node:net';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCidr } from '../../control/cidr.js';
-import { setConsoleSource } from '../../control/services/instances.js';
+import { setConsoleSource } from '../../control/instances/instances.js';
 import type { Stored } from '../../store/store.js';
 import type { DataplaneContext, Reconciler } from '../dataplane.js';
 import { instanceNamespace, linkName } from '../netns/naming.js';

@@ -1,7 +1,7 @@
 /**
  * ELBv2 listener actions: CreateListener, DescribeListeners, ModifyListener, DeleteListener,
  * Describe/ModifyListenerAttributes. Wire ↔ control mapping only; the behaviour and its fidelity
- * ledger live in control/services/listeners.ts.
+ * ledger live in control/elb/listeners.ts.
  */
 import {
   createListener,
@@ -12,7 +12,7 @@ import {
   modifyListenerAttributes,
   type ListenerActionInput,
   type ListenerSettingsInput,
-} from '../../../control/services/listeners.js';
+} from '../../../control/elb/listeners.js';
 import type { StructValue, Value } from '../../query/shapes.js';
 import { s } from '../../query/shapes.js';
 import { defineAction, type ActionDef } from '../types.js';

@@ -1,7 +1,7 @@
 /**
  * ELBv2 load balancer actions: CreateLoadBalancer, DescribeLoadBalancers, DeleteLoadBalancer,
  * DescribeLoadBalancerAttributes, ModifyLoadBalancerAttributes. Wire ↔ control mapping only; the
- * behaviour and its fidelity ledger live in control/services/load-balancers.ts.
+ * behaviour and its fidelity ledger live in control/elb/load-balancers.ts.
  */
 import {
   createLoadBalancer,
@@ -9,7 +9,7 @@ import {
   describeLoadBalancerAttributes,
   describeLoadBalancers,
   modifyLoadBalancerAttributes,
-} from '../../../control/services/load-balancers.js';
+} from '../../../control/elb/load-balancers.js';
 import { s } from '../../query/shapes.js';
 import { defineAction, type ActionDef } from '../types.js';
 import { renderLoadBalancer } from './render.js';

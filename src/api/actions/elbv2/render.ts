@@ -4,8 +4,8 @@
  * The one place where camelCase model fields meet AWS member names for ELBv2.
  */
 import type { Control } from '../../../control/control.js';
-import { loadBalancerArnsOf } from '../../../control/services/elb-common.js';
-import type { TargetHealthEntry } from '../../../control/services/elb-targets.js';
+import { loadBalancerArnsOf } from '../../../control/elb/common.js';
+import type { TargetHealthEntry } from '../../../control/elb/targets.js';
 import type { Tag } from '../../../control/model/common.js';
 import type { DeepReadonly } from '../../../control/model/common.js';
 import type { Listener, LoadBalancer, TargetGroup } from '../../../control/model/elb.js';

@@ -1,9 +1,9 @@
 /**
  * ELBv2 tag actions: AddTags, RemoveTags, DescribeTags on load balancer, target group and
  * listener ARNs (up to 20 ARNs per call, as the model allows). Behaviour and fidelity ledger:
- * control/services/elb-tags.ts.
+ * control/elb/tags.ts.
  */
-import { addTags, describeTags, removeTags } from '../../../control/services/elb-tags.js';
+import { addTags, describeTags, removeTags } from '../../../control/elb/tags.js';
 import { s } from '../../query/shapes.js';
 import { defineAction, type ActionDef } from '../types.js';
 import { renderTags } from './render.js';

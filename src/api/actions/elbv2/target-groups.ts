@@ -1,7 +1,7 @@
 /**
  * ELBv2 target group actions: CreateTargetGroup, DescribeTargetGroups, ModifyTargetGroup,
  * DeleteTargetGroup, Describe/ModifyTargetGroupAttributes. Wire ↔ control mapping only; the
- * behaviour and its fidelity ledger live in control/services/target-groups.ts.
+ * behaviour and its fidelity ledger live in control/elb/target-groups.ts.
  */
 import {
   createTargetGroup,
@@ -10,7 +10,7 @@ import {
   describeTargetGroups,
   modifyTargetGroup,
   modifyTargetGroupAttributes,
-} from '../../../control/services/target-groups.js';
+} from '../../../control/elb/target-groups.js';
 import { s } from '../../query/shapes.js';
 import { defineAction, type ActionDef } from '../types.js';
 import { renderTargetGroup } from './render.js';

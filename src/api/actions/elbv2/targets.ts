@@ -1,12 +1,8 @@
 /**
  * ELBv2 target actions: RegisterTargets, DeregisterTargets, DescribeTargetHealth. Wire ↔ control
- * mapping only; the behaviour and its fidelity ledger live in control/services/elb-targets.ts.
+ * mapping only; the behaviour and its fidelity ledger live in control/elb/targets.ts.
  */
-import {
-  deregisterTargets,
-  describeTargetHealth,
-  registerTargets,
-} from '../../../control/services/elb-targets.js';
+import { deregisterTargets, describeTargetHealth, registerTargets } from '../../../control/elb/targets.js';
 import { s } from '../../query/shapes.js';
 import { defineAction, type ActionDef } from '../types.js';
 import { renderTargetHealth } from './render.js';

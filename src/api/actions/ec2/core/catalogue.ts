@@ -12,7 +12,7 @@
  * - By design: every account sees the same AZ name → ID mapping (see control/zones.ts).
  */
 import { apiError } from '../../../../control/errors.js';
-import { awsPrefixListsForRegion, type AwsPrefixList } from '../../../../control/aws-services.js';
+import { awsPrefixListsForRegion, type AwsPrefixList } from '../../../../control/privatelink/aws-services.js';
 import { applyFilters, type FilterTable } from '../../../../control/filters.js';
 import { KNOWN_REGIONS, zonesForRegion, type Zone } from '../../../../control/zones.js';
 import { common, filterShape, s } from '../../../query/shapes.js';

@@ -19,7 +19,7 @@ import type { FilterTable } from '../../../../control/filters.js';
 import { findZone } from '../../../../control/zones.js';
 import { isoTime } from '../../../../shared/clock.js';
 import type { Stored } from '../../../../store/store.js';
-import { selectByIds } from '../../../../control/services/core-lookup.js';
+import { selectByIds } from '../../../../control/network/core-lookup.js';
 import { common, filterShape, s } from '../../../query/shapes.js';
 import type { XmlTree } from '../../../query/encode.js';
 import { defineAction, type ActionDef } from '../../types.js';

@@ -11,7 +11,7 @@
  *   subnet-id, main), owner-id, route-table-id, route.* (destination-cidr-block,
  *   destination-prefix-list-id, gateway-id, instance-id, origin, state, vpc-endpoint-id),
  *   vpc-id, tag:*, tag-key; MaxResults 5–100.
- * - Gaps: see control/services/route-tables.ts.
+ * - Gaps: see control/network/route-tables.ts.
  */
 import type { Control } from '../../../../control/control.js';
 import type { FilterTable } from '../../../../control/filters.js';
@@ -25,8 +25,8 @@ import {
   deleteRoute,
   deleteRouteTable,
   disassociateRouteTable,
-} from '../../../../control/services/route-tables.js';
-import { selectByIds } from '../../../../control/services/core-lookup.js';
+} from '../../../../control/network/route-tables.js';
+import { selectByIds } from '../../../../control/network/core-lookup.js';
 import { common, filterShape, s, tagSpecificationShape } from '../../../query/shapes.js';
 import type { XmlTree } from '../../../query/encode.js';
 import { defineAction, type ActionDef } from '../../types.js';

@@ -10,7 +10,7 @@
  *   group-id, group-name, owner-id, vpc-id, ip-permission.* and egress.ip-permission.* (cidr,
  *   from-port, to-port, protocol, group-id, group-name, ipv6-cidr, prefix-list-id, user-id),
  *   DescribeSecurityGroupRules filters group-id, security-group-rule-id, tag:*.
- * - Gaps: see control/services/security-groups.ts. Filters over several rule fields match any
+ * - Gaps: see control/network/security-groups.ts. Filters over several rule fields match any
  *   rule each (AWS documents the same caveat).
  */
 import { apiError } from '../../../../control/errors.js';
@@ -30,8 +30,8 @@ import {
   toIpPermissions,
   type Direction,
   type PermissionInput,
-} from '../../../../control/services/security-groups.js';
-import { scopeOf, selectByIds } from '../../../../control/services/core-lookup.js';
+} from '../../../../control/network/security-groups.js';
+import { scopeOf, selectByIds } from '../../../../control/network/core-lookup.js';
 import { common, filterShape, s, tagSpecificationShape, type Value } from '../../../query/shapes.js';
 import type { XmlTree } from '../../../query/encode.js';
 import { defineAction, type ActionDef, type RequestContext } from '../../types.js';

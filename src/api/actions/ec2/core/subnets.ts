@@ -6,7 +6,7 @@
  *   DescribeSubnets filters availability-zone, availability-zone-id, available-ip-address-count,
  *   cidr-block (and aliases cidr, cidrBlock), default-for-az, map-public-ip-on-launch, owner-id,
  *   state, subnet-arn, subnet-id, vpc-id, tag:*, tag-key.
- * - Gaps: see control/services/subnets.ts.
+ * - Gaps: see control/network/subnets.ts.
  */
 import { apiError, Errors } from '../../../../control/errors.js';
 import type { Control } from '../../../../control/control.js';
@@ -17,8 +17,8 @@ import {
   createSubnet,
   deleteSubnet,
   subnetArn,
-} from '../../../../control/services/subnets.js';
-import { selectByIds } from '../../../../control/services/core-lookup.js';
+} from '../../../../control/network/subnets.js';
+import { selectByIds } from '../../../../control/network/core-lookup.js';
 import { common, filterShape, s, tagSpecificationShape } from '../../../query/shapes.js';
 import type { XmlTree } from '../../../query/encode.js';
 import { defineAction, type ActionDef } from '../../types.js';

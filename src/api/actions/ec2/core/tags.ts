@@ -1,5 +1,5 @@
 /**
- * CreateTags, DeleteTags, DescribeTags: wire ↔ control (see control/services/tags.ts).
+ * CreateTags, DeleteTags, DescribeTags: wire ↔ control (see control/network/ec2-tags.ts).
  *
  * Fidelity ledger (AWS EC2 API reference, 2025):
  * - Covered: ResourceId.N and Tag.N on Create/Delete (Delete: a Tag.N without Value removes the
@@ -13,7 +13,7 @@ import {
   deleteTags,
   listTagDescriptions,
   type TagDescription,
-} from '../../../../control/services/tags.js';
+} from '../../../../control/network/ec2-tags.js';
 import { Errors } from '../../../../control/errors.js';
 import { common, filterShape, s, tagShape } from '../../../query/shapes.js';
 import { defineAction, type ActionDef } from '../../types.js';

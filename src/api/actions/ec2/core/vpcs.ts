@@ -5,7 +5,7 @@
  * - Covered: every request member of the model (IPv6/IPAM/encryption members answer
  *   UnsupportedOperation), DescribeVpcs filters cidr, cidr-block-association.*, dhcp-options-id,
  *   is-default, owner-id, state, vpc-id, tag:*, tag-key; `EnableDnsSupport.Value` wire form.
- * - Gaps: see control/services/vpcs.ts.
+ * - Gaps: see control/network/vpcs.ts.
  */
 import { apiError, Errors } from '../../../../control/errors.js';
 import type { FilterTable } from '../../../../control/filters.js';
@@ -16,8 +16,8 @@ import {
   modifyVpcAttribute,
   vpcAttribute,
   type VpcAttribute,
-} from '../../../../control/services/vpcs.js';
-import { requireOwn, selectByIds } from '../../../../control/services/core-lookup.js';
+} from '../../../../control/network/vpcs.js';
+import { requireOwn, selectByIds } from '../../../../control/network/core-lookup.js';
 import { common, filterShape, s, tagSpecificationShape } from '../../../query/shapes.js';
 import type { XmlTree } from '../../../query/encode.js';
 import { defineAction, type ActionDef } from '../../types.js';

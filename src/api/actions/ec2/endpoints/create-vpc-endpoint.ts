@@ -1,7 +1,7 @@
-/** CreateVpcEndpoint (reference §6.1); behaviour and fidelity ledger in control/services/vpc-endpoints.ts. */
+/** CreateVpcEndpoint (reference §6.1); behaviour and fidelity ledger in control/privatelink/vpc-endpoints.ts. */
 import { apiError } from '../../../../control/errors.js';
 import type { EndpointType } from '../../../../control/model/privatelink.js';
-import { createVpcEndpoint } from '../../../../control/services/vpc-endpoints.js';
+import { createVpcEndpoint } from '../../../../control/privatelink/vpc-endpoints.js';
 import { tagsFromSpecifications } from '../../../../control/tags.js';
 import { common, s, tagSpecificationShape } from '../../../query/shapes.js';
 import { defineAction } from '../../types.js';

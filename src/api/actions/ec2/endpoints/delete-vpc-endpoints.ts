@@ -1,5 +1,5 @@
 /** DeleteVpcEndpoints (reference §6.3): per-ID failures in `unsuccessful`, never top-level. */
-import { deleteVpcEndpoints } from '../../../../control/services/vpc-endpoints.js';
+import { deleteVpcEndpoints } from '../../../../control/privatelink/vpc-endpoints.js';
 import { common, s } from '../../../query/shapes.js';
 import { defineAction } from '../../types.js';
 

@@ -4,7 +4,7 @@
  * empty; IDs, filter names, MaxResults (1–100) and NextToken are still validated as on AWS.
  */
 import { applyFilters, paginate } from '../../../../control/filters.js';
-import { requireOwnEndpoint } from '../../../../control/services/vpc-endpoints.js';
+import { requireOwnEndpoint } from '../../../../control/privatelink/vpc-endpoints.js';
 import { common, filterShape, s } from '../../../query/shapes.js';
 import { defineAction } from '../../types.js';
 

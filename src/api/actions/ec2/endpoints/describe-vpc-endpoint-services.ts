@@ -1,5 +1,5 @@
 /** DescribeVpcEndpointServices (reference §6.9): serviceNameSet and serviceDetailSet side by side. */
-import { describeServiceOffers } from '../../../../control/services/service-catalog.js';
+import { describeServiceOffers } from '../../../../control/privatelink/service-catalog.js';
 import { common, s } from '../../../query/shapes.js';
 import { describePagingMembers, pageRequest } from '../describe-paging.js';
 import { defineAction } from '../../types.js';

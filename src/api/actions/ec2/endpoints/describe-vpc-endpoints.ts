@@ -1,5 +1,5 @@
 /** DescribeVpcEndpoints (reference §6.4); O(1) per requested ID. */
-import { describeVpcEndpoints } from '../../../../control/services/vpc-endpoints.js';
+import { describeVpcEndpoints } from '../../../../control/privatelink/vpc-endpoints.js';
 import { common, s } from '../../../query/shapes.js';
 import { describePagingMembers, pageRequest } from '../describe-paging.js';
 import { defineAction } from '../../types.js';

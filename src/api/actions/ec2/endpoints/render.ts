@@ -11,10 +11,10 @@
 import type { Control } from '../../../../control/control.js';
 import type { DeepReadonly } from '../../../../control/model/common.js';
 import type { VpcEndpoint } from '../../../../control/model/privatelink.js';
-import { findAwsService } from '../../../../control/aws-services.js';
-import { endpointDnsEntries } from '../../../../control/services/endpoint-dns.js';
-import type { ServiceOffer } from '../../../../control/services/service-catalog.js';
-import { payerResponsibilitiesOf } from '../../../../control/services/vpc-endpoint-modify.js';
+import { findAwsService } from '../../../../control/privatelink/aws-services.js';
+import { endpointDnsEntries } from '../../../../control/privatelink/endpoint-dns.js';
+import type { ServiceOffer } from '../../../../control/privatelink/service-catalog.js';
+import { payerResponsibilitiesOf } from '../../../../control/privatelink/vpc-endpoint-modify.js';
 import { isoTime } from '../../../../shared/clock.js';
 import type { XmlTree } from '../../../query/encode.js';
 

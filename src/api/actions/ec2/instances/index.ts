@@ -1,6 +1,6 @@
 /**
  * EC2 actions of the instances group: RunInstances, DescribeInstances, TerminateInstances,
- * GetConsoleOutput, DescribeInstanceStatus — wire ↔ control (control/services/instances.ts).
+ * GetConsoleOutput, DescribeInstanceStatus — wire ↔ control (control/instances/instances.ts).
  *
  * Fidelity ledger (EC2 API reference and the SDK's Reservation/Instance shapes, 2025)
  * - Covered: every request member of the five actions is accepted by the shapes; output trees
@@ -15,7 +15,7 @@
  * - Gaps: LaunchTemplate, IPv6, secondary interfaces, existing NetworkInterfaceId, more than one
  *   network interface answer UnsupportedOperation; block devices, monitoring, placement,
  *   credit/CPU/hibernation options are accepted and ignored.
- * - By design: see control/services/instances.ts (no default VPC, any AMI ID).
+ * - By design: see control/instances/instances.ts (no default VPC, any AMI ID).
  */
 import { apiError } from '../../../../control/errors.js';
 import type { Control } from '../../../../control/control.js';
@@ -31,7 +31,7 @@ import {
   terminateInstances,
   type InstanceState,
   type Reservation,
-} from '../../../../control/services/instances.js';
+} from '../../../../control/instances/instances.js';
 import { tagsFromSpecifications } from '../../../../control/tags.js';
 import type { Tag } from '../../../../control/model/common.js';
 import { isoTime } from '../../../../shared/clock.js';

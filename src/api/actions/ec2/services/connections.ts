@@ -1,13 +1,13 @@
 /**
  * Wire edge of Accept/RejectVpcEndpointConnections and DescribeVpcEndpointConnections
  * (reference §6.12–6.14). Per-endpoint failures are in-band `unsuccessful` items (HTTP 200).
- * Behaviour and ledger: control/services/connections.ts.
+ * Behaviour and ledger: control/privatelink/connections.ts.
  */
 import { common, s } from '../../../query/shapes.js';
 import { describePagingMembers, pageRequest } from '../describe-paging.js';
 import { defineAction } from '../../types.js';
 import { requiredStr } from './shape-parts.js';
-import { decideConnections, describeConnections } from '../../../../control/services/connections.js';
+import { decideConnections, describeConnections } from '../../../../control/privatelink/connections.js';
 import { connection, unsuccessful } from './render.js';
 
 const decisionShape = s.struct({

@@ -1,7 +1,7 @@
 /**
  * Wire edge of the four connection-notification actions (reference §6.17). Delete takes
  * `ConnectionNotificationId.N`; Describe and Modify take a scalar `ConnectionNotificationId`.
- * Behaviour and ledger: control/services/notifications.ts (CRUD) and notifier.ts (delivery).
+ * Behaviour and ledger: control/privatelink/notifications.ts (CRUD) and notifier.ts (delivery).
  */
 import { common, s } from '../../../query/shapes.js';
 import { describePagingMembers, pageRequest } from '../describe-paging.js';
@@ -12,7 +12,7 @@ import {
   deleteConnectionNotifications,
   describeConnectionNotifications,
   modifyConnectionNotification,
-} from '../../../../control/services/notifications.js';
+} from '../../../../control/privatelink/notifications.js';
 import { connectionNotification, unsuccessful } from './render.js';
 
 export const createVpcEndpointConnectionNotification = defineAction(

@@ -1,7 +1,7 @@
 /**
  * Wire edge of Describe/ModifyVpcEndpointServicePermissions (reference §6.10–6.11). Note the
  * plural wire names `AddAllowedPrincipals.N` / `RemoveAllowedPrincipals.N` (no locationName in the
- * model). Behaviour and ledger: control/services/service-permissions.ts.
+ * model). Behaviour and ledger: control/privatelink/service-permissions.ts.
  */
 import { common, s } from '../../../query/shapes.js';
 import { describePagingMembers, pageRequest } from '../describe-paging.js';
@@ -10,7 +10,7 @@ import { requiredStr } from './shape-parts.js';
 import {
   describeServicePermissions,
   modifyServicePermissions,
-} from '../../../../control/services/service-permissions.js';
+} from '../../../../control/privatelink/service-permissions.js';
 import { addedPrincipal, allowedPrincipal } from './render.js';
 
 export const describeVpcEndpointServicePermissions = defineAction(

@@ -7,15 +7,15 @@
 import type { Control } from '../../../../control/control.js';
 import type { XmlTree } from '../../../query/encode.js';
 import type { DeepReadonly, Tag } from '../../../../control/model/common.js';
-import type { BatchFailure, StoredService } from '../../../../control/services/endpoint-services.js';
-import type { StoredPermission } from '../../../../control/services/service-permissions.js';
-import type { ConnectionView } from '../../../../control/services/connections.js';
+import type { BatchFailure, StoredService } from '../../../../control/privatelink/endpoint-services.js';
+import type { StoredPermission } from '../../../../control/privatelink/service-permissions.js';
+import type { ConnectionView } from '../../../../control/privatelink/connections.js';
 import {
   notificationServiceRegion,
   type StoredNotification,
-} from '../../../../control/services/notifications.js';
-import { serviceZones } from '../../../../control/services/service-access.js';
-import { endpointDnsEntries } from '../../../../control/services/endpoint-dns.js';
+} from '../../../../control/privatelink/notifications.js';
+import { serviceZones } from '../../../../control/privatelink/service-access.js';
+import { endpointDnsEntries } from '../../../../control/privatelink/endpoint-dns.js';
 import { baseEndpointDnsName } from '../../../../control/names.js';
 import { isoTime } from '../../../../shared/clock.js';
 

@@ -3,7 +3,7 @@
  * VpcEndpointServiceConfiguration(s), StartVpcEndpointServicePrivateDnsVerification and
  * ModifyVpcEndpointServicePayerResponsibility. Shapes list every wire parameter of the model
  * (reference §6.5–6.8, §6.15–6.16); behaviour and its fidelity ledger live in
- * control/services/endpoint-services.ts.
+ * control/privatelink/endpoint-services.ts.
  */
 import { common, s, tagSpecificationShape } from '../../../query/shapes.js';
 import { describePagingMembers, pageRequest } from '../describe-paging.js';
@@ -16,7 +16,7 @@ import {
   modifyEndpointService,
   requestPrivateDnsVerification,
   setServicePayerResponsibility,
-} from '../../../../control/services/endpoint-services.js';
+} from '../../../../control/privatelink/endpoint-services.js';
 import { serviceConfiguration, unsuccessful } from './render.js';
 
 const arnList = s.list(s.str());

@@ -7,9 +7,9 @@
  * Fidelity: AWS documents the rule for EC2 generally; tokens are up to 64 ASCII characters.
  * By design: a token whose resource has since been deleted starts afresh instead of failing.
  */
-import type { Control } from '../control.js';
-import type { CallerContext } from '../context.js';
-import { apiError } from '../errors.js';
+import type { Control } from './control.js';
+import type { CallerContext } from './context.js';
+import { apiError } from './errors.js';
 
 function recordId(caller: CallerContext, action: string, token: string): string {
   return `idem:${caller.accountId}:${caller.region}:${action}:${token}`;

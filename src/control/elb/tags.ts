@@ -13,7 +13,7 @@ import type { Control } from '../control.js';
 import { Errors, apiError } from '../errors.js';
 import type { Tag } from '../model/common.js';
 import { mergeTags } from '../tags.js';
-import { parseElbArn, scopeOf } from './elb-common.js';
+import { parseElbArn, scopeOf } from './common.js';
 
 const MAX_TAGS = 50;
 

@@ -14,7 +14,7 @@
 import type { Control } from '../control.js';
 import type { DeepReadonly } from '../model/common.js';
 import type { VpcEndpoint } from '../model/privatelink.js';
-import { findAwsService } from '../aws-services.js';
+import { findAwsService } from './aws-services.js';
 import {
   endpointRegionalDnsName,
   endpointZonalDnsName,

@@ -27,7 +27,7 @@ import {
   defaultAttributes,
   targetGroupAttributeTable,
   type AttributeInput,
-} from './elb-attributes.js';
+} from './attributes.js';
 import {
   findTargetGroup,
   getLoadBalancer,
@@ -41,8 +41,8 @@ import {
   pickByNames,
   scopeOf,
   validateElbName,
-} from './elb-common.js';
-import { validateElbTags, type ElbTagInput } from './elb-tags.js';
+} from './common.js';
+import { validateElbTags, type ElbTagInput } from './tags.js';
 
 export const NLB_PROTOCOLS = ['TCP', 'UDP', 'TCP_UDP', 'TLS'] as const;
 const SUPPORTED_PROTOCOLS = [...NLB_PROTOCOLS, 'GENEVE', 'HTTP', 'HTTPS'];

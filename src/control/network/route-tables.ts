@@ -20,7 +20,7 @@ import { apiError, Errors } from '../errors.js';
 import type { DeepReadonly, Tag } from '../model/common.js';
 import type { Route, RouteTable, Vpc } from '../model/network.js';
 import { cidrContains, cidrString, parseCidr } from '../cidr.js';
-import { awsPrefixListsForRegion } from '../aws-services.js';
+import { awsPrefixListsForRegion } from '../privatelink/aws-services.js';
 import type { Stored } from '../../store/store.js';
 import { isWellFormedId, requireOwn, scopeOf } from './core-lookup.js';
 

@@ -21,7 +21,7 @@ import { Errors, apiError } from '../errors.js';
 import type { DeepReadonly } from '../model/common.js';
 import type { NetworkInterface, RouteTable, Subnet, Vpc } from '../model/network.js';
 import type { DnsOptions, EndpointType, VpcEndpoint } from '../model/privatelink.js';
-import { createNetworkInterface } from './addresses.js';
+import { createNetworkInterface } from '../network/addresses.js';
 import type { ResolvedService } from './service-catalog.js';
 
 export type IpAddressType = VpcEndpoint['ipAddressType'];

@@ -28,7 +28,7 @@ import { Errors, apiError, type ErrorCode } from '../errors.js';
 import { applyFilters, paginate, type FilterInput, type Page } from '../filters.js';
 import type { DeepReadonly, Tag } from '../model/common.js';
 import type { EndpointState, EndpointType, VpcEndpoint } from '../model/privatelink.js';
-import { transitionEndpoint } from '../lifecycle/endpoint-lifecycle.js';
+import { transitionEndpoint } from './endpoint-lifecycle.js';
 import { LOWER_ALNUM } from '../../shared/ids.js';
 import { defaultPolicyFor, validatePolicyDocument } from './endpoint-policy.js';
 import { resolveServiceForCaller, type ResolvedService } from './service-catalog.js';

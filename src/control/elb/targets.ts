@@ -27,7 +27,7 @@ import type { TargetHealthReport } from '../health.js';
 import { cidrContainsIp, isIpv4, parseCidr } from '../cidr.js';
 import { findZone } from '../zones.js';
 import type { Stored } from '../../store/store.js';
-import { getTargetGroup, loadBalancerArnsOf, scopeOf } from './elb-common.js';
+import { getTargetGroup, loadBalancerArnsOf, scopeOf } from './common.js';
 
 export interface TargetInput {
   Id?: string;

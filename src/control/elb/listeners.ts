@@ -27,7 +27,7 @@ import {
   defaultAttributes,
   listenerAttributeTable,
   type AttributeInput,
-} from './elb-attributes.js';
+} from './attributes.js';
 import {
   getListener,
   getLoadBalancer,
@@ -37,8 +37,8 @@ import {
   pageOf,
   newElbResource,
   pickByArns,
-} from './elb-common.js';
-import { validateElbTags, type ElbTagInput } from './elb-tags.js';
+} from './common.js';
+import { validateElbTags, type ElbTagInput } from './tags.js';
 import { NLB_PROTOCOLS } from './target-groups.js';
 
 export const DEFAULT_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';

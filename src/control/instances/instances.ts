@@ -29,9 +29,9 @@ import { apiError, Errors } from '../errors.js';
 import type { Tag } from '../model/common.js';
 import type { Instance } from '../model/network.js';
 import type { Stored } from '../../store/store.js';
-import { createNetworkInterface } from './addresses.js';
-import { checkIdShape, isWellFormedId, requireOwn, scopeOf } from './core-lookup.js';
-import { priorResourceFor, rememberClientToken } from './client-token.js';
+import { createNetworkInterface } from '../network/addresses.js';
+import { checkIdShape, isWellFormedId, requireOwn, scopeOf } from '../network/core-lookup.js';
+import { priorResourceFor, rememberClientToken } from '../client-token.js';
 
 /** Live (not terminated) instances an account may have per region. */
 export const INSTANCE_QUOTA = 20;

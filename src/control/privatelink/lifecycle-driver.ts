@@ -19,7 +19,7 @@
 import type { Control } from '../control.js';
 import type { DeepReadonly } from '../model/common.js';
 import type { EndpointState, VpcEndpoint } from '../model/privatelink.js';
-import { nextEndpointState } from '../lifecycle/endpoint-lifecycle.js';
+import { nextEndpointState } from './endpoint-lifecycle.js';
 
 /** Decides whether a pending endpoint may become available (the data plane's say). */
 export type EndpointReadiness = (endpoint: DeepReadonly<VpcEndpoint>) => boolean;

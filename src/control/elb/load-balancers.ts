@@ -27,14 +27,14 @@ import type { LoadBalancer, LoadBalancerNode } from '../model/elb.js';
 import { loadBalancerArn } from '../names.js';
 import { findZone } from '../zones.js';
 import type { Stored } from '../../store/store.js';
-import { createNetworkInterface } from './addresses.js';
+import { createNetworkInterface } from '../network/addresses.js';
 import {
   applyAttributes,
   attributeList,
   defaultAttributes,
   loadBalancerAttributeTable,
   type AttributeInput,
-} from './elb-attributes.js';
+} from './attributes.js';
 import {
   findLoadBalancer,
   getLoadBalancer,
@@ -45,8 +45,8 @@ import {
   pickByNames,
   scopeOf,
   validateElbName,
-} from './elb-common.js';
-import { validateElbTags, type ElbTagInput } from './elb-tags.js';
+} from './common.js';
+import { validateElbTags, type ElbTagInput } from './tags.js';
 
 export interface SubnetMappingInput {
   subnetId?: string;

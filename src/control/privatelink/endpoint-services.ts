@@ -29,7 +29,7 @@ import type { Control } from '../control.js';
 import type { CallerContext } from '../context.js';
 import { Errors, apiError, type ApiError } from '../errors.js';
 import { applyFilters, paginate, type FilterInput, type Page } from '../filters.js';
-import { BLOCKING_CONNECTION_STATES } from '../lifecycle/endpoint-lifecycle.js';
+import { BLOCKING_CONNECTION_STATES } from './endpoint-lifecycle.js';
 import type { DeepReadonly } from '../model/common.js';
 import type { LoadBalancer } from '../model/elb.js';
 import type {
@@ -41,7 +41,7 @@ import type {
 import { endpointServiceName } from '../names.js';
 import { tagsFromSpecifications, type TagSpecInput } from '../tags.js';
 import { LOWER_ALNUM, MIXED_ALNUM } from '../../shared/ids.js';
-import { priorResourceFor, rememberClientToken } from './client-token.js';
+import { priorResourceFor, rememberClientToken } from '../client-token.js';
 
 export type StoredService = DeepReadonly<EndpointService>;
 

@@ -16,7 +16,7 @@
 import type { Control } from '../control.js';
 import type { DeepReadonly, Principal, Tag } from '../model/common.js';
 import type { DnsVerificationState, EndpointService, ServiceType } from '../model/privatelink.js';
-import { awsServicesForRegion, findAwsService, type AwsService } from '../aws-services.js';
+import { awsServicesForRegion, findAwsService, type AwsService } from './aws-services.js';
 import { Errors } from '../errors.js';
 import { applyFilters, paginate, type FilterInput, type Page } from '../filters.js';
 import { baseEndpointDnsName } from '../names.js';

@@ -22,7 +22,7 @@ import { apiError } from '../errors.js';
 import type { DeepReadonly, Tag } from '../model/common.js';
 import type { SecurityGroup, SecurityGroupRule, Vpc } from '../model/network.js';
 import { parseCidr, cidrString } from '../cidr.js';
-import { awsPrefixListsForRegion } from '../aws-services.js';
+import { awsPrefixListsForRegion } from '../privatelink/aws-services.js';
 import type { Stored } from '../../store/store.js';
 import { isWellFormedId, requireOwn, scopeOf } from './core-lookup.js';
 import ipaddr from 'ipaddr.js';

@@ -21,7 +21,7 @@ import type { Control } from '../control.js';
 import type { CallerContext } from '../context.js';
 import { Errors, apiError } from '../errors.js';
 import { applyFilters, paginate, type FilterInput, type Page } from '../filters.js';
-import { nextEndpointState } from '../lifecycle/endpoint-lifecycle.js';
+import { nextEndpointState } from './endpoint-lifecycle.js';
 import type { DeepReadonly } from '../model/common.js';
 import type { VpcEndpoint } from '../model/privatelink.js';
 import { type BatchFailure, requireOwnService, type StoredService } from './endpoint-services.js';

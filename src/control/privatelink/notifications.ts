@@ -20,7 +20,7 @@ import { Errors, apiError } from '../errors.js';
 import { applyFilters, paginate, type FilterInput, type Page } from '../filters.js';
 import type { DeepReadonly } from '../model/common.js';
 import type { ConnectionEvent, ConnectionNotification } from '../model/privatelink.js';
-import { priorResourceFor, rememberClientToken } from './client-token.js';
+import { priorResourceFor, rememberClientToken } from '../client-token.js';
 import { type BatchFailure, requireOwnService } from './endpoint-services.js';
 
 export type StoredNotification = DeepReadonly<ConnectionNotification>;
