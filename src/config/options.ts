@@ -11,8 +11,16 @@ export interface CredentialEntry {
   accountId: string;
   /** IAM user name: the principal becomes arn:aws:iam::ACCOUNT:user/NAME. */
   userName?: string;
-  /** IAM role name: the principal becomes arn:aws:iam::ACCOUNT:role/NAME. */
+  /**
+   * IAM role name: the key is a session of this role. Permissions match the role ARN
+   * arn:aws:iam::ACCOUNT:role/NAME; GetCallerIdentity answers
+   * arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION.
+   */
   roleName?: string;
+  /** The role session name (2-64 of [\w+=,.@-]); default: the access key ID. */
+  roleSessionName?: string;
+  /** May call privlink's admin endpoints (status, reset) when signatures are verified. */
+  admin?: boolean;
 }
 
 export interface PrivlinkOptions {
@@ -101,6 +109,15 @@ export function resolveOptions(partial: Partial<PrivlinkOptions> = {}): Privlink
     }
     if (typeof entry.accountId !== 'string' || !/^\d{12}$/.test(entry.accountId)) {
       throw new ConfigError(`--credentials: ${akid} needs a 12-digit accountId`);
+    }
+    if (entry.admin !== undefined && typeof entry.admin !== 'boolean') {
+      throw new ConfigError(`--credentials: ${akid}: admin must be true or false`);
+    }
+    if (entry.roleSessionName !== undefined) {
+      if (typeof entry.roleSessionName !== 'string' || !/^[\w+=,.@-]{2,64}$/.test(entry.roleSessionName)) {
+        throw new ConfigError(`--credentials: ${akid}: roleSessionName must be 2-64 of [A-Za-z0-9_+=,.@-]`);
+      }
+      if (!entry.roleName) throw new ConfigError(`--credentials: ${akid}: roleSessionName needs roleName`);
     }
   }
   if (o.snsEndpoint) {
