@@ -89,8 +89,10 @@ export class Privlink {
         defaultRegion: this.options.defaultRegion,
         credentials: this.options.credentials,
       },
+      allowedHosts: this.options.allowedHosts,
       admin: {
-        health: () => this.health(),
+        // Over HTTP, health is liveness only: components list every account's instances.
+        health: () => ({ status: 'ok' }),
         status: () => this.status(),
         reset: () => this.reset(),
       },
