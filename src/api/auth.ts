@@ -48,7 +48,11 @@ export const MAX_SKEW_MS = 15 * 60_000;
 export const MAX_PRESIGN_EXPIRES_S = 604_800;
 
 const SCHEME = 'AWS4-HMAC-SHA256';
-const AUTH_RE =
+const MALFORMED_HEADER =
+  'Authorization header requires Credential=AKID/YYYYMMDD/REGION/SERVICE/aws4_request, SignedHeaders and a 64-hex-digit Signature.';
+const LENIENT_AUTH_RE =
+  /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)\s*$/i;
+const STRICT_AUTH_RE =
   /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})\s*$/i;
 const SCOPE_PART_RE = /^[\w.-]{1,64}$/;
 const AKID_RE = /^[\w+=,.@-]{1,128}$/;
@@ -61,22 +65,21 @@ export function parseAuth(authorization: string | undefined, query: URLSearchPar
       // unless strict mode demands a signature.
       return { presigned: false };
     }
-    const m = trimmed.length <= 4096 ? AUTH_RE.exec(trimmed) : null;
-    if (!m || !AKID_RE.test(m[1] ?? '')) {
-      return {
-        presigned: false,
-        malformed:
-          'Authorization header requires Credential=AKID/YYYYMMDD/REGION/SERVICE/aws4_request, SignedHeaders and a 64-hex-digit Signature.',
-      };
-    }
+    // Read leniently (outside strict mode the scope still names the account and region), then
+    // judge strictly: strict mode refuses anything malformed.
+    const m = trimmed.length <= 4096 ? LENIENT_AUTH_RE.exec(trimmed) : null;
+    if (!m) return { presigned: false, malformed: MALFORMED_HEADER };
+    const signedHeaders = (m[5] ?? '').toLowerCase();
+    const signature = m[6]?.toLowerCase();
     return {
       accessKeyId: m[1],
       date: m[2],
       region: m[3],
       service: m[4],
-      signedHeaders: (m[5] ?? '').toLowerCase().split(';'),
-      signature: m[6]?.toLowerCase(),
+      signedHeaders: signedHeaders.split(';'),
+      signature,
       presigned: false,
+      ...(!STRICT_AUTH_RE.test(trimmed) || !AKID_RE.test(m[1] ?? '') ? { malformed: MALFORMED_HEADER } : {}),
     };
   }
   const cred = query.get('X-Amz-Credential');
