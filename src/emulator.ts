@@ -20,7 +20,7 @@ export interface Component {
   /** Bring actual state back to empty after a store reset. */
   reset?(): Promise<void>;
   close(): Promise<void>;
-  /** A few facts for /_privlink/health and `privlink status`. */
+  /** A few facts for `privlink status` (GET /_privlink/status) and the demo. */
   describe?(): Record<string, unknown>;
   /** Runs a command inside an instance (the data plane implements this). */
   execInInstance?(instanceId: string, argv: readonly string[], timeoutMs: number): Promise<ExecResult>;
@@ -89,8 +89,10 @@ export class Privlink {
         defaultRegion: this.options.defaultRegion,
         credentials: this.options.credentials,
       },
+      allowedHosts: this.options.allowedHosts,
       admin: {
-        health: () => this.health(),
+        // Over HTTP, health is liveness only: components list every account's instances.
+        health: () => ({ status: 'ok' }),
         status: () => this.status(),
         reset: () => this.reset(),
       },

@@ -13,7 +13,8 @@ import { EC2_ACTION_TABLE } from './actions/ec2/index.js';
 import { ELBV2_ACTION_TABLE } from './actions/elbv2/index.js';
 import { STS_ACTION_TABLE } from './actions/sts/index.js';
 import type { ActionDef, RequestContext } from './actions/types.js';
-import { parseAuth, principalFor, verifySignature, type RawRequest } from './auth.js';
+import { credentialFor, parseAuth, principalFor, verifySignature, type RawRequest } from './auth.js';
+import { callerIdentity } from './actions/sts/caller-identity.js';
 import { decodeInput, parseForm, type Dialect } from './query/decode.js';
 import { encodeEc2Error, encodeEc2Response, encodeQueryError, encodeQueryResponse } from './query/encode.js';
 
@@ -128,6 +129,11 @@ export async function handleRequest(
       principal,
       action,
       control: deps.control,
+      identity: callerIdentity(
+        principal.accountId,
+        credentialFor(deps.credentials, auth.accessKeyId),
+        auth.accessKeyId,
+      ),
     };
     const input = decodeInput(def.input, params, service.dialect);
     const dryRun = service.dialect === 'ec2' && (input as { DryRun?: boolean }).DryRun === true;

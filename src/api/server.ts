@@ -1,6 +1,12 @@
 /**
  * The HTTP listener: binds an explicit address, caps body size, serves the AWS query endpoint on
- * `/` and privlink's own endpoints under `/_privlink/` (health, reset).
+ * `/` and privlink's own endpoints under `/_privlink/`:
+ * - `GET /_privlink/health`: liveness only (`{"status":"ok"}`), open to any local client;
+ * - `GET /_privlink/status` (every account's resources) and `POST /_privlink/reset` (wipes every
+ *   account): open on a server without --credentials; with --credentials they need a SigV4-signed
+ *   request from a key marked `"admin": true` in the credentials file (403 otherwise).
+ * Every request first passes request-guard.ts (Host names this server, no cross-origin browser
+ * request): a web page can neither POST a reset nor reach the API through DNS rebinding.
  *
  * Misbehaving clients get an AWS error envelope and never hold a connection: a declared or
  * actual body over the cap is answered 413 and the connection closed (an `Expect: 100-continue`
@@ -11,14 +17,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { IdSource } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
+import { isApiError } from '../control/errors.js';
+import { credentialFor, parseAuth, verifySignature } from './auth.js';
 import { encodeEc2Error } from './query/encode.js';
 import { handleRequest, type PipelineDeps } from './pipeline.js';
+import { checkRequest } from './request-guard.js';
 
 export interface AdminHooks {
+  /** Liveness: says nothing about any account. */
   health(): Record<string, unknown>;
   status(): Record<string, unknown>;
   reset(): Promise<void>;
 }
+
+/** Admin request bodies are empty; anything larger is not one. */
+const ADMIN_MAX_BODY = 64 * 1024;
 
 export interface ApiServerOptions {
   host: string;
@@ -28,6 +41,8 @@ export interface ApiServerOptions {
   logger: Logger;
   pipeline: PipelineDeps;
   admin: AdminHooks;
+  /** Host names (besides localhost, IP literals and `host`) clients may use (--allowed-host). */
+  allowedHosts?: readonly string[];
   /** Slow-client limits (defaults: 20 s for headers, 20 s of silence mid-body). */
   timeouts?: { headersMs?: number; bodyIdleMs?: number };
 }
@@ -152,7 +167,7 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = this.o.ids.uuid();
     if (url.pathname.startsWith('/_privlink/')) {
-      return this.admin(req, res, url.pathname);
+      return this.admin(req, res, url);
     }
     if (this.declaredTooLarge(req)) return this.tooLarge(req, res, requestId);
     let body: Buffer;
@@ -188,6 +203,16 @@ export class ApiServer {
         requestId,
       );
     }
+    const verdict = checkRequest(req.headers, this.guardOptions());
+    if (!verdict.ok) {
+      return this.send(
+        res,
+        403,
+        'text/xml;charset=UTF-8',
+        encodeEc2Error('UnauthorizedOperation', verdict.reason, requestId),
+        requestId,
+      );
+    }
     const result = await handleRequest(
       this.o.pipeline,
       { method: req.method, path: url.pathname, query: url.searchParams, headers: req.headers, body },
@@ -196,17 +221,68 @@ export class ApiServer {
     this.send(res, result.status, result.contentType, result.body, requestId);
   }
 
-  private async admin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    req.resume();
+  private guardOptions() {
+    return { bindHost: this.o.host, allowedHosts: this.o.allowedHosts ?? [] };
+  }
+
+  private async admin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname;
     const json = (status: number, v: unknown) =>
       this.send(res, status, 'application/json', JSON.stringify(v));
-    if (path === '/_privlink/health' && req.method === 'GET') return json(200, this.o.admin.health());
-    if (path === '/_privlink/status' && req.method === 'GET') return json(200, this.o.admin.status());
-    if (path === '/_privlink/reset' && req.method === 'POST') {
-      await this.o.admin.reset();
-      return json(200, { reset: true });
+    const refuse = (status: number, error: string, message: string) => json(status, { error, message });
+    const verdict = checkRequest(req.headers, this.guardOptions());
+    if (!verdict.ok) {
+      req.resume();
+      return refuse(403, 'Forbidden', verdict.reason);
     }
-    return json(404, { error: 'not found' });
+    if (path === '/_privlink/health' && req.method === 'GET') {
+      req.resume();
+      return json(200, this.o.admin.health());
+    }
+    const isStatus = path === '/_privlink/status' && req.method === 'GET';
+    const isReset = path === '/_privlink/reset' && req.method === 'POST';
+    if (!isStatus && !isReset) {
+      req.resume();
+      return json(404, { error: 'not found' });
+    }
+    const creds = this.o.pipeline.credentials;
+    if (creds) {
+      let body: Buffer;
+      try {
+        body = await readBody(req, ADMIN_MAX_BODY, this.o.timeouts?.bodyIdleMs ?? 20_000);
+      } catch {
+        res.shouldKeepAlive = false;
+        return refuse(400, 'BadRequest', 'admin requests carry no body');
+      }
+      const auth = parseAuth(
+        Array.isArray(req.headers['authorization'])
+          ? req.headers['authorization'][0]
+          : req.headers['authorization'],
+        url.searchParams,
+      );
+      try {
+        await verifySignature(
+          { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, body },
+          auth,
+          creds,
+        );
+      } catch (e) {
+        if (isApiError(e)) return refuse(e.status >= 500 ? 500 : 403, e.code, e.message);
+        throw e;
+      }
+      if (credentialFor(creds, auth.accessKeyId)?.admin !== true) {
+        return refuse(
+          403,
+          'AccessDenied',
+          `access key ${auth.accessKeyId ?? ''} is not an admin: mark it "admin": true in the credentials file`,
+        );
+      }
+    } else {
+      req.resume();
+    }
+    if (isStatus) return json(200, this.o.admin.status());
+    await this.o.admin.reset();
+    return json(200, { reset: true });
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
  * `privlink exec INSTANCE_ID -- CMD ARGS…`: runs a command "on" an instance of a running
  * privlink — inside the instance's network namespace (netns mode), or on the host with the
  * instance's environment (loopback mode) — with stdio inherited and the exit code passed
- * through. The server is asked (GET /_privlink/health) for the mode, the namespace prefix and
+ * through. The server is asked (GET /_privlink/status, signed like status) for the mode, the namespace prefix and
  * which instances run; the CLI never touches the store.
  */
 import { spawn } from 'node:child_process';
@@ -79,7 +79,7 @@ export async function exec(argv: string[]): Promise<number> {
 
   let health: HealthDoc;
   try {
-    health = await admin<HealthDoc>(endpoint, '/_privlink/health');
+    health = await admin<HealthDoc>(endpoint, '/_privlink/status');
   } catch (e) {
     return fail((e as Error).message, 1);
   }

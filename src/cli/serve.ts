@@ -1,7 +1,12 @@
 /** `privlink serve`: runs the API (and data plane, DNS) until SIGINT/SIGTERM. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { CredentialEntry, DataplaneMode, PrivlinkOptions } from '../config/options.js';
+import {
+  isLoopbackHost,
+  type CredentialEntry,
+  type DataplaneMode,
+  type PrivlinkOptions,
+} from '../config/options.js';
 import { Privlink } from '../emulator.js';
 import { createComponents } from '../components.js';
 
@@ -10,13 +15,19 @@ export const SERVE_HELP = `Usage: privlink serve [options]
 Starts the privlink API (EC2 2016-11-15, ELBv2 2015-12-01, STS) and, as root, the data plane.
 
 Options:
-  --host HOST                    listen address (default 127.0.0.1)
+  --host HOST                    listen address (default 127.0.0.1); any other than loopback
+                                 needs --credentials (or --insecure-bind)
+  --insecure-bind                serve a non-loopback --host without --credentials: anyone who
+                                 reaches the port can act as any account (a warning is printed)
+  --allowed-host NAME            a host name clients use to reach the server (repeatable); besides
+                                 it only localhost and IP addresses are accepted in Host headers
   --port PORT                    listen port (default 4599; 0 = any free port)
   --data-dir DIR                 where the SQLite store lives (default ./.privlink)
   --ephemeral                    keep state in memory only
   --region REGION                region for unsigned requests (default us-east-1)
-  --credentials FILE             JSON {"AKID": {"secretAccessKey", "accountId", "userName"?, "roleName"?}}:
-                                 verify SigV4 signatures (strict mode)
+  --credentials FILE             JSON {"AKID": {"secretAccessKey", "accountId", "userName"?,
+                                 "roleName"?, "roleSessionName"?, "admin"?}}: verify SigV4
+                                 signatures (strict mode); admin keys may call status and reset
   --pending-ms MS                how long accepted endpoints stay pending (default 300)
   --verification-resolver H:P    DNS server for private DNS name verification (TXT lookups)
   --sns-endpoint URL             SNS-compatible endpoint for connection notifications
@@ -36,6 +47,8 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
     args: argv,
     options: {
       host: { type: 'string' },
+      'insecure-bind': { type: 'boolean' },
+      'allowed-host': { type: 'string', multiple: true },
       port: { type: 'string' },
       'data-dir': { type: 'string' },
       ephemeral: { type: 'boolean' },
@@ -81,6 +94,8 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
   return {
     help: values.help,
     host: values.host,
+    insecureBind: values['insecure-bind'],
+    allowedHosts: values['allowed-host'],
     port: num(values.port, 'port'),
     dataDir: values['data-dir'],
     ephemeral: values.ephemeral,
@@ -105,6 +120,8 @@ export async function serve(argv: string[]): Promise<number> {
     return 0;
   }
   const p = new Privlink(opts, { components: createComponents });
+  const warning = bindWarning(p.options);
+  if (warning) process.stderr.write(`privlink: WARNING: ${warning}\n`);
   await p.start();
   process.stdout.write(`privlink listening on ${p.url} (store: ${p.store.location})\n`);
   await new Promise<void>((resolve) => {
@@ -115,4 +132,13 @@ export async function serve(argv: string[]): Promise<number> {
   process.stdout.write('privlink: shutting down\n');
   await p.close();
   return 0;
+}
+
+/** What to warn about before serving on a non-loopback address (undefined on loopback). */
+export function bindWarning(o: PrivlinkOptions): string | undefined {
+  if (isLoopbackHost(o.host)) return undefined;
+  if (!o.credentials) {
+    return `--insecure-bind: the API on ${o.host} is unauthenticated; anyone who reaches it can create, read and delete every account's resources`;
+  }
+  return `the API on ${o.host} is reachable from the network over plain HTTP (signed requests only)`;
 }

@@ -11,12 +11,25 @@ export interface CredentialEntry {
   accountId: string;
   /** IAM user name: the principal becomes arn:aws:iam::ACCOUNT:user/NAME. */
   userName?: string;
-  /** IAM role name: the principal becomes arn:aws:iam::ACCOUNT:role/NAME. */
+  /**
+   * IAM role name: the key is a session of this role. Permissions match the role ARN
+   * arn:aws:iam::ACCOUNT:role/NAME; GetCallerIdentity answers
+   * arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION.
+   */
   roleName?: string;
+  /** The role session name (2-64 of [\w+=,.@-]); default: the access key ID. */
+  roleSessionName?: string;
+  /** May call privlink's admin endpoints (status, reset) when signatures are verified. */
+  admin?: boolean;
 }
 
 export interface PrivlinkOptions {
+  /** Listen address; anything but loopback needs credentials or insecureBind. */
   host: string;
+  /** Serve a non-loopback address without --credentials (an open API on the network). */
+  insecureBind: boolean;
+  /** Host names clients may use besides localhost and IP literals (DNS rebinding guard). */
+  allowedHosts: string[];
   /** 0 picks a free port. */
   port: number;
   /** Directory for the SQLite file; ignored with ephemeral. */
@@ -53,6 +66,8 @@ export interface PrivlinkOptions {
 export function defaultOptions(cwd = process.cwd()): PrivlinkOptions {
   return {
     host: '127.0.0.1',
+    insecureBind: false,
+    allowedHosts: [],
     port: 4599,
     dataDir: join(cwd, '.privlink'),
     ephemeral: false,
@@ -102,6 +117,25 @@ export function resolveOptions(partial: Partial<PrivlinkOptions> = {}): Privlink
     if (typeof entry.accountId !== 'string' || !/^\d{12}$/.test(entry.accountId)) {
       throw new ConfigError(`--credentials: ${akid} needs a 12-digit accountId`);
     }
+    if (entry.admin !== undefined && typeof entry.admin !== 'boolean') {
+      throw new ConfigError(`--credentials: ${akid}: admin must be true or false`);
+    }
+    if (entry.roleSessionName !== undefined) {
+      if (typeof entry.roleSessionName !== 'string' || !/^[\w+=,.@-]{2,64}$/.test(entry.roleSessionName)) {
+        throw new ConfigError(`--credentials: ${akid}: roleSessionName must be 2-64 of [A-Za-z0-9_+=,.@-]`);
+      }
+      if (!entry.roleName) throw new ConfigError(`--credentials: ${akid}: roleSessionName needs roleName`);
+    }
+  }
+  if (!isLoopbackHost(o.host) && !o.credentials && !o.insecureBind) {
+    throw new ConfigError(
+      `refusing to serve an unauthenticated API on ${o.host}: anyone who reaches it can act as any ` +
+        'account. Pass --credentials FILE (signed requests only), or --insecure-bind to do it anyway.',
+    );
+  }
+  for (const h of o.allowedHosts) {
+    if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(h))
+      throw new ConfigError(`--allowed-host: invalid host name ${h}`);
   }
   if (o.snsEndpoint) {
     try {
@@ -111,6 +145,12 @@ export function resolveOptions(partial: Partial<PrivlinkOptions> = {}): Privlink
     }
   }
   return o;
+}
+
+/** 127.0.0.0/8, ::1 or localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

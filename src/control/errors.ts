@@ -36,6 +36,10 @@ export const ERROR_CODES = {
   SignatureDoesNotMatch: { status: 403, doc: 'The request signature does not match.' },
   InvalidClientTokenId: { status: 403, doc: 'The access key ID is not known.' },
   IncompleteSignature: { status: 400, doc: 'The Authorization header is malformed.' },
+  RequestExpired: {
+    status: 400,
+    doc: 'EC2: the signature date is more than 15 minutes off, or a presigned URL has expired.',
+  },
   MissingAuthenticationToken: { status: 403, doc: 'Strict mode: the request is not signed.' },
   IdempotentParameterMismatch: { status: 400, doc: 'A ClientToken was reused with different parameters.' },
   RequestLimitExceeded: { status: 503, doc: 'Throttled.' },

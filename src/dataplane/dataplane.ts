@@ -13,7 +13,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Control } from '../control/control.js';
 import type { PrivlinkOptions } from '../config/options.js';
@@ -24,7 +23,8 @@ import { deleteNamespace, listNamespaces, probeNetns } from './netns/run.js';
 import { instanceNamespace } from './netns/naming.js';
 import { spawn } from 'node:child_process';
 import { VpcReconciler, type VpcNetworks } from './vpc/vpc-reconciler.js';
-import { InstanceReconciler, sweepLoopbackProcesses } from './instances/instance-reconciler.js';
+import { InstanceReconciler } from './instances/instance-reconciler.js';
+import { prepareRunDir } from './run-dir.js';
 import { NlbReconciler } from './nlb/nlb-reconciler.js';
 import { EndpointReconciler } from './endpoints/endpoint-reconciler.js';
 
@@ -149,13 +149,13 @@ export class Dataplane implements Component {
     await this.chooseMode(options.dataplane);
     logger.info(`data plane mode: ${this.mode} (${this.reason})`, { netnsPrefix: this.prefix });
     await this.sweep();
-    // Ephemeral runs have no data dir: a per-prefix directory lets the next run find orphans.
-    const runDir = options.ephemeral
-      ? join(tmpdir(), `privlink-run-${this.prefix}`)
-      : join(options.dataDir, 'run');
-    const orphans = await sweepLoopbackProcesses(runDir);
+    // A private directory nobody else can have made first (run-dir.ts).
+    const { path: runDir, orphansKilled: orphans } = await prepareRunDir({
+      ephemeral: options.ephemeral,
+      dataDir: options.dataDir,
+      prefix: this.prefix,
+    });
     if (orphans) logger.info(`killed ${orphans} user-data process group(s) left by an earlier run`);
-    await rm(runDir, { recursive: true, force: true });
     const events = this.events;
     const base = {
       store: this.deps.store,

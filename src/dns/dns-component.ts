@@ -12,6 +12,7 @@ import type { Logger } from '../shared/logger.js';
 import { listenDns, type DnsListener } from './dns-server.js';
 import { Forwarder, parseUpstream } from './forwarder.js';
 import { RecordFeeder } from './record-feeder.js';
+import { LimitedUpstream } from './upstream-limit.js';
 import { answerQuery } from './resolver.js';
 import { hostView } from './views.js';
 import { VpcResolvers, type NamespaceBinder, type VpcNetworkSource } from './vpc-resolvers.js';
@@ -41,6 +42,8 @@ export class DnsComponent implements Component {
   readonly feeder: RecordFeeder;
   private host: DnsListener | undefined;
   private forwarder: Forwarder | undefined;
+  /** The forwarder behind a cap on concurrent upstream TCP sockets (shared by every resolver). */
+  private upstream: LimitedUpstream | undefined;
   private vpcResolvers: VpcResolvers | undefined;
 
   constructor(private readonly deps: DnsComponentDeps) {
@@ -57,6 +60,7 @@ export class DnsComponent implements Component {
     if (options.dnsUpstream) {
       const u = parseUpstream(options.dnsUpstream);
       this.forwarder = new Forwarder(u.host, u.port);
+      this.upstream = new LimitedUpstream(this.forwarder);
     }
     this.feeder.start();
     const netns = dataplane?.mode() === 'netns';
@@ -66,7 +70,7 @@ export class DnsComponent implements Component {
         includePrivate: () => !netns,
         hostAddressOf: dataplane?.hostAddressOf?.bind(dataplane),
       });
-      const fwd = this.forwarder;
+      const fwd = this.upstream;
       try {
         this.host = await listenDns(
           HOST_RESOLVER_ADDRESS,
@@ -93,7 +97,7 @@ export class DnsComponent implements Component {
       this.vpcResolvers = new VpcResolvers({
         source: dataplane,
         feeder: this.feeder,
-        upstream: this.forwarder,
+        upstream: this.upstream,
         bind: this.deps.bindInNamespace,
         logger: logger.child('vpc'),
       });
@@ -122,6 +126,8 @@ export class DnsComponent implements Component {
       host: this.host ? `${HOST_RESOLVER_ADDRESS}:${this.host.port}` : 'off',
       port: this.host?.port ?? -1,
       upstream: this.deps.options.dnsUpstream ?? null,
+      ...(this.upstream && { upstreamTcp: this.upstream.stats }),
+      ...(this.host && { hostTcp: this.host.tcpStats() }),
       records: this.feeder.publicTable.recordCount,
       privateRecords: this.feeder.allPrivate.recordCount,
       ...(this.vpcResolvers?.describe() ?? { vpcResolvers: 0 }),

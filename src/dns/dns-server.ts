@@ -2,6 +2,14 @@
  * DNS transports: serves a query handler over one UDP socket and one TCP server (RFC 1035 §4.2.2
  * two-byte length framing, several queries per connection, answers in any order per RFC 7766).
  *
+ * TCP is bounded the way RFC 7766 §6.2 and well-kept resolvers (unbound's
+ * `incoming-num-tcp`, `tcp-idle-timeout`) do: at most `maxConnections` connections (more are
+ * closed at once), at most `maxInflightPerConnection` queries of one connection being answered
+ * at a time, and no more reading while answers are waiting to be written beyond
+ * `maxBufferedBytes` (a client that pipelines without reading is paused, not buffered for);
+ * a connection with no traffic either way for `idleMs` is closed — which also ends a paused one
+ * whose client never reads.
+ *
  * A `DnsListener` owns its sockets: either bound here (`listenDns`, loopback only) or handed over
  * already bound (sockets opened inside a VPC namespace by ns-sockets). `close()` ends every open
  * connection and awaits both sockets.
@@ -12,19 +20,35 @@ import type { Transport } from './resolver.js';
 
 export type QueryHandler = (msg: Buffer, transport: Transport) => Promise<Buffer | undefined>;
 
-const TCP_IDLE_MS = 10_000;
-const MAX_TCP_CONNECTIONS = 512;
+export interface TcpLimits {
+  maxConnections: number;
+  maxInflightPerConnection: number;
+  /** Answers queued for a slow reader before its queries stop being read. */
+  maxBufferedBytes: number;
+  idleMs: number;
+}
+
+export const DEFAULT_TCP_LIMITS: TcpLimits = {
+  maxConnections: 512,
+  maxInflightPerConnection: 16,
+  maxBufferedBytes: 64 * 1024,
+  idleMs: 10_000,
+};
 
 export class DnsListener {
   private readonly conns = new Set<net.Socket>();
   private closed = false;
+  private readonly limits: TcpLimits;
+  private inflight = 0;
 
   constructor(
     readonly udp: dgram.Socket,
     readonly tcp: net.Server,
     private readonly handler: QueryHandler,
     private readonly onError: (e: unknown) => void = () => undefined,
+    limits: Partial<TcpLimits> = {},
   ) {
+    this.limits = { ...DEFAULT_TCP_LIMITS, ...limits };
     udp.on('message', (msg, rinfo) => {
       this.handler(msg, 'udp').then(
         (out) => {
@@ -43,34 +67,58 @@ export class DnsListener {
     return this.udp.address().port;
   }
 
+  /** Open TCP connections and TCP queries being answered (for status and tests). */
+  tcpStats(): { connections: number; inflight: number } {
+    return { connections: this.conns.size, inflight: this.inflight };
+  }
+
   private serveTcp(sock: net.Socket): void {
-    if (this.closed || this.conns.size >= MAX_TCP_CONNECTIONS) {
+    const { maxConnections, maxInflightPerConnection, maxBufferedBytes, idleMs } = this.limits;
+    if (this.closed || this.conns.size >= maxConnections) {
       sock.destroy();
       return;
     }
     this.conns.add(sock);
     sock.setNoDelay(true);
-    sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
+    sock.setTimeout(idleMs, () => sock.destroy());
     let buf: Buffer = Buffer.alloc(0);
+    let inflight = 0;
+    const blocked = () => inflight >= maxInflightPerConnection || sock.writableLength > maxBufferedBytes;
+    const frameReady = () => buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0);
+    const pump = (): void => {
+      while (!sock.destroyed && !blocked() && frameReady()) {
+        const len = buf.readUInt16BE(0);
+        const msg = Buffer.from(buf.subarray(2, 2 + len));
+        buf = buf.subarray(2 + len);
+        inflight++;
+        this.inflight++;
+        this.handler(msg, 'tcp')
+          .then(
+            (out) => {
+              if (!out || sock.destroyed || !sock.writable) return;
+              const frame = Buffer.allocUnsafe(2 + out.length);
+              frame.writeUInt16BE(out.length, 0);
+              out.copy(frame, 2);
+              sock.write(frame);
+            },
+            (e: unknown) => this.onError(e),
+          )
+          .finally(() => {
+            inflight--;
+            this.inflight--;
+            pump();
+          });
+      }
+      // Read on only when no complete query is waiting and there is room to answer it.
+      if (sock.destroyed) return;
+      if (blocked() || frameReady()) sock.pause();
+      else if (sock.isPaused()) sock.resume();
+    };
     sock.on('data', (chunk: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      while (buf.length >= 2) {
-        const len = buf.readUInt16BE(0);
-        if (buf.length < 2 + len) break;
-        const msg = buf.subarray(2, 2 + len);
-        buf = buf.subarray(2 + len);
-        this.handler(msg, 'tcp').then(
-          (out) => {
-            if (!out || sock.destroyed) return;
-            const frame = Buffer.allocUnsafe(2 + out.length);
-            frame.writeUInt16BE(out.length, 0);
-            out.copy(frame, 2);
-            sock.write(frame);
-          },
-          (e: unknown) => this.onError(e),
-        );
-      }
+      pump();
     });
+    sock.on('drain', pump);
     sock.on('error', () => sock.destroy());
     sock.on('close', () => this.conns.delete(sock));
   }
@@ -102,6 +150,7 @@ export async function listenDns(
   port: number,
   handler: QueryHandler,
   onError?: (e: unknown) => void,
+  limits?: Partial<TcpLimits>,
 ): Promise<DnsListener> {
   if (!isLoopback(host)) throw new Error(`the DNS server listens on loopback only, not ${host}`);
   for (let attempt = 0; ; attempt++) {
@@ -123,7 +172,7 @@ export async function listenDns(
           resolve();
         });
       });
-      return new DnsListener(udp, tcp, handler, onError);
+      return new DnsListener(udp, tcp, handler, onError, limits);
     } catch (e) {
       await new Promise<void>((r) => udp.close(() => r()));
       // Only when any port will do is another pair worth trying.

@@ -3,10 +3,13 @@ import type { Control } from '../../control/control.js';
 import type { CallerContext } from '../../control/context.js';
 import type { XmlTree } from '../query/encode.js';
 import type { StructShape, Value } from '../query/shapes.js';
+import type { CallerIdentity } from './sts/caller-identity.js';
 
 export interface RequestContext extends CallerContext {
   action: string;
   control: Control;
+  /** How STS GetCallerIdentity names the caller (an assumed-role session for a role key). */
+  identity?: CallerIdentity;
 }
 
 export interface ActionDef<S extends StructShape = StructShape> {
