@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { CredentialEntry, DataplaneMode, PrivlinkOptions } from '../config/options.js';
 import { Privlink } from '../emulator.js';
-import { createComponents } from '../components.js';
+import { createComponents, createDataplane } from '../components.js';
 
 export const SERVE_HELP = `Usage: privlink serve [options]
 
@@ -104,7 +104,7 @@ export async function serve(argv: string[]): Promise<number> {
     process.stdout.write(SERVE_HELP);
     return 0;
   }
-  const p = new Privlink(opts, { components: createComponents });
+  const p = new Privlink(opts, { dataplane: createDataplane, components: createComponents });
   await p.start();
   process.stdout.write(`privlink listening on ${p.url} (store: ${p.store.location})\n`);
   await new Promise<void>((resolve) => {
