@@ -16,7 +16,9 @@ export function createTxtResolver(setting: string, nextId: () => number): TxtRes
       try {
         server = parseLoopbackHostPort(setting, { allowIpv6: true });
       } catch (e) {
-        throw new Error(`--verification-resolver ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`--verification-resolver ${e instanceof Error ? e.message : String(e)}`, {
+          cause: e,
+        });
       }
       return lookupTxt(server, name, { id: nextId(), signal });
     },

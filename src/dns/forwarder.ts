@@ -21,7 +21,7 @@ export function parseUpstream(spec: string): HostPort {
   try {
     return parseLoopbackHostPort(spec);
   } catch (e) {
-    throw new UpstreamError(`--dns-upstream ${e instanceof Error ? e.message : String(e)}`);
+    throw new UpstreamError(`--dns-upstream ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 
