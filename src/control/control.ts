@@ -79,6 +79,14 @@ export class Control {
   }
 
   /**
+   * Runs one request's use-cases as one store transaction: all of it commits or none of it does
+   * (an error, DryRun's included, rolls back), and change listeners hear of it once.
+   */
+  inTransaction<T>(fn: () => T): T {
+    return this.store.transaction(fn);
+  }
+
+  /**
    * Starts background work (lifecycle timers, notifications, verification); idempotent. Each
    * worker scans the store first, so work left pending by a stop or a crash resumes.
    */

@@ -11,6 +11,7 @@
 import type { Control } from '../../../../control/control.js';
 import type { DeepReadonly } from '../../../../control/model/common.js';
 import type { VpcEndpoint } from '../../../../control/model/privatelink.js';
+import { securityGroupName } from '../../../../control/network/core-lookup.js';
 import { findAwsService } from '../../../../control/privatelink/aws-services.js';
 import { endpointDnsEntries } from '../../../../control/privatelink/endpoint-dns.js';
 import type { ServiceOffer } from '../../../../control/privatelink/service-catalog.js';
@@ -23,7 +24,7 @@ export function renderTags(tags: readonly { key: string; value: string }[]): Xml
 }
 
 function groupName(control: Control, id: string): string {
-  return control.store.find('securityGroup', id)?.groupName ?? 'default';
+  return securityGroupName(control, id) ?? 'default';
 }
 
 function showsResolverOption(ep: DeepReadonly<VpcEndpoint>): boolean {
