@@ -12,10 +12,12 @@ import type { Control } from '../../../../control/control.js';
 import type { DeepReadonly } from '../../../../control/model/common.js';
 import type { VpcEndpoint } from '../../../../control/model/privatelink.js';
 import { securityGroupName } from '../../../../control/network/core-lookup.js';
-import { findAwsService } from '../../../../control/privatelink/aws-services.js';
 import { endpointDnsEntries } from '../../../../control/privatelink/endpoint-dns.js';
 import type { ServiceOffer } from '../../../../control/privatelink/service-catalog.js';
-import { payerResponsibilitiesOf } from '../../../../control/privatelink/vpc-endpoint-modify.js';
+import {
+  payerResponsibilitiesOf,
+  showsInboundResolverOption,
+} from '../../../../control/privatelink/vpc-endpoints.js';
 import { isoTime } from '../../../../shared/clock.js';
 import type { XmlTree } from '../../../query/encode.js';
 
@@ -25,12 +27,6 @@ export function renderTags(tags: readonly { key: string; value: string }[]): Xml
 
 function groupName(control: Control, id: string): string {
   return securityGroupName(control, id) ?? 'default';
-}
-
-function showsResolverOption(ep: DeepReadonly<VpcEndpoint>): boolean {
-  if (ep.dnsOptions?.privateDnsOnlyForInboundResolverEndpoint) return true;
-  const aws = ep.serviceId ? undefined : findAwsService(ep.serviceRegion, ep.serviceName);
-  return aws?.types.includes('Gateway') === true && aws.types.includes('Interface');
 }
 
 export function renderVpcEndpoint(control: Control, ep: DeepReadonly<VpcEndpoint>): XmlTree {
@@ -55,7 +51,7 @@ export function renderVpcEndpoint(control: Control, ep: DeepReadonly<VpcEndpoint
       iface && ep.dnsOptions
         ? {
             dnsRecordIpType: ep.dnsOptions.dnsRecordIpType,
-            privateDnsOnlyForInboundResolverEndpoint: showsResolverOption(ep)
+            privateDnsOnlyForInboundResolverEndpoint: showsInboundResolverOption(ep)
               ? ep.dnsOptions.privateDnsOnlyForInboundResolverEndpoint
               : undefined,
           }

@@ -14,7 +14,7 @@ import {
   notificationServiceRegion,
   type StoredNotification,
 } from '../../../../control/privatelink/notifications.js';
-import { serviceZones } from '../../../../control/privatelink/service-access.js';
+import { serviceZones } from '../../../../control/privatelink/service-catalog.js';
 import { endpointDnsEntries } from '../../../../control/privatelink/endpoint-dns.js';
 import { baseEndpointDnsName } from '../../../../control/names.js';
 import { isoTime } from '../../../../shared/clock.js';
