@@ -227,8 +227,8 @@ export function listServiceOffers(
 
 /**
  * The service an existing endpoint is attached to, without a visibility check: removing a
- * principal from the allow-list leaves existing endpoints alone (reference §3.1). Undefined when
- * the service no longer exists.
+ * principal from the allow-list leaves existing endpoints alone (docs/reference/aws-privatelink.md §3.1).
+ * Undefined when the service no longer exists.
  */
 export function resolveServiceOfEndpoint(
   control: Control,

@@ -1,4 +1,7 @@
-/** ModifyVpcEndpoint (reference §6.2); behaviour and fidelity ledger in control/privatelink/vpc-endpoint-modify.ts. */
+/**
+ * ModifyVpcEndpoint (docs/reference/aws-privatelink.md §6.2); behaviour and fidelity ledger in
+ * control/privatelink/vpc-endpoints.ts.
+ */
 import { modifyVpcEndpoint } from '../../../../control/privatelink/vpc-endpoints.js';
 import { common, s } from '../../../query/shapes.js';
 import { defineAction } from '../../types.js';

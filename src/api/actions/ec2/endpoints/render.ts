@@ -1,8 +1,8 @@
 /**
- * Wire rendering of the consumer-side shapes (reference §7): `VpcEndpoint` and `ServiceDetail`,
- * element names as the EC2 model's locationNames, states in lowerCamel (§3.5).
+ * Wire rendering of the consumer-side shapes (docs/reference/aws-privatelink.md §7): `VpcEndpoint` and
+ * `ServiceDetail`, element names as the EC2 model's locationNames, states in lowerCamel (§3.5).
  *
- * Fidelity (compared field by field with shared/reference/recorded-aws-responses): interface
+ * Fidelity (compared field by field with test/conformance/recorded-aws-responses): interface
  * endpoints show ipAddressType and dnsOptions (dnsRecordIpType; privateDnsOnlyForInbound…
  * only for services offered as both Gateway and Interface), empty sets render as empty
  * elements (`"RouteTableIds": []`), requesterManaged false, ownerId, serviceRegion. Gateway
