@@ -12,7 +12,6 @@ import { openInNamespace } from './dataplane/netns/ns-sockets.js';
 import { trafficFor } from './dataplane/fabric/traffic.js';
 import { DnsComponent } from './dns/dns-component.js';
 import { assumeHealthy, type DataplanePorts } from './control/ports.js';
-import type { ConsoleSource } from './control/instances/instances.js';
 
 /**
  * The data plane and the ports it reports through. Today's Dataplane still reports by writing
@@ -21,7 +20,7 @@ import type { ConsoleSource } from './control/instances/instances.js';
  */
 export function createDataplane(base: DataplaneBase): (Dataplane & DataplaneComponent) | undefined {
   if (base.options.dataplane === 'off') return undefined;
-  const relay: DataplaneRelay & { consoleSource?: ConsoleSource } = {
+  const relay: DataplaneRelay = {
     store: base.store,
     clock: base.clock,
     ids: base.ids,
@@ -30,7 +29,7 @@ export function createDataplane(base: DataplaneBase): (Dataplane & DataplaneComp
   const ports: DataplanePorts = {
     health: { healthOf: (tg, target, port) => relay.health.healthOf(tg, target, port) },
     readiness: { isReady: (ep) => relay.readiness?.(ep) ?? true },
-    console: { consoleOutputOf: (id) => relay.consoleSource?.(id) },
+    console: { consoleOutputOf: (id) => relay.consoleOutputOf?.(id) },
   };
   const dataplane = new Dataplane({
     store: base.store,

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
-import type { TargetHealthSource } from '../control/ports.js';
+import type { ConsoleOutput, TargetHealthSource } from '../control/ports.js';
 import type { DeepReadonly } from '../control/model/common.js';
 import type { VpcEndpoint } from '../control/model/privatelink.js';
 import type { PrivlinkOptions } from '../config/options.js';
@@ -45,6 +45,7 @@ export interface Control {
   ids: IdSource;
   health: TargetHealthSource;
   readiness?: (endpoint: DeepReadonly<VpcEndpoint>) => boolean;
+  consoleOutputOf?: (instanceId: string) => ConsoleOutput | undefined;
 }
 export { VPC_BRIDGE } from './vpc/vpc-reconciler.js';
 

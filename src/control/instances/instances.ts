@@ -407,18 +407,6 @@ export function requireInstance(control: Control, caller: CallerContext, id: str
   return requireOwn(control, caller, 'instance', id);
 }
 
-export type { ConsoleOutput } from '../ports.js';
-export type ConsoleSource = (instanceId: string) => ConsoleOutput | undefined;
-
-/**
- * Transitional, for the data plane that still announces its console buffers by calling this with
- * the object it was handed as `control`: the composition root hands it a relay whose
- * `consoleSource` backs the ConsoleOutputSource port. Goes when the data plane exposes its ports.
- */
-export function setConsoleSource(relay: object, source: ConsoleSource | undefined): void {
-  (relay as { consoleSource?: ConsoleSource }).consoleSource = source;
-}
-
 /** The instance's console as the ConsoleOutputSource port reports it. */
 export function consoleOutputOf(control: Control, instanceId: string): ConsoleOutput | undefined {
   return control.console.consoleOutputOf(instanceId);
