@@ -43,7 +43,7 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Privlink } from '../src/emulator.js';
-import { createComponents } from '../src/components.js';
+import { createComponents, createDataplane } from '../src/components.js';
 import {
   deleteNamespace,
   ipBatch,
@@ -283,7 +283,7 @@ export async function run_(): Promise<void> {
       pendingMs: 0,
       proxyWorkers: Number(process.env['BENCH_DP_PROXY_WORKERS'] ?? 0),
     },
-    { components: createComponents },
+    { dataplane: createDataplane, components: createComponents },
   );
   try {
     await p.start();

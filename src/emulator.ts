@@ -1,10 +1,15 @@
 /**
- * The composition root: options → store → control plane → data plane and DNS → API server.
- * `Privlink` is the product; the CLI, the demo and the tests all drive this one class.
+ * The composition root: options → store → data plane → control plane (handed the data plane's
+ * ports and the outbound adapters) → DNS and other components → API server. This is the one
+ * place where parts are wired together. `Privlink` is the product; the CLI, the demo and the
+ * tests all drive this one class.
  */
 import { join } from 'node:path';
 import { resolveOptions, type PrivlinkOptions } from './config/options.js';
-import { Control } from './control/control.js';
+import { Control, type ControlPorts } from './control/control.js';
+import type { DataplanePorts } from './control/ports.js';
+import { createSnsPublisher } from './adapters/sns-publisher.js';
+import { createTxtResolver } from './adapters/txt-resolver.js';
 import { ApiServer } from './api/server.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { randomIdSource, type IdSource } from './shared/ids.js';
@@ -32,11 +37,31 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** What the data plane is built from: it comes before the control plane and never sees it. */
+export interface DataplaneBase {
+  store: Store;
+  clock: Clock;
+  ids: IdSource;
+  options: PrivlinkOptions;
+  logger: Logger;
+}
+
+/** The data plane as the root sees it: a component that reports through the ports. */
+export interface DataplaneComponent extends Component {
+  readonly ports: DataplanePorts;
+}
+
 export interface PrivlinkDeps {
   clock?: Clock;
   ids?: IdSource;
   logger?: Logger;
-  /** Extra components (tests can inject fakes). Built-in ones are created from options. */
+  /**
+   * Builds the data plane (src/components.ts `createDataplane`, which builds none with
+   * `dataplane: 'off'`; tests may hand in a fake). Without one the control plane uses the
+   * ports' defaults.
+   */
+  dataplane?: (base: DataplaneBase) => DataplaneComponent | undefined;
+  /** Components built after the control plane (DNS; tests inject fakes), started after the data plane. */
   components?: (p: Privlink) => Component[];
 }
 
@@ -46,6 +71,8 @@ export class Privlink {
   readonly ids: IdSource;
   readonly logger: Logger;
   readonly store: Store;
+  /** The data plane, when one runs. */
+  readonly dataplane: DataplaneComponent | undefined;
   readonly control: Control;
   private readonly api: ApiServer;
   private components: Component[] = [];
@@ -65,17 +92,20 @@ export class Privlink {
     this.store = new SqliteStore(
       this.options.ephemeral ? ':memory:' : join(this.options.dataDir, 'privlink.db'),
     );
+    this.dataplane = deps.dataplane?.({
+      store: this.store,
+      clock: this.clock,
+      ids: this.ids,
+      options: this.options,
+      logger: this.logger.child('dataplane'),
+    });
     this.control = new Control({
       store: this.store,
       clock: this.clock,
       ids: this.ids,
       logger: this.logger.child('control'),
-      config: {
-        pendingMs: this.options.pendingMs,
-        deletedRetentionMs: this.options.deletedRetentionMs,
-        verificationResolver: this.options.verificationResolver,
-        snsEndpoint: this.options.snsEndpoint,
-      },
+      config: { pendingMs: this.options.pendingMs, deletedRetentionMs: this.options.deletedRetentionMs },
+      ports: this.controlPorts(),
     });
     this.api = new ApiServer({
       host: this.options.host,
@@ -99,13 +129,29 @@ export class Privlink {
     });
   }
 
+  /** The data plane's ports (defaults without one) and the outbound adapters the options ask for. */
+  private controlPorts(): ControlPorts {
+    const { snsEndpoint, verificationResolver } = this.options;
+    return {
+      ...this.dataplane?.ports,
+      ...(snsEndpoint && { sns: createSnsPublisher(snsEndpoint) }),
+      ...(verificationResolver && {
+        // DNS message IDs come from the injected ID source, like every other identifier.
+        txt: createTxtResolver(verificationResolver, () => parseInt(this.ids.hex(4), 16)),
+      }),
+    };
+  }
+
   /** Starts control-plane timers, components, then the API; resolves when ready. */
   async start(): Promise<this> {
     if (this.started) return this;
     this.started = true;
     try {
       this.control.start();
-      this.components = this.deps.components?.(this) ?? [];
+      this.components = [
+        ...(this.dataplane ? [this.dataplane] : []),
+        ...(this.deps.components?.(this) ?? []),
+      ];
       for (const c of this.components) await c.start();
       const addr = await this.api.listen();
       this.port = addr.port;

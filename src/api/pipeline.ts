@@ -137,7 +137,7 @@ export async function handleRequest(
     };
     const input = decodeInput(def.input, params, service.dialect);
     const dryRun = service.dialect === 'ec2' && (input as { DryRun?: boolean }).DryRun === true;
-    const out = deps.control.store.transaction(() => {
+    const out = deps.control.inTransaction(() => {
       const result = def.run(input, ctx);
       if (dryRun) throw Errors.dryRun();
       return result;

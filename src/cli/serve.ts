@@ -8,7 +8,7 @@ import {
   type PrivlinkOptions,
 } from '../config/options.js';
 import { Privlink } from '../emulator.js';
-import { createComponents } from '../components.js';
+import { createComponents, createDataplane } from '../components.js';
 
 export const SERVE_HELP = `Usage: privlink serve [options]
 
@@ -119,7 +119,7 @@ export async function serve(argv: string[]): Promise<number> {
     process.stdout.write(SERVE_HELP);
     return 0;
   }
-  const p = new Privlink(opts, { components: createComponents });
+  const p = new Privlink(opts, { dataplane: createDataplane, components: createComponents });
   const warning = bindWarning(p.options);
   if (warning) process.stderr.write(`privlink: WARNING: ${warning}\n`);
   await p.start();

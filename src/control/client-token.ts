@@ -1,8 +1,8 @@
 /**
- * ClientToken idempotency for Create* actions (reference §1.9): the same token with the same
- * parameters returns the resource the first request created; the same token with different
- * parameters is IdempotentParameterMismatch. Tokens are scoped by account, region and action,
- * and remembered as `idempotency` records in the store (so they survive restarts).
+ * ClientToken idempotency for Create* actions (docs/reference/aws-privatelink.md §1.9): the same token with
+ * the same parameters returns the resource the first request created; the same token with different
+ * parameters is IdempotentParameterMismatch. Tokens are scoped by account, region and action, and remembered
+ * as `idempotency` records in the store (so they survive restarts).
  *
  * Fidelity: AWS documents the rule for EC2 generally; tokens are up to 64 ASCII characters.
  * By design: a token whose resource has since been deleted starts afresh instead of failing.

@@ -1,21 +1,41 @@
 /**
- * The control plane: every use-case, wired to one store, clock and ID source. The API's action
- * handlers call into these services; nothing here knows about HTTP, SQL text or processes.
+ * The control plane: every use-case, wired to one store, clock and ID source and to the ports it
+ * reads the world through (control/ports.ts). Everything is handed in at construction by the
+ * composition root (src/emulator.ts) and nothing here is reassigned afterwards. The API's action
+ * handlers call into the services; nothing here knows about HTTP, SQL text, sockets or processes.
  */
 import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { Store } from '../store/store.js';
-import { assumeHealthy, type TargetHealthSource } from './health.js';
+import {
+  alwaysReady,
+  assumeHealthy,
+  noConsoleOutput,
+  type ConsoleOutputSource,
+  type EndpointReadinessSource,
+  type SnsPublisher,
+  type TargetHealthSource,
+  type TxtResolver,
+} from './ports.js';
 import { startNotifier } from './privatelink/notifier.js';
 import { startDnsVerifier } from './privatelink/dns-verification.js';
-import { startLifecycleDriver, type EndpointReadiness } from './privatelink/lifecycle-driver.js';
+import { startLifecycleDriver } from './privatelink/lifecycle-driver.js';
 
 export interface ControlConfig {
   pendingMs: number;
   deletedRetentionMs: number;
-  verificationResolver?: string;
-  snsEndpoint?: string;
+}
+
+/** The ports; each one left out gets its no-data-plane default. */
+export interface ControlPorts {
+  health?: TargetHealthSource;
+  readiness?: EndpointReadinessSource;
+  console?: ConsoleOutputSource;
+  /** Absent: no `--sns-endpoint`, notifications are recorded as `not-configured`. */
+  sns?: SnsPublisher;
+  /** Absent: no `--verification-resolver`, private DNS verification ends `failed`. */
+  txt?: TxtResolver;
 }
 
 export interface ControlDeps {
@@ -24,39 +44,64 @@ export interface ControlDeps {
   ids: IdSource;
   config: ControlConfig;
   logger: Logger;
+  ports?: ControlPorts;
 }
 
 export class Control {
   readonly store: Store;
   readonly clock: Clock;
   readonly ids: IdSource;
-  readonly config: ControlConfig;
+  readonly config: Readonly<ControlConfig>;
   readonly logger: Logger;
-  /** Replaced by the data plane when it runs real health checks. */
-  health: TargetHealthSource = assumeHealthy;
-  /** Set by the data plane to hold endpoints in `pending` until traffic can flow (default: ready). */
-  readiness?: EndpointReadiness;
+  /** Target health as the load balancer nodes see it (DescribeTargetHealth). */
+  readonly health: TargetHealthSource;
+  /** Holds accepted endpoints in `pending` until traffic can flow. */
+  readonly readiness: EndpointReadinessSource;
+  /** Instance consoles (GetConsoleOutput). */
+  readonly console: ConsoleOutputSource;
+  private readonly sns: SnsPublisher | undefined;
+  private readonly txt: TxtResolver | undefined;
+  /** Stop functions of the background workers start() launched. */
+  private readonly stoppers: (() => void)[] = [];
 
-  constructor(readonly deps: ControlDeps) {
+  constructor(deps: ControlDeps) {
     this.store = deps.store;
     this.clock = deps.clock;
     this.ids = deps.ids;
-    this.config = deps.config;
+    this.config = Object.freeze({ ...deps.config });
     this.logger = deps.logger;
+    const ports = deps.ports ?? {};
+    this.health = ports.health ?? assumeHealthy;
+    this.readiness = ports.readiness ?? alwaysReady;
+    this.console = ports.console ?? noConsoleOutput;
+    this.sns = ports.sns;
+    this.txt = ports.txt;
   }
 
-  /** Starts background work (lifecycle timers, verification); idempotent. */
+  /**
+   * Runs one request's use-cases as one store transaction: all of it commits or none of it does
+   * (an error, DryRun's included, rolls back), and change listeners hear of it once.
+   */
+  inTransaction<T>(fn: () => T): T {
+    return this.store.transaction(fn);
+  }
+
+  /**
+   * Starts background work (lifecycle timers, notifications, verification); idempotent. Each
+   * worker scans the store first, so work left pending by a stop or a crash resumes.
+   */
   start(): void {
     if (this.stoppers.length) return;
-    this.stoppers.push(startNotifier(this), startDnsVerifier(this));
-    this.stoppers.push(startLifecycleDriver(this));
+    const { store, clock, ids, logger } = this;
+    this.stoppers.push(
+      startNotifier({ store, clock, ids, logger: logger.child('notifier'), sns: this.sns }),
+      startDnsVerifier({ store, clock, logger: logger.child('dns-verification'), txt: this.txt }),
+      startLifecycleDriver({ store, clock, logger, config: this.config, readiness: this.readiness }),
+    );
   }
 
   /** Stops background work. */
   async close(): Promise<void> {
     for (const stop of this.stoppers.splice(0).reverse()) stop();
   }
-
-  /** Stop functions of the background workers start() launched. */
-  private readonly stoppers: (() => void)[] = [];
 }

@@ -3,8 +3,8 @@
  *
  * Fidelity: values within one filter are OR-ed, filters are AND-ed, names and values are
  * case-sensitive, `*` and `?` in a value are wildcards, `tag:<key>` and `tag-key` work on every
- * resource with tags. An unknown filter name is refused with InvalidFilter (reference §6.4, §10).
- * Tokens are opaque, change on every page, and a forged or stale one gets InvalidPaginationToken.
+ * resource with tags. An unknown filter name is refused with InvalidFilter (docs/reference/aws-privatelink.md
+ * §6.4, §10). Tokens are opaque, change on every page, and a forged or stale one gets InvalidPaginationToken.
  */
 import { apiError } from './errors.js';
 import type { DeepReadonly, Tag } from './model/common.js';

@@ -1,5 +1,6 @@
 /**
- * Names and ARNs built from IDs (reference §2). One place, so the API, DNS and data plane agree.
+ * Names and ARNs built from IDs (docs/reference/aws-privatelink.md §2). One place, so the API, DNS and data
+ * plane agree.
  */
 
 /** `com.amazonaws.vpce.<region>.<vpce-svc-id>` */

@@ -14,7 +14,11 @@
 import { EventEmitter } from 'node:events';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Control } from '../control/control.js';
+import type { Clock } from '../shared/clock.js';
+import type { IdSource } from '../shared/ids.js';
+import type { ConsoleOutput, TargetHealthSource } from '../control/ports.js';
+import type { DeepReadonly } from '../control/model/common.js';
+import type { VpcEndpoint } from '../control/model/privatelink.js';
 import type { PrivlinkOptions } from '../config/options.js';
 import type { Component, ExecResult } from '../emulator.js';
 import type { Logger } from '../shared/logger.js';
@@ -29,6 +33,20 @@ import { NlbReconciler } from './nlb/nlb-reconciler.js';
 import { EndpointReconciler } from './endpoints/endpoint-reconciler.js';
 
 export type { VpcNetworks, VpcNetwork } from './vpc/vpc-reconciler.js';
+
+/**
+ * What the data plane is handed as `control` until it exposes its own `ports`: a relay made by
+ * the composition root (src/components.ts) whose fields back the DataplanePorts that the control
+ * plane reads. The control plane itself is never written to.
+ */
+export interface Control {
+  store: Store;
+  clock: Clock;
+  ids: IdSource;
+  health: TargetHealthSource;
+  readiness?: (endpoint: DeepReadonly<VpcEndpoint>) => boolean;
+  consoleOutputOf?: (instanceId: string) => ConsoleOutput | undefined;
+}
 export { VPC_BRIDGE } from './vpc/vpc-reconciler.js';
 
 /** One step of a reconcile pass. reconcile() converges its actual state to the store. */

@@ -41,7 +41,7 @@ import {
   ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { createComponents } from '../components.js';
+import { createComponents, createDataplane } from '../components.js';
 import { Privlink } from '../emulator.js';
 import { startStaticZoneServer, type StaticZoneServer } from '../dns/static-zone-server.js';
 import dnsPacket from 'dns-packet';
@@ -148,7 +148,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
           logLevel: 'warn',
           netnsPrefix: 'pld',
         },
-        { components: createComponents },
+        { dataplane: createDataplane, components: createComponents },
       );
       await privlink.start();
       const health = privlink.health() as { components: Record<string, Record<string, unknown>> };

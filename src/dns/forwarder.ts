@@ -4,31 +4,25 @@
  * and never reads /etc/resolv.conf (its nameserver is not on loopback here).
  *
  * UDP queries share one socket; each gets a fresh message ID (mapped back on the reply) and a
- * deadline. TCP queries open one short connection each. No answer in time → undefined, and the
+ * deadline. TCP queries open one short connection each (the shared client in adapters/dns-client.ts). No answer in time → undefined, and the
  * resolver answers SERVFAIL.
  */
 import dgram from 'node:dgram';
-import net from 'node:net';
+import { DNS_TIMEOUT_MS, tcpExchange } from '../adapters/dns-client.js';
+import { parseLoopbackHostPort, type HostPort } from '../adapters/host-port.js';
 import type { Transport, Upstream } from './resolver.js';
-
-const TIMEOUT_MS = 2000;
 
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
 }
 
-/** Parses and checks HOST:PORT (IPv4 loopback or `localhost`). */
-export function parseUpstream(spec: string): { host: string; port: number } {
-  const m = /^(.+):(\d{1,5})$/.exec(spec);
-  const host = m?.[1] === 'localhost' ? '127.0.0.1' : m?.[1];
-  const port = Number(m?.[2]);
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UpstreamError(`--dns-upstream must be HOST:PORT, got ${spec}`);
+/** Parses and checks HOST:PORT (IPv4 loopback or `localhost`) with the shared parser. */
+export function parseUpstream(spec: string): HostPort {
+  try {
+    return parseLoopbackHostPort(spec);
+  } catch (e) {
+    throw new UpstreamError(`--dns-upstream ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
-    throw new UpstreamError(`--dns-upstream must be a loopback address (127.0.0.0/8), got ${host}`);
-  }
-  return { host, port };
 }
 
 interface Pending {
@@ -40,14 +34,15 @@ interface Pending {
 export class Forwarder implements Upstream {
   private udp: dgram.Socket | undefined;
   private readonly pending = new Map<number, Pending>();
-  private readonly tcpSockets = new Set<net.Socket>();
+  /** Aborts the TCP exchanges in flight at close. */
+  private readonly abort = new AbortController();
   private nextId = 1;
   private closed = false;
 
   constructor(
     readonly host: string,
     readonly port: number,
-    private readonly timeoutMs = TIMEOUT_MS,
+    private readonly timeoutMs = DNS_TIMEOUT_MS,
   ) {}
 
   async forward(query: Buffer, transport: Transport): Promise<Buffer | undefined> {
@@ -105,35 +100,9 @@ export class Forwarder implements Upstream {
   }
 
   private viaTcp(query: Buffer): Promise<Buffer | undefined> {
-    return new Promise((resolve) => {
-      const sock = net.connect({ host: this.host, port: this.port });
-      this.tcpSockets.add(sock);
-      let buf = Buffer.alloc(0);
-      let done = false;
-      const finish = (v: Buffer | undefined) => {
-        if (done) return;
-        done = true;
-        sock.destroy();
-        resolve(v);
-      };
-      sock.setTimeout(this.timeoutMs, () => finish(undefined));
-      sock.on('connect', () => {
-        const len = Buffer.alloc(2);
-        len.writeUInt16BE(query.length);
-        sock.write(Buffer.concat([len, query]));
-      });
-      sock.on('data', (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length < 2) return;
-        const n = buf.readUInt16BE(0);
-        if (buf.length >= 2 + n) finish(buf.subarray(2, 2 + n));
-      });
-      sock.on('error', () => finish(undefined));
-      sock.on('close', () => {
-        this.tcpSockets.delete(sock);
-        finish(undefined);
-      });
-    });
+    return tcpExchange(this, query, { timeoutMs: this.timeoutMs, signal: this.abort.signal }).catch(
+      () => undefined,
+    );
   }
 
   close(): void {
@@ -143,7 +112,7 @@ export class Forwarder implements Upstream {
       p.resolve(undefined);
     }
     this.pending.clear();
-    for (const s of this.tcpSockets) s.destroy();
+    this.abort.abort();
     this.udp?.close();
     this.udp = undefined;
   }

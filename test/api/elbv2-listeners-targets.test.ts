@@ -19,8 +19,8 @@ import {
   waitUntilTargetInService,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ManualClock } from '../../src/shared/clock.js';
-import type { TargetHealthSource } from '../../src/control/health.js';
-import { PROVIDER, REGION, expectAwsError, startPrivlink } from '../helpers/privlink.js';
+import { assumeHealthy, type TargetHealthSource } from '../../src/control/ports.js';
+import { PROVIDER, REGION, expectAwsError, fakeDataplane, startPrivlink } from '../helpers/privlink.js';
 import { network, nlb, putInstance, tcpGroup } from './elbv2-fixtures.js';
 
 test('CreateListener (TCP) forwards to a target group; Describe/Modify/Delete listeners', async (t) => {
@@ -254,7 +254,12 @@ test('CreateListener validation: protocols, actions, VPC, association limit, gat
 
 test('targets: register, health states over time, draining, deregistration and waiters', async (t) => {
   const clock = new ManualClock();
-  const p = await startPrivlink(t, {}, { clock });
+  // The data plane's health port; it has no verdict until the test gives it one.
+  let dataplaneHealth: TargetHealthSource = assumeHealthy;
+  const healthPort = {
+    healthOf: (g: string, id: string, port: number) => dataplaneHealth.healthOf(g, id, port),
+  };
+  const p = await startPrivlink(t, {}, { clock, dataplane: fakeDataplane({ health: healthPort }) });
   const net = await network(p);
   const lb = await nlb(net, 'lb', net.subnets.slice(0, 2));
   const tg = await tcpGroup(net, 'ips');
@@ -318,7 +323,7 @@ test('targets: register, health states over time, draining, deregistration and w
         ? { state: 'unhealthy', reason: 'Target.Timeout', description: 'Request timed out' }
         : undefined,
   };
-  p.control.health = source;
+  dataplaneHealth = source;
   h = await health([{ Id: '10.0.1.10' }, { Id: '10.0.1.99' }]);
   assert.equal(h[0]?.TargetHealth?.State, 'unhealthy');
   assert.equal(h[0]?.TargetHealth?.Reason, 'Target.Timeout');

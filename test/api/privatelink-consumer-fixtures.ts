@@ -4,6 +4,7 @@
  * provider actions write. Seeding keeps these tests about endpoints alone; the two-account flow
  * test (privatelink-flow.test.ts) builds everything through the real APIs instead.
  */
+import type { PrivlinkDeps } from '../../src/emulator.js';
 import { CreateVpcEndpointCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { Privlink } from '../../src/emulator.js';
 import type { Subnet, Vpc } from '../../src/control/model/network.js';
@@ -248,9 +249,10 @@ export function createInterfaceEndpoint(
 export async function startConsumer(
   t: Parameters<typeof startPrivlink>[0],
   options: Parameters<typeof startPrivlink>[1] = {},
+  deps: Omit<PrivlinkDeps, 'clock'> = {},
 ) {
   const clock = new ManualClock();
-  const p = await startPrivlink(t, options, { clock });
+  const p = await startPrivlink(t, options, { ...deps, clock });
   const consumer = ec2Client(p, { account: CONSUMER });
   const net = seedVpc(p, { account: CONSUMER });
   return { p, clock, consumer, net };

@@ -27,6 +27,7 @@ import {
   ec2Client,
   expectAwsError,
   signedRaw,
+  fakeDataplane,
   startPrivlink,
 } from '../helpers/privlink.js';
 import {
@@ -296,13 +297,19 @@ test('lifecycle: pending → available, delete → deleting → deleted → gone
 });
 
 test('the data plane can hold endpoints in pending until traffic can flow', async (t) => {
-  const { p, clock, consumer, net } = await setup(t);
   let ready = false;
   const asked: string[] = [];
-  p.control.readiness = (ep) => {
-    asked.push(ep.id);
-    return ready;
+  const readiness = {
+    isReady: (ep: { id: string }) => {
+      asked.push(ep.id);
+      return ready;
+    },
   };
+  const { clock, consumer, net } = await startConsumer(
+    t,
+    { pendingMs: PENDING_MS, deletedRetentionMs: RETENTION_MS },
+    { dataplane: fakeDataplane({ readiness }) },
+  );
   const id = await createInterface(consumer, net.vpcId, [net.subnetIds[0] ?? '']);
   clock.advance(5 * PENDING_MS);
   assert.equal(await state(consumer, id), 'pending');

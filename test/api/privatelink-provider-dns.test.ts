@@ -10,7 +10,10 @@ import {
 import { PROVIDER, ec2Client, eventually, expectAwsError, startPrivlink } from '../helpers/privlink.js';
 import { startAuthDns } from '../helpers/auth-dns.js';
 import { seedLoadBalancer } from './privatelink-provider-fixtures.js';
-import { lookupTxt, parseLoopbackResolver } from '../../src/control/privatelink/dns-verification.js';
+import { lookupTxt } from '../../src/adapters/dns-client.js';
+import { parseLoopbackHostPort } from '../../src/adapters/host-port.js';
+
+const parseLoopbackResolver = (spec: string) => parseLoopbackHostPort(spec, { allowIpv6: true });
 
 async function dnsConfig(ec2: EC2Client, id: string) {
   const out = await ec2.send(new DescribeVpcEndpointServiceConfigurationsCommand({ ServiceIds: [id] }));

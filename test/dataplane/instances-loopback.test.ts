@@ -11,7 +11,7 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { createComponents } from '../../src/components.js';
+import { createComponents, createDataplane } from '../../src/components.js';
 import { ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 
 interface InstanceView {
@@ -23,7 +23,7 @@ test('loopback instances: bind IP, IMDS endpoint, console, terminate', { timeout
   const p = await startPrivlink(
     t,
     { dataplane: 'loopback', netnsPrefix: 'tlo' },
-    { components: createComponents },
+    { dataplane: createDataplane, components: createComponents },
   );
   const ec2 = ec2Client(p);
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));

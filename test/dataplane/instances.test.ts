@@ -17,7 +17,7 @@ import {
   TerminateInstancesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { createComponents } from '../../src/components.js';
+import { createComponents, createDataplane } from '../../src/components.js';
 import { probeNetns, run } from '../../src/dataplane/netns/run.js';
 import { CONSUMER, PROVIDER, ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 
@@ -103,7 +103,7 @@ test(
     const p = await startPrivlink(
       t,
       { dataplane: 'netns', netnsPrefix: PREFIX },
-      { components: createComponents },
+      { dataplane: createDataplane, components: createComponents },
     );
     const a = ec2Client(p, { account: PROVIDER });
     const b = ec2Client(p, { account: CONSUMER });
@@ -230,7 +230,7 @@ test(
     const dir = await mkdtemp(join(tmpdir(), 'privlink-inst-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
     const opts = { dataplane: 'netns' as const, netnsPrefix: PREFIX, ephemeral: false, dataDir: dir };
-    const p1 = await startPrivlink(t, opts, { components: createComponents });
+    const p1 = await startPrivlink(t, opts, { dataplane: createDataplane, components: createComponents });
     const ec2 = ec2Client(p1);
     const v = await vpcWithSubnets(ec2, ['10.0.1.0/24']);
     const srv = await launch(ec2, v.subnets[0] ?? '', '10.0.1.10', serverScript('S'));
@@ -245,7 +245,7 @@ test(
     await p1.close();
     assert.deepEqual(await namespaces(), []);
 
-    const p2 = await startPrivlink(t, opts, { components: createComponents });
+    const p2 = await startPrivlink(t, opts, { dataplane: createDataplane, components: createComponents });
     assert.equal(
       await eventually(
         () => curlIn(cl, 'http://10.0.1.10:8080/'),

@@ -23,7 +23,7 @@ import {
   ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { createComponents } from '../../src/components.js';
+import { createComponents, createDataplane } from '../../src/components.js';
 import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
 import { PROVIDER, REGION, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
 
@@ -84,7 +84,7 @@ test(
     const p = await startPrivlink(
       t,
       { dataplane: 'loopback', pendingMs: 20 },
-      { components: createComponents },
+      { dataplane: createDataplane, components: createComponents },
     );
     const ec2 = ec2Client(p, { account: PROVIDER });
     const elb = elbClient(p, { account: PROVIDER });

@@ -41,7 +41,7 @@ import {
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { createComponents } from '../../src/components.js';
+import { createComponents, createDataplane } from '../../src/components.js';
 import { deleteNamespace, probeNetns, run } from '../../src/dataplane/netns/run.js';
 import { CONSUMER, PROVIDER, REGION, eventually, startPrivlink } from '../helpers/privlink.js';
 import { publishService } from './traffic-helpers.js';
@@ -327,7 +327,7 @@ test(
     const t0 = Date.now();
 
     // 1. Build everything through the SDK; the consumer instance reaches a target.
-    const p1 = await startPrivlink(t, opts, { components: createComponents });
+    const p1 = await startPrivlink(t, opts, { dataplane: createDataplane, components: createComponents });
     const w = await build(clients(p1.url));
     const execIn = (p: typeof p1) => async (argv: string[]) =>
       (await p.execInInstance(w.client, argv, 5000)).stdout;
@@ -338,7 +338,7 @@ test(
 
     // 2. Clean restart on the same data dir.
     const t1 = Date.now();
-    const p2 = await startPrivlink(t, opts, { components: createComponents });
+    const p2 = await startPrivlink(t, opts, { dataplane: createDataplane, components: createComponents });
     const c2 = clients(p2.url);
     assert.equal(await eniIpOf(c2.consumer, w.epId), w.eniIp);
     await reaches(w, execIn(p2));

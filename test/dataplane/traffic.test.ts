@@ -32,7 +32,7 @@ import {
   ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { createComponents } from '../../src/components.js';
+import { createComponents, createDataplane } from '../../src/components.js';
 import { probeNetns, run } from '../../src/dataplane/netns/run.js';
 import { eniNamespace } from '../../src/dataplane/netns/naming.js';
 import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
@@ -82,7 +82,7 @@ test(
     const p = await startPrivlink(
       t,
       { dataplane: 'netns', netnsPrefix: PREFIX, pendingMs: 50, logLevel: 'warn' },
-      { components: createComponents },
+      { dataplane: createDataplane, components: createComponents },
     );
     const hosts: NsHost[] = [];
     t.after(async () => {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateSubnetCommand, CreateVpcCommand, DeleteSubnetCommand } from '@aws-sdk/client-ec2';
-import { createComponents } from '../../src/components.js';
+import { createComponents, createDataplane } from '../../src/components.js';
 import { probeNetns, run } from '../../src/dataplane/netns/run.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
 import { Fabric, FABRIC_BRIDGE } from '../../src/dataplane/fabric/fabric.js';
@@ -33,7 +33,7 @@ test('VPC namespaces: bridge, routers, resolver, IMDS address; swept at close', 
   const p = await startPrivlink(
     t,
     { dataplane: 'netns', netnsPrefix: PREFIX },
-    { components: createComponents },
+    { dataplane: createDataplane, components: createComponents },
   );
   const ec2 = ec2Client(p);
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
@@ -73,7 +73,7 @@ test('reset() tears down every VPC network', { skip }, async (t) => {
   const p = await startPrivlink(
     t,
     { dataplane: 'netns', netnsPrefix: PREFIX },
-    { components: createComponents },
+    { dataplane: createDataplane, components: createComponents },
   );
   await ec2Client(p).send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }));
   await eventually(namespaces, (l) => l.length === 1);
@@ -114,7 +114,7 @@ test(
     const p = await startPrivlink(
       t,
       { dataplane: 'netns', netnsPrefix: PREFIX },
-      { components: createComponents },
+      { dataplane: createDataplane, components: createComponents },
     );
     const vpc = await ec2Client(p).send(new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }));
     const ns = `${PREFIX}-${vpc.Vpc?.VpcId ?? ''}`;
@@ -141,7 +141,7 @@ test('a leftover namespace with the prefix is swept at start', { skip }, async (
   const p = await startPrivlink(
     t,
     { dataplane: 'netns', netnsPrefix: PREFIX },
-    { components: createComponents },
+    { dataplane: createDataplane, components: createComponents },
   );
   assert.deepEqual(await namespaces(), []);
   await p.close();
@@ -151,7 +151,7 @@ test('loopback mode is chosen on request and described', async (t) => {
   const p = await startPrivlink(
     t,
     { dataplane: 'loopback', netnsPrefix: PREFIX },
-    { components: createComponents },
+    { dataplane: createDataplane, components: createComponents },
   );
   const health = p.health() as { components: { dataplane: { mode: string; reason: string } } };
   assert.equal(health.components.dataplane.mode, 'loopback');

@@ -14,7 +14,7 @@ import {
   ModifyVpcEndpointCommand,
   RejectVpcEndpointConnectionsCommand,
 } from '@aws-sdk/client-ec2';
-import { createComponents } from '../../src/components.js';
+import { createComponents, createDataplane } from '../../src/components.js';
 import { DnsComponent } from '../../src/dns/dns-component.js';
 import { deriveEndpointRecords } from '../../src/dns/derive-records.js';
 import { vpcView } from '../../src/dns/views.js';
@@ -220,6 +220,7 @@ test('loopback data plane: the host resolver answers the 127.77.x.y the endpoint
     t,
     { dnsPort: 0, dataplane: 'loopback' },
     {
+      dataplane: createDataplane,
       components: (pl: Privlink) => {
         const cs = createComponents(pl);
         dns = cs.find((c): c is DnsComponent => c instanceof DnsComponent);

@@ -12,7 +12,7 @@ import {
   RejectVpcEndpointConnectionsCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { createComponents } from '../../src/components.js';
+import { createComponents, createDataplane } from '../../src/components.js';
 import { DnsComponent } from '../../src/dns/dns-component.js';
 import { probeNetns, run } from '../../src/dataplane/netns/run.js';
 import { startStaticZoneServer } from '../../src/dns/static-zone-server.js';
@@ -49,6 +49,7 @@ test(
       t,
       { dataplane: 'netns', netnsPrefix: PREFIX, dnsPort: 0, dnsUpstream: `127.0.0.1:${upstream.port}` },
       {
+        dataplane: createDataplane,
         components: (pl: Privlink) => {
           const cs = createComponents(pl);
           dns = cs.find((c): c is DnsComponent => c instanceof DnsComponent);

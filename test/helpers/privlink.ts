@@ -11,6 +11,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { Privlink, type PrivlinkDeps } from '../../src/emulator.js';
 import type { PrivlinkOptions } from '../../src/config/options.js';
 import { pollUntil } from '../../src/shared/poll.js';
+import { alwaysReady, assumeHealthy, noConsoleOutput, type DataplanePorts } from '../../src/control/ports.js';
 
 export const PROVIDER = '111111111111';
 export const CONSUMER = '222222222222';
@@ -139,4 +140,21 @@ export async function expectAwsError(
     return err;
   }
   throw new Error(`expected AWS error ${code}, but the call succeeded`);
+}
+
+/**
+ * A stand-in data plane that only reports through the ports (no namespaces, no processes): the
+ * given sources, the defaults for the rest. Hand it to startPrivlink as `{ dataplane: … }`.
+ */
+export function fakeDataplane(ports: Partial<DataplanePorts>): NonNullable<PrivlinkDeps['dataplane']> {
+  return () => ({
+    name: 'fake-dataplane',
+    ports: {
+      health: ports.health ?? assumeHealthy,
+      readiness: ports.readiness ?? alwaysReady,
+      console: ports.console ?? noConsoleOutput,
+    },
+    start: async () => undefined,
+    close: async () => undefined,
+  });
 }

@@ -28,6 +28,7 @@ import type { CallerContext } from '../context.js';
 import { apiError, Errors } from '../errors.js';
 import type { Tag } from '../model/common.js';
 import type { Instance } from '../model/network.js';
+import type { ConsoleOutput } from '../ports.js';
 import type { Stored } from '../../store/store.js';
 import { createNetworkInterface } from '../network/addresses.js';
 import { checkIdShape, isWellFormedId, requireOwn, scopeOf } from '../network/core-lookup.js';
@@ -406,25 +407,7 @@ export function requireInstance(control: Control, caller: CallerContext, id: str
   return requireOwn(control, caller, 'instance', id);
 }
 
-/** What the data plane knows of an instance's console (user-data output so far). */
-export interface ConsoleOutput {
-  text: string;
-  /** Epoch ms of the last write. */
-  timestamp: number;
-}
-export type ConsoleSource = (instanceId: string) => ConsoleOutput | undefined;
-
-/**
- * The console seam: the data plane registers where console output comes from (the control plane
- * may not import it). Keyed by Control so two Privlink instances in one process never mix.
- */
-const consoleSources = new WeakMap<Control, ConsoleSource>();
-
-export function setConsoleSource(control: Control, source: ConsoleSource | undefined): void {
-  if (source) consoleSources.set(control, source);
-  else consoleSources.delete(control);
-}
-
+/** The instance's console as the ConsoleOutputSource port reports it. */
 export function consoleOutputOf(control: Control, instanceId: string): ConsoleOutput | undefined {
-  return consoleSources.get(control)?.(instanceId);
+  return control.console.consoleOutputOf(instanceId);
 }

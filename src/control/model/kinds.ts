@@ -1,4 +1,5 @@
 /** The catalogue of stored resource kinds, keyed by name; the store is typed by this map. */
+import type { DeepReadonly } from './common.js';
 import type { Instance, NetworkInterface, RouteTable, SecurityGroup, Subnet, Vpc } from './network.js';
 import type { Listener, LoadBalancer, TargetGroup } from './elb.js';
 import type {
@@ -29,6 +30,9 @@ export interface KindMap {
 }
 
 export type Kind = keyof KindMap;
+
+/** A resource as the store hands it out (deep-frozen); the same type as store/store.ts `Stored`. */
+export type Stored<K extends Kind> = DeepReadonly<KindMap[K]>;
 
 export const KINDS: readonly Kind[] = [
   'vpc',

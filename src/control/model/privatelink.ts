@@ -3,7 +3,9 @@ import type { Scoped } from './common.js';
 
 export type ServiceType = 'Interface' | 'Gateway' | 'GatewayLoadBalancer';
 export type EndpointType = 'Interface' | 'Gateway' | 'GatewayLoadBalancer' | 'Resource' | 'ServiceNetwork';
-/** Wire spelling (lowerCamel) of endpoint and connection states, see reference §3.5. */
+/**
+ * Wire spelling (lowerCamel) of endpoint and connection states, see docs/reference/aws-privatelink.md §3.5.
+ */
 export type EndpointState =
   'pendingAcceptance' | 'pending' | 'available' | 'deleting' | 'deleted' | 'rejected' | 'failed' | 'expired';
 export type ServiceState = 'Pending' | 'Available' | 'Deleting' | 'Deleted' | 'Failed';

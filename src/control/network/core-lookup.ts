@@ -84,3 +84,27 @@ export function selectByIds<K extends CoreKind>(
   const want = new Set(ids);
   return all.filter((r) => want.has(r.id));
 }
+
+/** Every resource of this kind in the caller's scope, in the store's order. */
+export function listOwn<K extends CoreKind>(control: Control, caller: CallerContext, kind: K): Stored<K>[] {
+  return control.store.list(kind, scopeOf(caller));
+}
+
+/**
+ * Read services for renderers, which may name what a resource refers to but never reach into the
+ * store: a referenced resource that is gone answers undefined.
+ */
+export function securityGroupName(control: Control, groupId: string): string | undefined {
+  return control.store.find('securityGroup', groupId)?.groupName;
+}
+
+export function networkInterfaceById(
+  control: Control,
+  eniId: string,
+): Stored<'networkInterface'> | undefined {
+  return control.store.find('networkInterface', eniId);
+}
+
+export function availabilityZoneIdOf(control: Control, subnetId: string): string | undefined {
+  return control.store.find('subnet', subnetId)?.availabilityZoneId;
+}

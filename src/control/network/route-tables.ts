@@ -414,3 +414,23 @@ export function removeEndpointRoutes(control: Control, routeTableId: string, end
   const keep = rt.routes.filter((r) => r.gatewayId !== endpointId && r.vpcEndpointId !== endpointId);
   if (keep.length !== rt.routes.length) control.store.put('routeTable', { ...rt, routes: keep });
 }
+
+/**
+ * A route's state as DescribeRouteTables reports it: `blackhole` once its target (network
+ * interface, instance, gateway endpoint) is gone, terminated or being deleted.
+ */
+export function routeState(control: Control, r: DeepReadonly<Route>): string {
+  if (r.networkInterfaceId !== undefined && !control.store.find('networkInterface', r.networkInterfaceId)) {
+    return 'blackhole';
+  }
+  if (r.instanceId !== undefined) {
+    const i = control.store.find('instance', r.instanceId);
+    if (!i || i.state === 'terminated') return 'blackhole';
+  }
+  const vpce = r.vpcEndpointId ?? (r.gatewayId?.startsWith('vpce-') ? r.gatewayId : undefined);
+  if (vpce !== undefined) {
+    const ep = control.store.find('vpcEndpoint', vpce);
+    if (!ep || ep.state === 'deleted' || ep.state === 'deleting') return 'blackhole';
+  }
+  return r.state;
+}

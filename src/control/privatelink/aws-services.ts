@@ -4,7 +4,7 @@
  * interface endpoints) and DescribePrefixLists all read this one table, so names and prefix-list
  * IDs agree everywhere.
  *
- * Fidelity ledger (reference §2.1, §5.2, §5.10; AWS docs as of 2025):
+ * Fidelity ledger (docs/reference/aws-privatelink.md §2.1, §5.2, §5.10; AWS docs as of 2025):
  * - Covered: service names `com.amazonaws.<region>.<svc>`; S3 and DynamoDB listed as both Gateway
  *   and Interface; private DNS names `<svc>.<region>.amazonaws.com`; prefix lists named after the
  *   service with `pl-` + 8 hex IDs (us-east-1 uses the widely cited real IDs).

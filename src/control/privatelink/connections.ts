@@ -1,7 +1,7 @@
 /**
  * Endpoint connections as the service provider sees them: accept, reject, describe.
  *
- * Fidelity ledger (reference §1.5, §3.1, §6.12–6.14; Terraform's waiters):
+ * Fidelity ledger (docs/reference/aws-privatelink.md §1.5, §3.1, §6.12–6.14; Terraform's waiters):
  * - Covered: an unknown or foreign ServiceId is a top-level InvalidVpcEndpointServiceId.NotFound;
  *   per-endpoint problems go in `unsuccessful` — an unknown endpoint or one of another service is
  *   InvalidVpcEndpointId.NotFound, a wrong state is InvalidState with the current state named.

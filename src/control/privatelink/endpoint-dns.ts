@@ -2,7 +2,8 @@
  * The DNS names of a VPC endpoint, as DescribeVpcEndpoints (`dnsEntrySet`), the provider's
  * DescribeVpcEndpointConnections and the DNS server all show them. One builder, so the three agree.
  *
- * Fidelity ledger (reference §2.2; recorded responses in shared/reference/recorded-aws-responses):
+ * Fidelity ledger (docs/reference/aws-privatelink.md §2.2; recorded responses in
+ * test/conformance/recorded-aws-responses):
  * - Covered: interface endpoints list the regional name first, then one zonal name per endpoint
  *   subnet (in subnet order), then — when private DNS is enabled — the private name with a
  *   private hosted zone ID; the 8-character label is stable for the endpoint's life; S3 interface
@@ -31,7 +32,7 @@ export interface DnsEntry {
 /**
  * The private DNS name an endpoint answers for, when private DNS is enabled: the AWS service's
  * name, or the provider's private DNS name while it is verified (AWS stops honouring names that
- * fall back to pendingVerification/failed for new lookups, reference §2.3).
+ * fall back to pendingVerification/failed for new lookups, docs/reference/aws-privatelink.md §2.3).
  */
 export function endpointPrivateDnsName(control: Control, ep: DeepReadonly<VpcEndpoint>): string | undefined {
   if (!ep.privateDnsEnabled || ep.endpointType !== 'Interface') return undefined;

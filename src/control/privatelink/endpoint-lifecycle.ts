@@ -1,6 +1,6 @@
 /**
- * The endpoint/connection state machine as a transition table (reference §3.1). Consumer and
- * provider see the same state; wire spelling is lowerCamel (§3.5).
+ * The endpoint/connection state machine as a transition table (docs/reference/aws-privatelink.md §3.1).
+ * Consumer and provider see the same state; wire spelling is lowerCamel (§3.5).
  *
  *   create (acceptance required) → pendingAcceptance ─accept→ pending ─ready→ available
  *   create (no acceptance)       → pending ─ready→ available

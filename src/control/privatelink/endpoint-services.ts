@@ -3,7 +3,8 @@
  * describe, payer responsibility and the private-DNS-name verification request. Also the named
  * cross-account read "endpoints connected to a service" that connections and deletes rely on.
  *
- * Fidelity ledger (reference §2, §3.2, §5.6–5.7, §6.5–6.8, §6.15–6.16; AWS docs as stored 2025):
+ * Fidelity ledger (docs/reference/aws-privatelink.md §2, §3.2, §5.6–5.7, §6.5–6.8, §6.15–6.16; AWS docs as
+ * stored 2025):
  * - Covered: NLB → `Interface`, GWLB → `GatewayLoadBalancer`; exactly one kind
  *   (InvalidParameter "exactly one of network_load_balancer_arn or gateway_load_balancer_arn is a
  *   required member", AWS's own words); each LB must exist in the caller's account/Region with the

@@ -1,5 +1,5 @@
 /**
- * The time-driven half of the endpoint lifecycle (reference §3.1, §3.6): `pending` → `available`
+ * The time-driven half of the endpoint lifecycle (docs/reference/aws-privatelink.md §3.1, §3.6): `pending` → `available`
  * and `deleting` → `deleted` after `config.pendingMs`, and `deleted` records purged after
  * `config.deletedRetentionMs`, all measured from the endpoint's `stateChangedAt`.
  *
@@ -9,20 +9,28 @@
  * endpoint in its own transaction and only acts if the state is still the one it was scheduled
  * for, so duplicate or stale timers are harmless.
  *
- * Data-plane seam: `control.readiness(endpoint)` may hold an endpoint in `pending` until traffic
- * can flow (returns false → the driver asks again a little later). Without it, endpoints are
- * ready as soon as `pendingMs` has passed.
+ * The readiness port may hold an endpoint in `pending` until traffic can flow (false → the
+ * driver asks again a little later); `alwaysReady` makes endpoints ready as soon as `pendingMs`
+ * has passed.
  *
  * Fidelity: keep pendingMs below 5 s — Terraform's post-accept waiter treats a long `pending`
- * as an unexpected state (reference §3.6).
+ * as an unexpected state (docs/reference/aws-privatelink.md §3.6).
  */
-import type { Control } from '../control.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Store } from '../../store/store.js';
 import type { DeepReadonly } from '../model/common.js';
 import type { EndpointState, VpcEndpoint } from '../model/privatelink.js';
+import type { EndpointReadinessSource } from '../ports.js';
 import { nextEndpointState } from './endpoint-lifecycle.js';
 
-/** Decides whether a pending endpoint may become available (the data plane's say). */
-export type EndpointReadiness = (endpoint: DeepReadonly<VpcEndpoint>) => boolean;
+export interface LifecycleDriverDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  config: { pendingMs: number; deletedRetentionMs: number };
+  readiness: EndpointReadinessSource;
+}
 
 /** How often a not-yet-ready endpoint is asked again, at least. */
 const MIN_RECHECK_MS = 50;
@@ -31,7 +39,7 @@ const MIN_RECHECK_MS = 50;
  * Starts the driver; returns the function that stops it (cancels every timer, unsubscribes).
  * Idempotent per endpoint: scheduling replaces the endpoint's previous timer.
  */
-export function startLifecycleDriver(control: Control): () => void {
+export function startLifecycleDriver(deps: LifecycleDriverDeps): () => void {
   const timers = new Map<string, () => void>();
   let stopped = false;
 
@@ -44,9 +52,9 @@ export function startLifecycleDriver(control: Control): () => void {
     switch (ep.state) {
       case 'pending':
       case 'deleting':
-        return ep.stateChangedAt + control.config.pendingMs;
+        return ep.stateChangedAt + deps.config.pendingMs;
       case 'deleted':
-        return ep.stateChangedAt + control.config.deletedRetentionMs;
+        return ep.stateChangedAt + deps.config.deletedRetentionMs;
       case 'pendingAcceptance':
       case 'available':
       case 'rejected':
@@ -70,40 +78,40 @@ export function startLifecycleDriver(control: Control): () => void {
       try {
         step(ep.id, expected, stamp);
       } catch (e) {
-        control.logger.error('lifecycle step failed', {
+        deps.logger.error('lifecycle step failed', {
           endpoint: ep.id,
           error: e instanceof Error ? e.message : String(e),
         });
       }
     };
-    timers.set(ep.id, control.clock.setTimer(Math.max(0, when - control.clock.now()), fire));
+    timers.set(ep.id, deps.clock.setTimer(Math.max(0, when - deps.clock.now()), fire));
   };
 
   /** One due transition; the store change it makes reschedules the endpoint via the feed. */
   const step = (id: string, expected: EndpointState, stamp: number) => {
     let retryAt: number | undefined;
-    control.store.transaction(() => {
-      const ep = control.store.find('vpcEndpoint', id);
+    deps.store.transaction(() => {
+      const ep = deps.store.find('vpcEndpoint', id);
       if (!ep || ep.state !== expected || ep.stateChangedAt !== stamp) return;
-      const now = control.clock.now();
+      const now = deps.clock.now();
       if (ep.state === 'deleted') {
-        control.store.delete('vpcEndpoint', id);
+        deps.store.delete('vpcEndpoint', id);
         return;
       }
-      if (ep.state === 'pending' && control.readiness && !control.readiness(ep)) {
-        retryAt = now + Math.max(MIN_RECHECK_MS, control.config.pendingMs);
+      if (ep.state === 'pending' && !deps.readiness.isReady(ep)) {
+        retryAt = now + Math.max(MIN_RECHECK_MS, deps.config.pendingMs);
         return;
       }
       const next = nextEndpointState(ep.state, 'ready');
-      if (next) control.store.put('vpcEndpoint', { ...ep, state: next, stateChangedAt: now });
+      if (next) deps.store.put('vpcEndpoint', { ...ep, state: next, stateChangedAt: now });
     });
     if (retryAt !== undefined) {
-      const ep = control.store.find('vpcEndpoint', id);
+      const ep = deps.store.find('vpcEndpoint', id);
       if (ep) schedule(ep, retryAt);
     }
   };
 
-  const unsubscribe = control.store.subscribe((changes) => {
+  const unsubscribe = deps.store.subscribe((changes) => {
     for (const c of changes) {
       if (c.kind !== 'vpcEndpoint') continue;
       const after = c.after as DeepReadonly<VpcEndpoint> | undefined;
@@ -111,7 +119,7 @@ export function startLifecycleDriver(control: Control): () => void {
       else schedule(after);
     }
   });
-  for (const ep of control.store.listAll('vpcEndpoint')) schedule(ep);
+  for (const ep of deps.store.listAll('vpcEndpoint')) schedule(ep);
 
   return () => {
     stopped = true;

@@ -2,7 +2,7 @@
  * Connection notifications: which SNS topic hears about which connection events of a service
  * (provider side) or of one interface endpoint (consumer side). Delivery is notifier.ts's job.
  *
- * Fidelity ledger (reference §3.4, §5.8, §6.17):
+ * Fidelity ledger (docs/reference/aws-privatelink.md §3.4, §5.8, §6.17):
  * - Covered: ConnectionNotificationArn must be an SNS topic ARN
  *   (`arn:aws:sns:<region>:<account>:<name>`); ConnectionEvents ⊆ Accept, Connect, Delete, Reject;
  *   exactly one of ServiceId (the caller's own service) and VpcEndpointId (the caller's own

@@ -1,9 +1,10 @@
 /**
  * The connection-notification notifier: watches committed endpoint changes, records one
- * `notificationRecord` per matching notification and event, and — when `--sns-endpoint` is set —
- * publishes it with an SNS `Publish` call (form-encoded, `Version=2010-03-31`).
+ * `notificationRecord` per matching notification and event, and — when an SNS publisher is
+ * configured (`--sns-endpoint`) — publishes it through the SnsPublisher port.
  *
- * Fidelity ledger (reference §5.8; PrivateLink guide "Receive alerts for endpoint service events"):
+ * Fidelity ledger (docs/reference/aws-privatelink.md §5.8; PrivateLink guide "Receive alerts for
+ * endpoint service events"):
  * - Covered: events Connect (the consumer created an endpoint: it appears in pendingAcceptance,
  *   pending or available), Accept (pendingAcceptance → pending), Reject (→ rejected) and Delete
  *   (→ deleting, or the record vanishing before it was deleting); service-scoped notifications
@@ -15,11 +16,18 @@
  *     "connectionNotificationId":…,"connectionNotificationArn":…,"connectionEvent":"Connect"|…,
  *     "serviceId":…,"serviceName":…,"vpcEndpointId":…,"vpcEndpointOwner":…,
  *     "vpcEndpointState":…,"vpcEndpointRegion":…}`.
- *   The Publish call is unsigned (SNS substitutes such as LocalStack accept that); no retries.
+ *   No retries of a refused or failed Publish. An event committed in the instant before a crash,
+ *   whose record was not written yet, is not notified.
  * - By design: delivery is recorded on the record (`pending` → `delivered`/`failed`, or
  *   `not-configured` without an SNS endpoint), so tests and the console can see what was sent.
+ *   Records still `pending` when the notifier starts (the server stopped or crashed before the
+ *   Publish answered) are published then, oldest first.
  */
-import type { Control } from '../control.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdSource } from '../../shared/ids.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Store } from '../../store/store.js';
+import type { SnsPublisher } from '../ports.js';
 import type { DeepReadonly } from '../model/common.js';
 import type {
   ConnectionEvent,
@@ -32,7 +40,6 @@ import { isoTime } from '../../shared/clock.js';
 
 type Ep = DeepReadonly<VpcEndpoint>;
 
-const PUBLISH_TIMEOUT_MS = 5000;
 const LIVE: ReadonlySet<EndpointState> = new Set(['pendingAcceptance', 'pending', 'available']);
 
 /** Which connection event a committed endpoint change is, if any. */
@@ -52,60 +59,61 @@ export function connectionEventOf(ch: ChangeEvent): ConnectionEvent | undefined 
   return undefined;
 }
 
+export interface NotifierDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdSource;
+  logger: Logger;
+  /** Absent: records are kept as `not-configured` and nothing is sent. */
+  sns: SnsPublisher | undefined;
+}
+
 /**
  * Starts the notifier. Returns the stop function: queued work is dropped and in-flight
- * publishes are aborted.
+ * publishes are aborted (their records stay `pending` and are sent at the next start).
  */
-export function startNotifier(control: Control): () => void {
-  const log = control.logger.child('notifier');
+export function startNotifier(deps: NotifierDeps): () => void {
+  const log = deps.logger;
+  const sns = deps.sns;
   const abort = new AbortController();
   let stopped = false;
   let queue: Promise<void> = Promise.resolve();
 
-  const publish = async (rec: DeepReadonly<NotificationRecord>, endpoint: string): Promise<void> => {
+  const publish = async (rec: DeepReadonly<NotificationRecord>, sns: SnsPublisher): Promise<void> => {
     let delivery: NotificationRecord['delivery'] = 'failed';
     try {
-      const res = await fetch(endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-        body: new URLSearchParams({
-          Action: 'Publish',
-          TopicArn: rec.topicArn,
-          Message: rec.message,
-          Version: '2010-03-31',
-        }).toString(),
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)]),
-      });
-      await res.arrayBuffer();
-      if (res.ok) delivery = 'delivered';
-      else log.warn('SNS Publish refused', { topicArn: rec.topicArn, status: res.status });
+      await sns.publish(rec.topicArn, rec.message, abort.signal);
+      delivery = 'delivered';
     } catch (e) {
       if (stopped) return;
-      log.warn('SNS Publish failed', { topicArn: rec.topicArn, error: String(e) });
+      log.warn('SNS Publish failed', {
+        topicArn: rec.topicArn,
+        error: e instanceof Error ? e.message : String(e),
+      });
     }
     if (stopped) return;
-    control.store.transaction(() => {
-      const cur = control.store.find('notificationRecord', rec.id);
-      if (cur) control.store.put('notificationRecord', { ...cur, delivery });
+    deps.store.transaction(() => {
+      const cur = deps.store.find('notificationRecord', rec.id);
+      if (cur) deps.store.put('notificationRecord', { ...cur, delivery });
     });
   };
 
-  const record = (batch: NotificationRecord[]) => {
-    if (stopped || batch.length === 0) return;
-    const stored = control.store.transaction(() =>
-      batch.map((r) => control.store.put('notificationRecord', r)),
-    );
-    const endpoint = control.config.snsEndpoint;
-    if (!endpoint) return;
-    // One at a time, so the topic hears about events in the order they happened.
-    for (const r of stored) {
+  /** Queues records for publishing, one at a time, so the topic hears events in their order. */
+  const send = (records: readonly DeepReadonly<NotificationRecord>[]) => {
+    if (!sns) return;
+    for (const r of records) {
       queue = queue
-        .then(() => (stopped ? undefined : publish(r, endpoint)))
+        .then(() => (stopped ? undefined : publish(r, sns)))
         .catch((e: unknown) => log.error('publish crashed', { error: String(e) }));
     }
   };
 
-  const unsubscribe = control.store.subscribe((changes) => {
+  const record = (batch: NotificationRecord[]) => {
+    if (stopped || batch.length === 0) return;
+    send(deps.store.transaction(() => batch.map((r) => deps.store.put('notificationRecord', r))));
+  };
+
+  const unsubscribe = deps.store.subscribe((changes) => {
     const batch: NotificationRecord[] = [];
     for (const ch of changes) {
       const event = connectionEventOf(ch);
@@ -113,11 +121,11 @@ export function startNotifier(control: Control): () => void {
       const ep = (ch.after ?? ch.before) as Ep;
       const state: EndpointState = ch.op === 'delete' ? 'deleted' : ep.state;
       // Read at commit time: a notification deleted in the same transaction does not fire.
-      for (const n of control.store.listAll('connectionNotification')) {
+      for (const n of deps.store.listAll('connectionNotification')) {
         if (n.state !== 'Enabled' || !n.events.includes(event)) continue;
         if (!(n.vpcEndpointId === ep.id || (ep.serviceId !== undefined && n.serviceId === ep.serviceId)))
           continue;
-        const now = control.clock.now();
+        const now = deps.clock.now();
         const message = JSON.stringify({
           version: '1.0',
           time: isoTime(now),
@@ -134,7 +142,7 @@ export function startNotifier(control: Control): () => void {
           vpcEndpointRegion: ep.region,
         });
         batch.push({
-          id: control.ids.resourceId('vpce-nrec'),
+          id: deps.ids.resourceId('vpce-nrec'),
           accountId: n.accountId,
           region: n.region,
           createdAt: now,
@@ -145,13 +153,21 @@ export function startNotifier(control: Control): () => void {
           vpcEndpointId: ep.id,
           serviceId: ep.serviceId ?? '',
           message,
-          delivery: control.config.snsEndpoint ? 'pending' : 'not-configured',
+          delivery: sns ? 'pending' : 'not-configured',
         });
       }
     }
     // Write after the committing transaction has fully returned, not from inside its listeners.
     if (batch.length) setImmediate(() => record(batch));
   });
+
+  // Resume: what a previous run recorded but never heard back about.
+  send(
+    deps.store
+      .listAll('notificationRecord')
+      .filter((r) => r.delivery === 'pending')
+      .sort((a, b) => a.createdAt - b.createdAt),
+  );
 
   return () => {
     stopped = true;

@@ -1,14 +1,17 @@
 /**
- * The consumer's view of endpoint services: resolving a service name for CreateVpcEndpoint, and
- * the offers DescribeVpcEndpointServices lists (AWS-owned services plus the customer services the
- * caller may use).
+ * The consumer's view of endpoint services: who may see and connect to a service, where it is
+ * offered, resolving a service name for CreateVpcEndpoint, and the offers
+ * DescribeVpcEndpointServices lists (AWS-owned services plus the customer services the caller
+ * may use).
  *
- * Fidelity ledger (reference §4, §5.5, §5.10, §6.9):
+ * Fidelity ledger (docs/reference/aws-privatelink.md §4, §5.5, §5.10, §6.9):
  * - Covered: AWS services of the region (owner `amazon`; S3 and DynamoDB listed once as Gateway
  *   and once as Interface); customer services visible to the owner and to allowed principals
- *   (incl. `*`), others get InvalidServiceName "The Vpc Endpoint Service '<name>' does not
- *   exist"; AZs compared by zone ID; customer services report vpcEndpointPolicySupported=false;
- *   cross-region customer services (ServiceRegion) when the service lists the caller's region.
+ *   only — `*`, an account root ARN (covers every user and role of that account), or an exact
+ *   user/role ARN; everyone else gets InvalidServiceName "The Vpc Endpoint Service '<name>' does
+ *   not exist", as if it did not exist; AZs come from the service's load balancer nodes and are
+ *   compared by zone ID; customer services report vpcEndpointPolicySupported=false; cross-region
+ *   customer services (ServiceRegion) when the service lists the caller's region.
  * - Gaps: AWS-owned services are not offered cross-region; no Marketplace services.
  * - By design: every account sees the same AZ name → ID mapping (zones.ts), so the "intersection
  *   with the caller's zones" is the service's own zone list; AWS services are in every zone.
@@ -16,12 +19,11 @@
 import type { Control } from '../control.js';
 import type { DeepReadonly, Principal, Tag } from '../model/common.js';
 import type { DnsVerificationState, EndpointService, ServiceType } from '../model/privatelink.js';
-import { awsServicesForRegion, findAwsService, type AwsService } from './aws-services.js';
+import { type AwsService, awsServicesForRegion, findAwsService } from './aws-services.js';
 import { Errors } from '../errors.js';
-import { applyFilters, paginate, type FilterInput, type Page } from '../filters.js';
+import { applyFilters, type FilterInput, type Page, paginate } from '../filters.js';
 import { baseEndpointDnsName } from '../names.js';
 import { zonesForRegion } from '../zones.js';
-import { canUseService, findVisibleServiceByName, serviceZones, type ServiceZone } from './service-access.js';
 
 /** What CreateVpcEndpoint needs to know about the service it connects to. */
 export interface ResolvedService {
@@ -225,8 +227,8 @@ export function listServiceOffers(
 
 /**
  * The service an existing endpoint is attached to, without a visibility check: removing a
- * principal from the allow-list leaves existing endpoints alone (reference §3.1). Undefined when
- * the service no longer exists.
+ * principal from the allow-list leaves existing endpoints alone (docs/reference/aws-privatelink.md §3.1).
+ * Undefined when the service no longer exists.
  */
 export function resolveServiceOfEndpoint(
   control: Control,
@@ -285,4 +287,70 @@ export function describeServiceOffers(
   const page = paginate(names, (n) => n, input.maxResults, input.nextToken, { min: 1, max: 1000 });
   const onPage = new Set(page.items);
   return { items: filtered.filter((o) => onPage.has(o.serviceName)), nextToken: page.nextToken };
+}
+
+// ─── Who may use a service, and where it is offered ──────────────────────────────────────────
+
+export function principalMatches(allowed: string, caller: Principal): boolean {
+  if (allowed === '*') return true;
+  if (allowed === caller.arn) return true;
+  return allowed === `arn:aws:iam::${caller.accountId}:root`;
+}
+
+export function canUseService(
+  control: Control,
+  service: DeepReadonly<EndpointService>,
+  caller: Principal,
+): boolean {
+  if (service.accountId === caller.accountId) return true;
+  for (const perm of control.store.list('servicePermission', {
+    accountId: service.accountId,
+    region: service.region,
+  })) {
+    if (perm.serviceId === service.id && principalMatches(perm.principal, caller)) return true;
+  }
+  return false;
+}
+
+/** The customer endpoint service with this name in the caller's region, if the caller may use it. */
+export function findVisibleServiceByName(
+  control: Control,
+  serviceName: string,
+  caller: Principal,
+  region: string,
+): DeepReadonly<EndpointService> | undefined {
+  const m = /^com\.amazonaws\.vpce\.([a-z0-9-]+)\.(vpce-svc-[0-9a-f]+)$/.exec(serviceName);
+  if (!m?.[2]) return undefined;
+  const svc = control.store.find('endpointService', m[2]);
+  if (!svc || svc.region !== region || svc.serviceName !== serviceName) return undefined;
+  if (svc.state !== 'Available' && svc.state !== 'Pending') return undefined;
+  return canUseService(control, svc, caller) ? svc : undefined;
+}
+
+/** Like findVisibleServiceByName but throws InvalidServiceName. */
+export function requireVisibleService(
+  control: Control,
+  serviceName: string,
+  caller: Principal,
+  region: string,
+): DeepReadonly<EndpointService> {
+  const svc = findVisibleServiceByName(control, serviceName, caller, region);
+  if (!svc) throw Errors.invalidServiceName(serviceName);
+  return svc;
+}
+
+export interface ServiceZone {
+  zoneName: string;
+  zoneId: string;
+}
+
+/** AZs the service is offered in: those of its load balancers' nodes, sorted by name. */
+export function serviceZones(control: Control, service: DeepReadonly<EndpointService>): ServiceZone[] {
+  const seen = new Map<string, ServiceZone>();
+  for (const arn of [...service.networkLoadBalancerArns, ...service.gatewayLoadBalancerArns]) {
+    const lb = control.store.find('loadBalancer', arn);
+    for (const node of lb?.nodes ?? [])
+      seen.set(node.zoneId, { zoneName: node.zoneName, zoneId: node.zoneId });
+  }
+  return [...seen.values()].sort((a, b) => a.zoneName.localeCompare(b.zoneName));
 }

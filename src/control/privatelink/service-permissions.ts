@@ -1,7 +1,7 @@
 /**
  * Allowed principals of an endpoint service: who may see it and request connections.
  *
- * Fidelity ledger (reference §4, §6.10–6.11):
+ * Fidelity ledger (docs/reference/aws-privatelink.md §4, §6.10–6.11):
  * - Covered: principal forms `*` (All), `arn:aws:iam::<12 digits>:root` (Account),
  *   `…:user/<name>` (User), `…:role/<name>` (Role), service principals `<name>.amazonaws.com`
  *   (Service), organization and OU ARNs (OrganizationUnit); anything else — bare account IDs,

@@ -1,55 +1,76 @@
 /**
- * VPC endpoints, consumer side: create (Interface, Gateway, GatewayLoadBalancer), delete, and the
- * reads DescribeVpcEndpoints needs. Modify lives in vpc-endpoint-modify.ts; time-driven state
- * changes in lifecycle-driver.ts.
+ * VPC endpoints, consumer side, in one place: CreateVpcEndpoint (Interface, Gateway,
+ * GatewayLoadBalancer), ModifyVpcEndpoint, ModifyVpcEndpointPayerResponsibility,
+ * DeleteVpcEndpoints and the reads DescribeVpcEndpoints needs, followed by the checks and parts
+ * create and modify share (VPC, subnets, security groups, route tables, ENIs, private DNS, IP
+ * settings) and the endpoint policy rules. Which service a name means and who may use it is in
+ * service-catalog.ts; time-driven state changes are in lifecycle-driver.ts.
  *
- * Fidelity ledger (reference §3.1, §5.1–5.4, §6.1, §6.3, §6.4, §9.5; checked 2025 docs/examples):
- * - Covered: type defaults to Gateway; service resolution with visibility (InvalidServiceName);
- *   type/service mismatch message; Interface → one ENI per subnet, default SG of the VPC, DNS
- *   entries, state `pending` (or `pendingAcceptance` when the customer service requires it);
- *   Gateway → prefix-list routes in the route tables, compact default policy, `available` at once;
- *   GWLB → exactly one subnet, no SG/policy/private DNS; quotas (50 interface+GWLB per VPC,
- *   VpcEndpointLimitExceeded); ClientToken idempotency (IdempotentParameterMismatch when reused
- *   with other parameters); TagSpecification `vpc-endpoint`; DeleteVpcEndpoints reports unknown
- *   IDs in-band (InvalidVpcEndpoint.NotFound), removes ENIs and routes at once, moves the
- *   endpoint to `deleting`; deleted endpoints stay describable until purged; Describe by ID is
- *   O(1) per ID.
+ * Fidelity ledger (docs/reference/aws-privatelink.md §3.1, §4, §5.1–5.4, §5.7, §6.1–6.4, §6.19,
+ * §9.5, §10; checked against 2025 docs and examples):
+ * - Covered, create: type defaults to Gateway; service resolution with visibility
+ *   (InvalidServiceName); type/service mismatch message; Interface → one ENI per subnet, default
+ *   SG of the VPC, DNS entries, state `pending` (or `pendingAcceptance` when the customer service
+ *   requires it); Gateway → prefix-list routes in the route tables, compact default policy,
+ *   `available` at once; GWLB → exactly one subnet, no SG/policy/private DNS; quotas (50
+ *   interface+GWLB per VPC, VpcEndpointLimitExceeded); ClientToken idempotency
+ *   (IdempotentParameterMismatch when reused with other parameters); TagSpecification
+ *   `vpc-endpoint`.
+ * - Covered, delete and describe: DeleteVpcEndpoints reports unknown IDs in-band
+ *   (InvalidVpcEndpoint.NotFound), removes ENIs and routes at once, moves the endpoint to
+ *   `deleting`; deleted endpoints stay describable until purged; Describe by ID is O(1) per ID.
+ * - Covered, modify: add/remove subnets (ENIs created/deleted, same AZ rules as create),
+ *   add/remove security groups (every ENI follows), SubnetConfiguration with a new Ipv4 replaces
+ *   that subnet's ENI, PolicyDocument / ResetPolicy (InvalidParameterCombination together),
+ *   PrivateDnsEnabled with the create-time checks, IpAddressType and DnsOptions, gateway route
+ *   tables (routes added/removed); unknown endpoint → InvalidVpcEndpointId.NotFound; endpoints
+ *   being deleted → IncorrectState; the GWLB endpoint's subnet is fixed. Payer responsibility
+ *   per scope, shown as `payerResponsibilitySet`.
+ * - Covered, shared rules: referenced VPC/subnet/security group/route table must be the
+ *   caller's (else the EC2 NotFound code); subnets must be in the endpoint's VPC and in a zone
+ *   (by zone ID) the service is offered in; one subnet per AZ (DuplicateSubnetsInSameZone); one
+ *   requester-managed ENI per subnet; gateway routes `destinationPrefixListId` → `gatewayId` and
+ *   at most one per service per route table (RouteAlreadyExists); private DNS needs
+ *   enableDnsSupport and enableDnsHostnames, a usable private name, and no other endpoint of the
+ *   VPC answering for it; IpAddressType/DnsRecordIpType compatibility.
+ * - Covered, policy: the exact default strings AWS shows (compact 2008-10-17 form on gateway
+ *   endpoints, the pretty-printed form with its trailing spaces on interface endpoints); custom
+ *   documents must be JSON objects with a Statement whose entries carry Effect and Principal, at
+ *   most 20,480 characters including whitespace; ResetPolicy restores the default.
  * - Gaps: Resource and ServiceNetwork (VPC Lattice) endpoints are refused with
- *   UnsupportedOperation; no IPv6 ENI addresses; pendingAcceptance never expires.
+ *   UnsupportedOperation; subnets have no IPv6 ranges, so `ipv6`/`dualstack` endpoints are
+ *   refused; pendingAcceptance never expires; the endpoint keeps its state during a modify (AWS
+ *   may show `pending` briefly; every client waits for `available`, which it already is); policy
+ *   actions, resources and condition keys are not checked against IAM's grammar, and the policy
+ *   is stored but not enforced by the data plane.
  * - By design: PrivateDnsEnabled defaults to true for AWS interface services that have a private
- *   name (AWS's documented API default, which then needs the VPC DNS attributes) except S3/DynamoDB
- *   interface endpoints (their private DNS needs a gateway endpoint set-up), and to false for
- *   customer services (AWS documents no default there; Terraform always sends a value).
- *   Acceptance applies to the provider's own account too (reference §4).
+ *   name (AWS's documented API default, which then needs the VPC DNS attributes) except
+ *   S3/DynamoDB interface endpoints (their private DNS needs a gateway endpoint set-up), and to
+ *   false for customer services (AWS documents no default there; Terraform always sends a
+ *   value). Acceptance applies to the provider's own account too (§4). Adding a subnet or group
+ *   the endpoint already has is a no-op; removing one it does not have is InvalidParameter, so a
+ *   caller's mistaken diff is visible; an interface endpoint must keep at least one security
+ *   group. Gateway Load Balancer endpoints and customer endpoint services carry no custom policy
+ *   (vpcEndpointPolicySupported=false): a custom document for them is refused with
+ *   InvalidParameter rather than silently dropped. Error messages copy AWS's where they are
+ *   known (§5.1, §6.1); the others are written in AWS's style and say which resource is at fault.
  */
 import type { Control } from '../control.js';
 import type { CallerContext } from '../context.js';
-import { Errors, apiError, type ErrorCode } from '../errors.js';
-import { applyFilters, paginate, type FilterInput, type Page } from '../filters.js';
+import { apiError, type ErrorCode, Errors } from '../errors.js';
+import { applyFilters, type FilterInput, type Page, paginate } from '../filters.js';
 import type { DeepReadonly, Tag } from '../model/common.js';
-import type { EndpointState, EndpointType, VpcEndpoint } from '../model/privatelink.js';
+import type { DnsOptions, EndpointState, EndpointType, VpcEndpoint } from '../model/privatelink.js';
+import { findAwsService } from './aws-services.js';
 import { transitionEndpoint } from './endpoint-lifecycle.js';
 import { LOWER_ALNUM } from '../../shared/ids.js';
-import { defaultPolicyFor, validatePolicyDocument } from './endpoint-policy.js';
-import { resolveServiceForCaller, type ResolvedService } from './service-catalog.js';
 import {
-  MAX_GATEWAY_ENDPOINTS_PER_VPC,
-  MAX_INTERFACE_ENDPOINTS_PER_VPC,
-  addGatewayRoutes,
-  checkIpSettings,
-  checkPrivateDns,
-  createEndpointInterface,
-  deleteInterfaces,
-  hasGatewayEndpointFor,
-  isLive,
-  removeGatewayRoutes,
-  requireEndpointSubnets,
-  requireOwnVpc,
-  requireRouteTables,
-  requireSecurityGroups,
-  type DnsRecordIpType,
-  type IpAddressType,
-} from './vpc-endpoint-parts.js';
+  type ResolvedService,
+  resolveServiceForCaller,
+  resolveServiceOfEndpoint,
+} from './service-catalog.js';
+import type { NetworkInterface, RouteTable, Subnet, Vpc } from '../model/network.js';
+import { createNetworkInterface } from '../network/addresses.js';
 
 export interface SubnetConfigInput {
   subnetId?: string;
@@ -526,4 +547,631 @@ export function describeVpcEndpoints(
   }
   const filtered = applyFilters(items, input.filters, ENDPOINT_FILTERS);
   return paginate(filtered, (e) => e.id, input.maxResults, input.nextToken, { min: 1, max: 1000 });
+}
+
+/**
+ * Whether an endpoint's DnsOptions show `privateDnsOnlyForInboundResolverEndpoint`: when it was
+ * set, and on interface endpoints of AWS services also offered as Gateway (S3, DynamoDB), where
+ * AWS always reports it.
+ */
+export function showsInboundResolverOption(ep: DeepReadonly<VpcEndpoint>): boolean {
+  if (ep.dnsOptions?.privateDnsOnlyForInboundResolverEndpoint) return true;
+  const aws = ep.serviceId ? undefined : findAwsService(ep.serviceRegion, ep.serviceName);
+  return aws?.types.includes('Gateway') === true && aws.types.includes('Interface');
+}
+
+// ─── ModifyVpcEndpoint and ModifyVpcEndpointPayerResponsibility ─────────────────────────────
+
+export interface ModifyEndpointInput {
+  id: string;
+  resetPolicy?: boolean;
+  policyDocument?: string;
+  addRouteTableIds: readonly string[];
+  removeRouteTableIds: readonly string[];
+  addSubnetIds: readonly string[];
+  removeSubnetIds: readonly string[];
+  addSecurityGroupIds: readonly string[];
+  removeSecurityGroupIds: readonly string[];
+  ipAddressType?: IpAddressType;
+  dnsOptions?: DnsOptionsInput;
+  privateDnsEnabled?: boolean;
+  subnetConfigurations: readonly SubnetConfigInput[];
+}
+
+/** Changes that make sense only for some endpoint types. */
+function checkModifyTypeParameters(ep: DeepReadonly<VpcEndpoint>, m: ModifyEndpointInput): void {
+  const subnetChange = m.addSubnetIds.length + m.removeSubnetIds.length + m.subnetConfigurations.length > 0;
+  const sgChange = m.addSecurityGroupIds.length + m.removeSecurityGroupIds.length > 0;
+  if (ep.endpointType === 'Gateway') {
+    if (subnetChange) {
+      throw bad('Subnet IDs are only supported for Interface and GatewayLoadBalancer type VPC Endpoints.');
+    }
+    if (sgChange) throw bad('Security group IDs are only supported for Interface type VPC Endpoints.');
+    if (m.privateDnsEnabled === true)
+      throw bad('Private DNS is only supported for Interface type VPC Endpoints.');
+    if (m.dnsOptions) throw bad('DNS options are only supported for Interface type VPC Endpoints.');
+    if (m.ipAddressType && m.ipAddressType !== 'ipv4') {
+      throw bad(`IP address type ${m.ipAddressType} is not supported for Gateway type VPC Endpoints.`);
+    }
+    return;
+  }
+  if (m.addRouteTableIds.length || m.removeRouteTableIds.length) {
+    throw bad('Route table IDs are only supported for Gateway type VPC Endpoints.');
+  }
+  if (ep.endpointType === 'GatewayLoadBalancer') {
+    if (subnetChange) throw bad('The subnet of a GatewayLoadBalancer type VPC Endpoint cannot be changed.');
+    if (sgChange)
+      throw bad('Security group IDs are not supported for GatewayLoadBalancer type VPC Endpoints.');
+    if (m.privateDnsEnabled === true) {
+      throw bad('Private DNS is not supported for GatewayLoadBalancer type VPC Endpoints.');
+    }
+    if (m.dnsOptions) throw bad('DNS options are not supported for GatewayLoadBalancer type VPC Endpoints.');
+  }
+}
+
+function requireService(ep: DeepReadonly<VpcEndpoint>, svc: ResolvedService | undefined): ResolvedService {
+  if (!svc) {
+    throw bad(
+      `The VPC endpoint service ${ep.serviceName} of ${ep.id} no longer exists; the endpoint cannot be modified.`,
+    );
+  }
+  return svc;
+}
+
+/** ModifyVpcEndpoint; all changes apply together or not at all (one transaction). */
+export function modifyVpcEndpoint(control: Control, caller: CallerContext, m: ModifyEndpointInput): void {
+  const ep = requireOwnEndpoint(control, caller, m.id);
+  if (ep.state === 'deleting' || ep.state === 'deleted') {
+    throw apiError(
+      'IncorrectState',
+      `The VPC endpoint ${ep.id} is in state ${ep.state} and cannot be modified.`,
+    );
+  }
+  if (m.resetPolicy === true && m.policyDocument !== undefined) {
+    throw apiError('InvalidParameterCombination', 'PolicyDocument and ResetPolicy cannot be used together.');
+  }
+  checkModifyTypeParameters(ep, m);
+  const vpc = requireOwnVpc(control, caller, ep.vpcId);
+  const svcOrUndefined = resolveServiceOfEndpoint(control, ep);
+  const next: VpcEndpoint = structuredClone(ep) as VpcEndpoint;
+
+  // Policy
+  if (m.resetPolicy === true) next.policyDocument = defaultPolicyFor(ep.endpointType);
+  else if (m.policyDocument !== undefined) {
+    next.policyDocument = endpointPolicy(
+      requireService(ep, svcOrUndefined),
+      ep.endpointType,
+      m.policyDocument,
+    );
+  }
+
+  // Gateway route tables
+  if (ep.endpointType === 'Gateway') {
+    for (const id of m.removeRouteTableIds) {
+      if (!ep.routeTableIds.includes(id)) throw bad(`Route table ${id} is not associated with ${ep.id}.`);
+    }
+    removeGatewayRoutes(control, ep.id, m.removeRouteTableIds);
+    const kept = ep.routeTableIds.filter((id) => !m.removeRouteTableIds.includes(id));
+    const added = requireRouteTables(control, caller, vpc, m.addRouteTableIds).filter(
+      (t) => !kept.includes(t.id),
+    );
+    if (added.length) {
+      const prefixListId = requireService(ep, svcOrUndefined).prefixListId;
+      if (!prefixListId) throw bad(`The service ${ep.serviceName} has no prefix list for Gateway endpoints.`);
+      addGatewayRoutes(control, ep.id, prefixListId, added);
+    }
+    next.routeTableIds = [...kept, ...added.map((t) => t.id)];
+  }
+
+  if (ep.endpointType !== 'Gateway') modifyInterfaces(control, caller, ep, next, m, svcOrUndefined);
+
+  control.store.put('vpcEndpoint', next);
+}
+
+/** Subnets, ENIs, security groups, private DNS and IP settings of interface/GWLB endpoints. */
+function modifyInterfaces(
+  control: Control,
+  caller: CallerContext,
+  ep: DeepReadonly<VpcEndpoint>,
+  next: VpcEndpoint,
+  m: ModifyEndpointInput,
+  svcOrUndefined: ResolvedService | undefined,
+): void {
+  const vpc = requireOwnVpc(control, caller, ep.vpcId);
+  // Security groups first: new ENIs are created with the final set.
+  if (ep.endpointType === 'Interface') {
+    for (const id of m.removeSecurityGroupIds) {
+      if (!ep.groupIds.includes(id)) throw bad(`Security group ${id} is not associated with ${ep.id}.`);
+    }
+    const kept = ep.groupIds.filter((g) => !m.removeSecurityGroupIds.includes(g));
+    const added = requireSecurityGroups(control, caller, vpc, m.addSecurityGroupIds);
+    next.groupIds = [...kept, ...added.filter((g) => !kept.includes(g))];
+    if (next.groupIds.length === 0) {
+      throw bad(`An Interface VPC endpoint must have at least one security group; ${ep.id} would have none.`);
+    }
+  }
+
+  for (const id of m.removeSubnetIds) {
+    if (!ep.subnetIds.includes(id)) throw bad(`Subnet ${id} is not associated with ${ep.id}.`);
+  }
+  const keptIds = ep.subnetIds.filter((id) => !m.removeSubnetIds.includes(id));
+  const keptSubnets = keptIds
+    .map((id) => control.store.find('subnet', id))
+    .filter((s): s is DeepReadonly<Subnet> => s !== undefined);
+  const addIds = [...new Set(m.addSubnetIds)].filter((id) => !keptIds.includes(id));
+  const svcNeeded = addIds.length > 0 || m.privateDnsEnabled === true || m.ipAddressType !== undefined;
+  const svc = svcNeeded ? requireService(ep, svcOrUndefined) : svcOrUndefined;
+  const added = svc ? requireEndpointSubnets(control, caller, vpc, addIds, svc, keptSubnets) : [];
+  const ipAddressType = m.ipAddressType ?? ep.ipAddressType;
+  const pinned = pinnedAddresses(m.subnetConfigurations, ipAddressType);
+  for (const subnetId of pinned.keys()) {
+    if (!keptIds.includes(subnetId) && !addIds.includes(subnetId)) {
+      throw bad(`SubnetConfiguration names subnet ${subnetId}, which is not a subnet of ${ep.id}.`);
+    }
+  }
+
+  // ENIs: removed subnets and re-addressed subnets lose theirs first, so addresses free up.
+  const eniIds = new Map<string, string>();
+  for (const id of ep.networkInterfaceIds) {
+    const eni = control.store.find('networkInterface', id);
+    if (eni) eniIds.set(eni.subnetId, eni.id);
+  }
+  for (const subnetId of m.removeSubnetIds) {
+    const eniId = eniIds.get(subnetId);
+    if (eniId) deleteInterfaces(control, [eniId]);
+    eniIds.delete(subnetId);
+  }
+  const owner = {
+    id: ep.id,
+    accountId: ep.accountId,
+    endpointType: ep.endpointType,
+    groupIds: next.groupIds,
+  };
+  for (const subnet of keptSubnets) {
+    const want = pinned.get(subnet.id);
+    const current = interfaceInSubnet(control, ep, subnet.id);
+    if (want === undefined || current?.privateIpAddress === want) continue;
+    if (current) deleteInterfaces(control, [current.id]);
+    eniIds.set(subnet.id, createEndpointInterface(control, owner, subnet, want).id);
+  }
+  for (const subnet of added) {
+    eniIds.set(subnet.id, createEndpointInterface(control, owner, subnet, pinned.get(subnet.id)).id);
+  }
+  next.subnetIds = [...keptIds, ...added.map((s) => s.id)];
+  next.networkInterfaceIds = next.subnetIds
+    .map((id) => eniIds.get(id))
+    .filter((id): id is string => id !== undefined);
+  // Every ENI carries the endpoint's groups (AWS applies SG changes to all of them).
+  if (ep.endpointType === 'Interface') {
+    for (const id of next.networkInterfaceIds) {
+      const eni = control.store.find('networkInterface', id);
+      if (eni && eni.groupIds.join() !== next.groupIds.join()) {
+        control.store.put('networkInterface', { ...eni, groupIds: [...next.groupIds] });
+      }
+    }
+  }
+
+  if (ep.endpointType !== 'Interface') return;
+  if (m.privateDnsEnabled === true && svc) checkPrivateDns(control, caller, vpc, svc, ep.id);
+  if (m.privateDnsEnabled !== undefined) next.privateDnsEnabled = m.privateDnsEnabled;
+  if (m.ipAddressType !== undefined || m.dnsOptions !== undefined) {
+    const s = requireService(ep, svc);
+    const allSubnets = [...keptSubnets, ...added];
+    const requested =
+      m.dnsOptions?.dnsRecordIpType ??
+      (m.ipAddressType === undefined ? ep.dnsOptions?.dnsRecordIpType : undefined);
+    const dnsRecordIpType = checkIpSettings(s, ipAddressType, requested, allSubnets);
+    const resolverOnly =
+      m.dnsOptions !== undefined
+        ? checkDnsOptions(control, caller, vpc.id, s, next.privateDnsEnabled, m.dnsOptions)
+        : (ep.dnsOptions?.privateDnsOnlyForInboundResolverEndpoint ?? false);
+    next.ipAddressType = ipAddressType;
+    next.dnsOptions = { dnsRecordIpType, privateDnsOnlyForInboundResolverEndpoint: resolverOnly };
+  }
+  if (!next.privateDnsEnabled && next.dnsOptions?.privateDnsOnlyForInboundResolverEndpoint) {
+    next.dnsOptions = { ...next.dnsOptions, privateDnsOnlyForInboundResolverEndpoint: false };
+  }
+}
+
+export type PayerResponsibilityType =
+  'vpc-endpoint-account' | 'vpc-endpoint-service-account' | 'resource-gateway-account';
+export type PayerScope = 'vpc-endpoint-charges' | 'resource-gateway-charges';
+
+export interface PayerEntry {
+  scope: string;
+  payerResponsibilityType: string;
+}
+
+/** Who pays, per scope: explicit choices, else the service owner when it took the charges. */
+export function payerResponsibilitiesOf(control: Control, ep: DeepReadonly<VpcEndpoint>): PayerEntry[] {
+  const svc = ep.serviceId ? control.store.find('endpointService', ep.serviceId) : undefined;
+  const fallback: PayerEntry = {
+    scope: 'vpc-endpoint-charges',
+    payerResponsibilityType:
+      svc?.payerResponsibility === 'ServiceOwner' ? 'vpc-endpoint-service-account' : 'vpc-endpoint-account',
+  };
+  const chosen = ep.payerResponsibilities ?? [];
+  const out = chosen.map((e) => ({ scope: e.scope, payerResponsibilityType: e.payerResponsibilityType }));
+  if (!out.some((e) => e.scope === fallback.scope)) out.unshift(fallback);
+  return out;
+}
+
+/** ModifyVpcEndpointPayerResponsibility. */
+export function modifyPayerResponsibility(
+  control: Control,
+  caller: CallerContext,
+  input: {
+    vpcEndpointId: string;
+    payerResponsibility: PayerResponsibilityType;
+    scope: PayerScope;
+    serviceId?: string;
+  },
+): { vpcEndpointId: string; entries: PayerEntry[] } {
+  const ep = requireOwnEndpoint(control, caller, input.vpcEndpointId);
+  if (ep.state === 'deleting' || ep.state === 'deleted') {
+    throw apiError(
+      'IncorrectState',
+      `The VPC endpoint ${ep.id} is in state ${ep.state} and cannot be modified.`,
+    );
+  }
+  if (input.serviceId !== undefined && input.serviceId !== ep.serviceId) {
+    throw bad(`The VPC endpoint ${ep.id} is not connected to the service ${input.serviceId}.`);
+  }
+  if (
+    input.scope === 'resource-gateway-charges' ||
+    input.payerResponsibility === 'resource-gateway-account'
+  ) {
+    throw bad(
+      `Scope resource-gateway-charges and payer resource-gateway-account apply to Resource VPC endpoints only; ${ep.id} is a ${ep.endpointType} endpoint.`,
+    );
+  }
+  if (input.payerResponsibility === 'vpc-endpoint-service-account' && !ep.serviceId) {
+    throw bad(
+      `The endpoint ${ep.id} connects to an AWS service, whose charges cannot move to the service owner.`,
+    );
+  }
+  const others = (ep.payerResponsibilities ?? []).filter((e) => e.scope !== input.scope);
+  const stored = control.store.put('vpcEndpoint', {
+    ...ep,
+    payerResponsibilities: [
+      ...others,
+      { scope: input.scope, payerResponsibilityType: input.payerResponsibility },
+    ],
+  });
+  return { vpcEndpointId: ep.id, entries: payerResponsibilitiesOf(control, stored) };
+}
+
+// ─── Checks and parts shared by create and modify ───────────────────────────────────────────
+
+export type IpAddressType = VpcEndpoint['ipAddressType'];
+export type DnsRecordIpType = DnsOptions['dnsRecordIpType'];
+
+/** Interface + GWLB endpoints per VPC (quota L-29B6F2EB). */
+export const MAX_INTERFACE_ENDPOINTS_PER_VPC = 50;
+/** Gateway endpoints per VPC (AWS's hard maximum). */
+export const MAX_GATEWAY_ENDPOINTS_PER_VPC = 255;
+
+/** States in which an endpoint still occupies its VPC (quota, private DNS conflicts). */
+export function isLive(ep: DeepReadonly<VpcEndpoint>): boolean {
+  return ep.state !== 'deleting' && ep.state !== 'deleted';
+}
+
+export function requireOwnVpc(control: Control, caller: CallerContext, vpcId: string): DeepReadonly<Vpc> {
+  const vpc = control.store.get('vpc', caller, vpcId);
+  if (!vpc) throw Errors.vpcNotFound(vpcId);
+  return vpc;
+}
+
+/**
+ * Validates subnets for an endpoint: the caller's, in the VPC, in a zone the service offers, and
+ * one per AZ together with `kept` (subnets the endpoint already has).
+ */
+export function requireEndpointSubnets(
+  control: Control,
+  caller: CallerContext,
+  vpc: DeepReadonly<Vpc>,
+  subnetIds: readonly string[],
+  svc: ResolvedService,
+  kept: readonly DeepReadonly<Subnet>[] = [],
+): DeepReadonly<Subnet>[] {
+  const byZone = new Map<string, string>(kept.map((s) => [s.availabilityZoneId, s.id]));
+  const out: DeepReadonly<Subnet>[] = [];
+  for (const id of subnetIds) {
+    const subnet = control.store.get('subnet', caller, id);
+    if (!subnet) throw Errors.subnetNotFound(id);
+    if (subnet.vpcId !== vpc.id) {
+      throw apiError('InvalidParameter', `The subnet ID '${id}' does not belong to the VPC '${vpc.id}'.`);
+    }
+    if (!svc.zoneIds.has(subnet.availabilityZoneId)) {
+      throw apiError(
+        'InvalidParameter',
+        `The VPC endpoint service ${svc.serviceName} does not support the availability zone of the subnet: ${id}.`,
+      );
+    }
+    const other = byZone.get(subnet.availabilityZoneId);
+    if (other !== undefined) {
+      throw apiError(
+        'DuplicateSubnetsInSameZone',
+        `Found another VPC endpoint subnet in the availability zone of ${other}. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service.`,
+      );
+    }
+    byZone.set(subnet.availabilityZoneId, id);
+    out.push(subnet);
+  }
+  return out;
+}
+
+/** Security groups must be the caller's and in the endpoint's VPC; duplicates collapse. */
+export function requireSecurityGroups(
+  control: Control,
+  caller: CallerContext,
+  vpc: DeepReadonly<Vpc>,
+  groupIds: readonly string[],
+): string[] {
+  const out: string[] = [];
+  for (const id of groupIds) {
+    const sg = control.store.get('securityGroup', caller, id);
+    if (!sg) throw Errors.groupNotFound(id);
+    if (sg.vpcId !== vpc.id) {
+      throw apiError(
+        'InvalidParameter',
+        `The security group '${id}' belongs to VPC '${sg.vpcId}', not to the endpoint's VPC '${vpc.id}'.`,
+      );
+    }
+    if (!out.includes(id)) out.push(id);
+  }
+  return out;
+}
+
+export function requireRouteTables(
+  control: Control,
+  caller: CallerContext,
+  vpc: DeepReadonly<Vpc>,
+  tableIds: readonly string[],
+): DeepReadonly<RouteTable>[] {
+  const out: DeepReadonly<RouteTable>[] = [];
+  for (const id of tableIds) {
+    const rt = control.store.get('routeTable', caller, id);
+    if (!rt || rt.vpcId !== vpc.id) throw Errors.routeTableNotFound(id);
+    if (!out.some((t) => t.id === id)) out.push(rt);
+  }
+  return out;
+}
+
+/** Adds the gateway endpoint's prefix-list route to each table (one per service per table). */
+export function addGatewayRoutes(
+  control: Control,
+  endpointId: string,
+  prefixListId: string,
+  tables: readonly DeepReadonly<RouteTable>[],
+): void {
+  for (const rt of tables) {
+    if (rt.routes.some((r) => r.destinationPrefixListId === prefixListId)) {
+      throw apiError(
+        'RouteAlreadyExists',
+        `route table ${rt.id} already has a route with destination-prefix-list-id ${prefixListId}`,
+      );
+    }
+  }
+  for (const rt of tables) {
+    control.store.put('routeTable', {
+      ...rt,
+      routes: [
+        ...rt.routes,
+        {
+          destinationPrefixListId: prefixListId,
+          gatewayId: endpointId,
+          origin: 'CreateRoute',
+          state: 'active',
+        },
+      ],
+    });
+  }
+}
+
+/** Removes the routes a gateway endpoint put in these tables (tables already gone are skipped). */
+export function removeGatewayRoutes(control: Control, endpointId: string, tableIds: readonly string[]): void {
+  for (const id of tableIds) {
+    const rt = control.store.find('routeTable', id);
+    if (!rt) continue;
+    const routes = rt.routes.filter((r) => r.gatewayId !== endpointId);
+    if (routes.length !== rt.routes.length) control.store.put('routeTable', { ...rt, routes });
+  }
+}
+
+/** The requester-managed ENI of an interface or GWLB endpoint in one subnet. */
+export function createEndpointInterface(
+  control: Control,
+  ep: { id: string; accountId: string; endpointType: EndpointType; groupIds: readonly string[] },
+  subnet: DeepReadonly<Subnet>,
+  ipv4?: string,
+): NetworkInterface {
+  return createNetworkInterface(control, {
+    subnet,
+    interfaceType:
+      ep.endpointType === 'GatewayLoadBalancer' ? 'gateway_load_balancer_endpoint' : 'vpc_endpoint',
+    description: `VPC Endpoint Interface ${ep.id}`,
+    requesterManaged: true,
+    groupIds: ep.endpointType === 'Interface' ? ep.groupIds : [],
+    ownerResourceId: ep.id,
+    privateIpAddress: ipv4,
+    addressParam: 'SubnetConfiguration.Ipv4',
+    accountId: ep.accountId,
+  });
+}
+
+export function deleteInterfaces(control: Control, eniIds: readonly string[]): void {
+  for (const id of eniIds) control.store.delete('networkInterface', id);
+}
+
+/** The endpoint's ENI in a subnet, if any. */
+export function interfaceInSubnet(
+  control: Control,
+  ep: DeepReadonly<VpcEndpoint>,
+  subnetId: string,
+): DeepReadonly<NetworkInterface> | undefined {
+  for (const id of ep.networkInterfaceIds) {
+    const eni = control.store.find('networkInterface', id);
+    if (eni?.subnetId === subnetId) return eni;
+  }
+  return undefined;
+}
+
+/**
+ * Private DNS may be enabled only with both VPC DNS attributes, for a service with a usable
+ * private name, and when no other live endpoint of the VPC already answers for that name.
+ */
+export function checkPrivateDns(
+  control: Control,
+  caller: CallerContext,
+  vpc: DeepReadonly<Vpc>,
+  svc: ResolvedService,
+  selfId: string,
+): void {
+  if (!vpc.enableDnsSupport || !vpc.enableDnsHostnames) {
+    throw apiError(
+      'InvalidParameter',
+      `Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for ${vpc.id}`,
+    );
+  }
+  if (!svc.privateDnsName) {
+    throw apiError(
+      'InvalidParameter',
+      `Private DNS can't be enabled because the service ${svc.serviceName} does not provide a private DNS name.`,
+    );
+  }
+  if (!svc.privateDnsUsable) {
+    throw apiError(
+      'InvalidParameter',
+      `Private DNS can't be enabled because the private DNS name ${svc.privateDnsName} of service ${svc.serviceName} is not verified.`,
+    );
+  }
+  for (const other of control.store.list('vpcEndpoint', caller)) {
+    if (
+      other.id !== selfId &&
+      other.vpcId === vpc.id &&
+      other.serviceName === svc.serviceName &&
+      other.endpointType === 'Interface' &&
+      other.privateDnsEnabled &&
+      isLive(other)
+    ) {
+      throw apiError(
+        'InvalidParameter',
+        `private-dns-enabled cannot be set because there is already a conflicting DNS domain for ${svc.privateDnsName} in the VPC ${vpc.id}`,
+      );
+    }
+  }
+}
+
+/** The gateway endpoint a VPC has for a service, if any (PrivateDnsOnlyForInboundResolverEndpoint). */
+export function hasGatewayEndpointFor(
+  control: Control,
+  caller: CallerContext,
+  vpcId: string,
+  serviceName: string,
+): boolean {
+  return control.store
+    .list('vpcEndpoint', caller)
+    .some(
+      (e) => e.vpcId === vpcId && e.serviceName === serviceName && e.endpointType === 'Gateway' && isLive(e),
+    );
+}
+
+const DNS_TYPES_FOR: Record<IpAddressType, readonly DnsRecordIpType[]> = {
+  ipv4: ['ipv4', 'service-defined'],
+  ipv6: ['ipv6', 'service-defined'],
+  dualstack: ['ipv4', 'ipv6', 'dualstack', 'service-defined'],
+};
+
+/**
+ * Checks IpAddressType against the service and subnets, and DnsRecordIpType against
+ * IpAddressType; returns the effective DNS record type (defaults follow the address type).
+ */
+export function checkIpSettings(
+  svc: ResolvedService,
+  ipAddressType: IpAddressType,
+  dnsRecordIpType: DnsRecordIpType | undefined,
+  subnets: readonly DeepReadonly<Subnet>[],
+): DnsRecordIpType {
+  if (ipAddressType !== 'ipv4') {
+    if (!svc.supportedIpAddressTypes.includes('ipv6')) {
+      throw apiError(
+        'InvalidParameter',
+        `The VPC endpoint service ${svc.serviceName} does not support IP address type ${ipAddressType}.`,
+      );
+    }
+    const first = subnets[0];
+    if (first) {
+      throw apiError(
+        'InvalidParameter',
+        `IP address type ${ipAddressType} requires IPv6 CIDR blocks, and subnet ${first.id} has none.`,
+      );
+    }
+  }
+  const dns = dnsRecordIpType ?? ipAddressType;
+  if (!DNS_TYPES_FOR[ipAddressType].includes(dns)) {
+    throw apiError(
+      'InvalidParameter',
+      `DnsRecordIpType ${dns} is not compatible with IpAddressType ${ipAddressType}.`,
+    );
+  }
+  return dns;
+}
+
+// ─── Endpoint policies: the default documents and the validation of custom ones ──────────────
+
+export const MAX_POLICY_CHARS = 20_480;
+
+export const DEFAULT_GATEWAY_POLICY =
+  '{"Version":"2008-10-17","Statement":[{"Sid":"","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}';
+
+export const DEFAULT_INTERFACE_POLICY =
+  '{\n  "Statement": [\n    {\n      "Action": "*", \n      "Effect": "Allow", \n      "Principal": "*", \n      "Resource": "*"\n    }\n  ]\n}';
+
+/** The document an endpoint of this type gets when none is given (none for GWLB endpoints). */
+export function defaultPolicyFor(type: EndpointType): string | undefined {
+  if (type === 'Gateway') return DEFAULT_GATEWAY_POLICY;
+  if (type === 'Interface') return DEFAULT_INTERFACE_POLICY;
+  return undefined;
+}
+
+function invalid(why: string) {
+  return apiError('InvalidPolicyDocument', `The policy document is not valid: ${why}`);
+}
+
+/** Validates a custom policy document; returns it unchanged (AWS stores the text as given). */
+export function validatePolicyDocument(doc: string): string {
+  if (doc.length > MAX_POLICY_CHARS) {
+    throw apiError(
+      'InvalidParameter',
+      `The policy document exceeds the maximum size of ${MAX_POLICY_CHARS} characters (got ${doc.length}).`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(doc);
+  } catch {
+    throw invalid('it is not valid JSON.');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw invalid('the document must be a JSON object.');
+  }
+  const statement = (parsed as Record<string, unknown>).Statement;
+  const statements = Array.isArray(statement) ? (statement as unknown[]) : [statement];
+  if (statement === undefined || statements.length === 0) {
+    throw invalid('the document must contain a Statement.');
+  }
+  for (const st of statements) {
+    if (!st || typeof st !== 'object' || Array.isArray(st)) {
+      throw invalid('every Statement entry must be an object.');
+    }
+    const s = st as Record<string, unknown>;
+    if (s.Effect !== 'Allow' && s.Effect !== 'Deny') {
+      throw invalid('every Statement needs an Effect of Allow or Deny.');
+    }
+    if (s.Principal === undefined && s.NotPrincipal === undefined) {
+      throw invalid('every Statement of an endpoint policy needs a Principal.');
+    }
+  }
+  return doc;
 }

@@ -17,7 +17,7 @@
  *   (pkcs7/signature/rsa2048), public-* keys, IPv6 endpoint, hop limit.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Control } from '../../control/control.js';
+import type { Control } from '../dataplane.js';
 import type { Instance, NetworkInterface } from '../../control/model/network.js';
 import type { DeepReadonly } from '../../control/model/common.js';
 import { MIXED_ALNUM } from '../../shared/ids.js';

@@ -24,7 +24,6 @@ import type { Server as NetServer } from 'node:net';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCidr } from '../../control/cidr.js';
-import { setConsoleSource } from '../../control/instances/instances.js';
 import type { Stored } from '../../store/store.js';
 import type { DataplaneContext, Reconciler } from '../dataplane.js';
 import { instanceNamespace, linkName } from '../netns/naming.js';
@@ -106,10 +105,10 @@ export class InstanceReconciler implements Reconciler {
 
   constructor(private readonly ctx: DataplaneContext) {
     this.tokens = new ImdsTokens(ctx.control);
-    setConsoleSource(ctx.control, (id) => {
+    ctx.control.consoleOutputOf = (id) => {
       const c = this.consoles.get(id);
       return c ? { text: c.text(), timestamp: c.timestamp } : undefined;
-    });
+    };
   }
 
   private get log() {
@@ -361,7 +360,7 @@ export class InstanceReconciler implements Reconciler {
   }
 
   async close(): Promise<void> {
-    setConsoleSource(this.ctx.control, undefined);
+    this.ctx.control.consoleOutputOf = undefined;
     for (const a of [...this.actual.values()]) {
       await this.teardown(a).catch((e: unknown) =>
         this.log.warn(`stopping ${a.id} failed`, { error: String(e) }),

@@ -15,7 +15,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { nthAddress, parseCidr } from '../../control/cidr.js';
-import type { Control } from '../../control/control.js';
+import type { Control } from '../dataplane.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Store } from '../../store/store.js';
 import type { Reconciler } from '../dataplane.js';

@@ -53,7 +53,7 @@ const REGION_FILTERS: FilterTable<RegionRow> = {
   'opt-in-status': () => 'opt-in-not-required',
 };
 
-export const CATALOGUE_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
+export const CATALOGUE_ACTIONS = {
   DescribePrefixLists: defineAction(
     s.struct({ ...common, ...paging, Filter: s.list(filterShape), PrefixListId: s.list(s.str()) }),
     (input, ctx) => {
@@ -140,4 +140,4 @@ export const CATALOGUE_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
       };
     },
   ),
-};
+} satisfies Partial<Record<Ec2CoreAction, ActionDef>>;

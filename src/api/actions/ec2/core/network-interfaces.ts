@@ -18,8 +18,8 @@ import type { Control } from '../../../../control/control.js';
 import type { FilterTable } from '../../../../control/filters.js';
 import { findZone } from '../../../../control/zones.js';
 import { isoTime } from '../../../../shared/clock.js';
-import type { Stored } from '../../../../store/store.js';
-import { selectByIds } from '../../../../control/network/core-lookup.js';
+import type { Stored } from '../../../../control/model/kinds.js';
+import { securityGroupName, selectByIds } from '../../../../control/network/core-lookup.js';
 import { common, filterShape, s } from '../../../query/shapes.js';
 import type { XmlTree } from '../../../query/encode.js';
 import { defineAction, type ActionDef } from '../../types.js';
@@ -81,7 +81,7 @@ export function renderNetworkInterface(control: Control, e: Eni): XmlTree {
     interfaceType: e.interfaceType,
     groupSet: e.groupIds.map((id) => ({
       groupId: id,
-      groupName: control.store.find('securityGroup', id)?.groupName,
+      groupName: securityGroupName(control, id),
     })),
     attachment: att
       ? {
@@ -118,7 +118,7 @@ function eniFilters(control: Control): FilterTable<Eni> {
     'availability-zone': (e) => e.availabilityZone,
     description: (e) => e.description,
     'group-id': (e) => e.groupIds,
-    'group-name': (e) => e.groupIds.map((id) => control.store.find('securityGroup', id)?.groupName),
+    'group-name': (e) => e.groupIds.map((id) => securityGroupName(control, id)),
     'interface-type': (e) => e.interfaceType,
     'mac-address': (e) => e.macAddress,
     'network-interface-id': (e) => e.id,
@@ -134,7 +134,7 @@ function eniFilters(control: Control): FilterTable<Eni> {
   };
 }
 
-export const NETWORK_INTERFACE_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
+export const NETWORK_INTERFACE_ACTIONS = {
   DescribeNetworkInterfaces: defineAction(
     s.struct({
       ...common,
@@ -152,4 +152,4 @@ export const NETWORK_INTERFACE_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>
       };
     },
   ),
-};
+} satisfies Partial<Record<Ec2CoreAction, ActionDef>>;

@@ -15,9 +15,7 @@
  */
 import type { Control } from '../../../../control/control.js';
 import type { FilterTable } from '../../../../control/filters.js';
-import type { DeepReadonly } from '../../../../control/model/common.js';
-import type { Route } from '../../../../control/model/network.js';
-import type { Stored } from '../../../../store/store.js';
+import type { Stored } from '../../../../control/model/kinds.js';
 import {
   associateRouteTable,
   createRoute,
@@ -25,6 +23,7 @@ import {
   deleteRoute,
   deleteRouteTable,
   disassociateRouteTable,
+  routeState,
 } from '../../../../control/network/route-tables.js';
 import { selectByIds } from '../../../../control/network/core-lookup.js';
 import { common, filterShape, s, tagSpecificationShape } from '../../../query/shapes.js';
@@ -32,22 +31,6 @@ import type { XmlTree } from '../../../query/encode.js';
 import { defineAction, type ActionDef } from '../../types.js';
 import type { Ec2CoreAction } from '../names.js';
 import { filterAndPage, paging, requiredStr, specTags, tagSet } from './common.js';
-
-function routeState(control: Control, r: DeepReadonly<Route>): string {
-  if (r.networkInterfaceId !== undefined && !control.store.find('networkInterface', r.networkInterfaceId)) {
-    return 'blackhole';
-  }
-  if (r.instanceId !== undefined) {
-    const i = control.store.find('instance', r.instanceId);
-    if (!i || i.state === 'terminated') return 'blackhole';
-  }
-  const vpce = r.vpcEndpointId ?? (r.gatewayId?.startsWith('vpce-') ? r.gatewayId : undefined);
-  if (vpce !== undefined) {
-    const ep = control.store.find('vpcEndpoint', vpce);
-    if (!ep || ep.state === 'deleted' || ep.state === 'deleting') return 'blackhole';
-  }
-  return r.state;
-}
 
 export function renderRouteTable(control: Control, rt: Stored<'routeTable'>): XmlTree {
   return {
@@ -108,7 +91,7 @@ const UNSUPPORTED_TARGETS = [
   'NatGatewayId',
 ] as const;
 
-export const ROUTE_TABLE_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
+export const ROUTE_TABLE_ACTIONS = {
   CreateRouteTable: defineAction(
     s.struct({
       ...common,
@@ -220,4 +203,4 @@ export const ROUTE_TABLE_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
       return { return: true };
     },
   ),
-};
+} satisfies Partial<Record<Ec2CoreAction, ActionDef>>;

@@ -18,7 +18,7 @@ import type { Control } from '../../../../control/control.js';
 import type { FilterTable } from '../../../../control/filters.js';
 import type { DeepReadonly } from '../../../../control/model/common.js';
 import type { SecurityGroupRule } from '../../../../control/model/network.js';
-import type { Stored } from '../../../../store/store.js';
+import type { Stored } from '../../../../control/model/kinds.js';
 import {
   authorize,
   createSecurityGroup,
@@ -31,7 +31,7 @@ import {
   type Direction,
   type PermissionInput,
 } from '../../../../control/network/security-groups.js';
-import { scopeOf, selectByIds } from '../../../../control/network/core-lookup.js';
+import { listOwn, securityGroupName, selectByIds } from '../../../../control/network/core-lookup.js';
 import { common, filterShape, s, tagSpecificationShape, type Value } from '../../../query/shapes.js';
 import type { XmlTree } from '../../../query/encode.js';
 import { defineAction, type ActionDef, type RequestContext } from '../../types.js';
@@ -129,7 +129,7 @@ function renderRevoked(g: Group, r: Rule, isEgress: boolean): XmlTree {
 }
 
 function groupFilters(control: Control): FilterTable<Group> {
-  const nameOf = (id: string) => control.store.find('securityGroup', id)?.groupName;
+  const nameOf = (id: string) => securityGroupName(control, id);
   const perm = (dir: Direction) => {
     const rules = (g: Group) => (dir === 'ingress' ? g.ingress : g.egress);
     const prefix = dir === 'ingress' ? 'ip-permission.' : 'egress.ip-permission.';
@@ -297,7 +297,7 @@ const RULE_FILTERS: FilterTable<RuleRow> = {
   'security-group-rule-id': (x) => x.rule.ruleId,
 };
 
-export const SECURITY_GROUP_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
+export const SECURITY_GROUP_ACTIONS = {
   CreateSecurityGroup: defineAction(
     s.struct({
       ...common,
@@ -365,7 +365,7 @@ export const SECURITY_GROUP_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> =
     s.struct({ ...common, ...paging, Filter: s.list(filterShape), SecurityGroupRuleId: s.list(s.str()) }),
     (input, ctx) => {
       const rows: RuleRow[] = [];
-      for (const group of ctx.control.store.list('securityGroup', scopeOf(ctx))) {
+      for (const group of listOwn(ctx.control, ctx, 'securityGroup')) {
         for (const rule of group.ingress) rows.push({ group, rule, isEgress: false, tags: rule.tags });
         for (const rule of group.egress) rows.push({ group, rule, isEgress: true, tags: rule.tags });
       }
@@ -388,4 +388,4 @@ export const SECURITY_GROUP_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> =
       };
     },
   ),
-};
+} satisfies Partial<Record<Ec2CoreAction, ActionDef>>;

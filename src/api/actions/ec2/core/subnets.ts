@@ -11,7 +11,7 @@
 import { apiError, Errors } from '../../../../control/errors.js';
 import type { Control } from '../../../../control/control.js';
 import type { FilterTable } from '../../../../control/filters.js';
-import type { Stored } from '../../../../store/store.js';
+import type { Stored } from '../../../../control/model/kinds.js';
 import {
   availableIpAddressCount,
   createSubnet,
@@ -83,7 +83,7 @@ const UNSUPPORTED = [
   'Ipv6NetmaskLength',
 ] as const;
 
-export const SUBNET_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
+export const SUBNET_ACTIONS = {
   CreateSubnet: defineAction(
     s.struct({
       ...common,
@@ -133,4 +133,4 @@ export const SUBNET_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
     deleteSubnet(ctx.control, ctx, input.SubnetId);
     return { return: true };
   }),
-};
+} satisfies Partial<Record<Ec2CoreAction, ActionDef>>;

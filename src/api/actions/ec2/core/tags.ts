@@ -27,7 +27,7 @@ const TAG_FILTERS: FilterTable<TagDescription> = {
   'resource-type': (t) => t.resourceType,
 };
 
-export const TAG_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
+export const TAG_ACTIONS = {
   CreateTags: defineAction(
     s.struct({
       ...common,
@@ -74,4 +74,4 @@ export const TAG_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
       };
     },
   ),
-};
+} satisfies Partial<Record<Ec2CoreAction, ActionDef>>;

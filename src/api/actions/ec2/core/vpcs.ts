@@ -9,7 +9,7 @@
  */
 import { apiError, Errors } from '../../../../control/errors.js';
 import type { FilterTable } from '../../../../control/filters.js';
-import type { Stored } from '../../../../store/store.js';
+import type { Stored } from '../../../../control/model/kinds.js';
 import {
   createVpc,
   deleteVpc,
@@ -88,7 +88,7 @@ const attributeShape = s.str({
   enum: ['enableDnsSupport', 'enableDnsHostnames', 'enableNetworkAddressUsageMetrics'],
 });
 
-export const VPC_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
+export const VPC_ACTIONS = {
   CreateVpc: defineAction(
     s.struct({
       ...common,
@@ -174,4 +174,4 @@ export const VPC_ACTIONS: Partial<Record<Ec2CoreAction, ActionDef>> = {
       return { vpcId: vpc.id, [attr]: { value: vpcAttribute(vpc, attr) } };
     },
   ),
-};
+} satisfies Partial<Record<Ec2CoreAction, ActionDef>>;

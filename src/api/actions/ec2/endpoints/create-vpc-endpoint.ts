@@ -1,4 +1,7 @@
-/** CreateVpcEndpoint (reference §6.1); behaviour and fidelity ledger in control/privatelink/vpc-endpoints.ts. */
+/**
+ * CreateVpcEndpoint (docs/reference/aws-privatelink.md §6.1); behaviour and fidelity ledger in
+ * control/privatelink/vpc-endpoints.ts.
+ */
 import { apiError } from '../../../../control/errors.js';
 import type { EndpointType } from '../../../../control/model/privatelink.js';
 import { createVpcEndpoint } from '../../../../control/privatelink/vpc-endpoints.js';

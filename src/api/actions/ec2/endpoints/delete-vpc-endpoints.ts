@@ -1,4 +1,7 @@
-/** DeleteVpcEndpoints (reference §6.3): per-ID failures in `unsuccessful`, never top-level. */
+/**
+ * DeleteVpcEndpoints (docs/reference/aws-privatelink.md §6.3): per-ID failures in `unsuccessful`, never
+ * top-level.
+ */
 import { deleteVpcEndpoints } from '../../../../control/privatelink/vpc-endpoints.js';
 import { common, s } from '../../../query/shapes.js';
 import { defineAction } from '../../types.js';

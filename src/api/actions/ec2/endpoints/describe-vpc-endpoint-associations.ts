@@ -1,6 +1,6 @@
 /**
- * DescribeVpcEndpointAssociations (reference §6.18). Associations exist only for Resource and
- * ServiceNetwork (VPC Lattice) endpoints, which privlink does not create, so the set is always
+ * DescribeVpcEndpointAssociations (docs/reference/aws-privatelink.md §6.18). Associations exist only for
+ * Resource and ServiceNetwork (VPC Lattice) endpoints, which privlink does not create, so the set is always
  * empty; IDs, filter names, MaxResults (1–100) and NextToken are still validated as on AWS.
  */
 import { applyFilters, paginate } from '../../../../control/filters.js';

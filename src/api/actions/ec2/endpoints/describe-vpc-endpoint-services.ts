@@ -1,4 +1,7 @@
-/** DescribeVpcEndpointServices (reference §6.9): serviceNameSet and serviceDetailSet side by side. */
+/**
+ * DescribeVpcEndpointServices (docs/reference/aws-privatelink.md §6.9): serviceNameSet and serviceDetailSet
+ * side by side.
+ */
 import { describeServiceOffers } from '../../../../control/privatelink/service-catalog.js';
 import { common, s } from '../../../query/shapes.js';
 import { describePagingMembers, pageRequest } from '../describe-paging.js';

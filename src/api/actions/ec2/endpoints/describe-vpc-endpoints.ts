@@ -1,4 +1,4 @@
-/** DescribeVpcEndpoints (reference §6.4); O(1) per requested ID. */
+/** DescribeVpcEndpoints (docs/reference/aws-privatelink.md §6.4); O(1) per requested ID. */
 import { describeVpcEndpoints } from '../../../../control/privatelink/vpc-endpoints.js';
 import { common, s } from '../../../query/shapes.js';
 import { describePagingMembers, pageRequest } from '../describe-paging.js';

@@ -1,5 +1,5 @@
-/** ModifyVpcEndpointPayerResponsibility (reference §5.7, §6.19; JS v3 model only). */
-import { modifyPayerResponsibility } from '../../../../control/privatelink/vpc-endpoint-modify.js';
+/** ModifyVpcEndpointPayerResponsibility (docs/reference/aws-privatelink.md §5.7, §6.19; JS v3 model only). */
+import { modifyPayerResponsibility } from '../../../../control/privatelink/vpc-endpoints.js';
 import { common, s } from '../../../query/shapes.js';
 import { defineAction } from '../../types.js';
 

@@ -1,5 +1,8 @@
-/** ModifyVpcEndpoint (reference §6.2); behaviour and fidelity ledger in control/privatelink/vpc-endpoint-modify.ts. */
-import { modifyVpcEndpoint } from '../../../../control/privatelink/vpc-endpoint-modify.js';
+/**
+ * ModifyVpcEndpoint (docs/reference/aws-privatelink.md §6.2); behaviour and fidelity ledger in
+ * control/privatelink/vpc-endpoints.ts.
+ */
+import { modifyVpcEndpoint } from '../../../../control/privatelink/vpc-endpoints.js';
 import { common, s } from '../../../query/shapes.js';
 import { defineAction } from '../../types.js';
 import { endpointOptionMembers, endpointOptionsInput } from './shapes.js';

@@ -1,8 +1,8 @@
 /**
- * Wire rendering of the consumer-side shapes (reference §7): `VpcEndpoint` and `ServiceDetail`,
- * element names as the EC2 model's locationNames, states in lowerCamel (§3.5).
+ * Wire rendering of the consumer-side shapes (docs/reference/aws-privatelink.md §7): `VpcEndpoint` and
+ * `ServiceDetail`, element names as the EC2 model's locationNames, states in lowerCamel (§3.5).
  *
- * Fidelity (compared field by field with shared/reference/recorded-aws-responses): interface
+ * Fidelity (compared field by field with test/conformance/recorded-aws-responses): interface
  * endpoints show ipAddressType and dnsOptions (dnsRecordIpType; privateDnsOnlyForInbound…
  * only for services offered as both Gateway and Interface), empty sets render as empty
  * elements (`"RouteTableIds": []`), requesterManaged false, ownerId, serviceRegion. Gateway
@@ -11,10 +11,13 @@
 import type { Control } from '../../../../control/control.js';
 import type { DeepReadonly } from '../../../../control/model/common.js';
 import type { VpcEndpoint } from '../../../../control/model/privatelink.js';
-import { findAwsService } from '../../../../control/privatelink/aws-services.js';
+import { securityGroupName } from '../../../../control/network/core-lookup.js';
 import { endpointDnsEntries } from '../../../../control/privatelink/endpoint-dns.js';
 import type { ServiceOffer } from '../../../../control/privatelink/service-catalog.js';
-import { payerResponsibilitiesOf } from '../../../../control/privatelink/vpc-endpoint-modify.js';
+import {
+  payerResponsibilitiesOf,
+  showsInboundResolverOption,
+} from '../../../../control/privatelink/vpc-endpoints.js';
 import { isoTime } from '../../../../shared/clock.js';
 import type { XmlTree } from '../../../query/encode.js';
 
@@ -23,13 +26,7 @@ export function renderTags(tags: readonly { key: string; value: string }[]): Xml
 }
 
 function groupName(control: Control, id: string): string {
-  return control.store.find('securityGroup', id)?.groupName ?? 'default';
-}
-
-function showsResolverOption(ep: DeepReadonly<VpcEndpoint>): boolean {
-  if (ep.dnsOptions?.privateDnsOnlyForInboundResolverEndpoint) return true;
-  const aws = ep.serviceId ? undefined : findAwsService(ep.serviceRegion, ep.serviceName);
-  return aws?.types.includes('Gateway') === true && aws.types.includes('Interface');
+  return securityGroupName(control, id) ?? 'default';
 }
 
 export function renderVpcEndpoint(control: Control, ep: DeepReadonly<VpcEndpoint>): XmlTree {
@@ -54,7 +51,7 @@ export function renderVpcEndpoint(control: Control, ep: DeepReadonly<VpcEndpoint
       iface && ep.dnsOptions
         ? {
             dnsRecordIpType: ep.dnsOptions.dnsRecordIpType,
-            privateDnsOnlyForInboundResolverEndpoint: showsResolverOption(ep)
+            privateDnsOnlyForInboundResolverEndpoint: showsInboundResolverOption(ep)
               ? ep.dnsOptions.privateDnsOnlyForInboundResolverEndpoint
               : undefined,
           }

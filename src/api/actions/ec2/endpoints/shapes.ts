@@ -1,4 +1,7 @@
-/** Input shapes shared by the endpoint actions (wire names from the EC2 model, reference §6.1–6.2). */
+/**
+ * Input shapes shared by the endpoint actions (wire names from the EC2 model,
+ * docs/reference/aws-privatelink.md §6.1–6.2).
+ */
 import { s } from '../../../query/shapes.js';
 
 export const subnetConfigurationShape = s.struct({ SubnetId: s.str(), Ipv4: s.str(), Ipv6: s.str() });

@@ -19,8 +19,13 @@
  */
 import { apiError } from '../../../../control/errors.js';
 import type { Control } from '../../../../control/control.js';
+import {
+  availabilityZoneIdOf,
+  networkInterfaceById,
+  securityGroupName,
+} from '../../../../control/network/core-lookup.js';
 import type { FilterTable } from '../../../../control/filters.js';
-import type { Stored } from '../../../../store/store.js';
+import type { Stored } from '../../../../control/model/kinds.js';
 import {
   STATE_CODES,
   consoleOutputOf,
@@ -225,13 +230,13 @@ function stateTree(state: InstanceState): XmlTree {
 function groupSet(control: Control, ids: readonly string[]): XmlTree[] {
   return ids.map((id) => ({
     groupId: id,
-    groupName: control.store.find('securityGroup', id)?.groupName ?? '',
+    groupName: securityGroupName(control, id) ?? '',
   }));
 }
 
 function renderInterface(control: Control, i: Stored<'instance'>, dns: string): XmlTree[] {
   if (i.state === 'terminated') return [];
-  const eni = control.store.find('networkInterface', i.networkInterfaceId);
+  const eni = networkInterfaceById(control, i.networkInterfaceId);
   if (!eni) return [];
   return [
     {
@@ -267,7 +272,7 @@ function renderInterface(control: Control, i: Stored<'instance'>, dns: string): 
 export function renderInstance(control: Control, i: Stored<'instance'>): XmlTree {
   const terminated = i.state === 'terminated';
   const dns = terminated ? '' : privateDnsName(i.privateIpAddress, i.region);
-  const zone = control.store.find('subnet', i.subnetId)?.availabilityZoneId;
+  const zone = availabilityZoneIdOf(control, i.subnetId);
   const meta = i.metadataOptions;
   return {
     instanceId: i.id,
@@ -385,7 +390,7 @@ const statusFilters: FilterTable<Stored<'instance'>> = {
   'system-status.reachability': reachability,
 };
 
-export const INSTANCE_ACTIONS: Partial<Record<Ec2InstanceAction, ActionDef>> = {
+export const INSTANCE_ACTIONS: Record<Ec2InstanceAction, ActionDef> = {
   RunInstances: defineAction(runInstancesShape, (input, ctx) => {
     if (input.LaunchTemplate) unsupported('LaunchTemplate');
     if (input.Ipv6AddressCount || input.Ipv6Address.length || input.EnablePrimaryIpv6) unsupported('IPv6');
@@ -515,7 +520,7 @@ export const INSTANCE_ACTIONS: Partial<Record<Ec2InstanceAction, ActionDef>> = {
       return {
         instanceStatusSet: page.items.map((i) => ({
           availabilityZone: i.availabilityZone,
-          availabilityZoneId: ctx.control.store.find('subnet', i.subnetId)?.availabilityZoneId,
+          availabilityZoneId: availabilityZoneIdOf(ctx.control, i.subnetId),
           eventsSet: [],
           instanceId: i.id,
           instanceState: stateTree(i.state),

@@ -1,7 +1,7 @@
 /**
  * Wire edge of Accept/RejectVpcEndpointConnections and DescribeVpcEndpointConnections
- * (reference §6.12–6.14). Per-endpoint failures are in-band `unsuccessful` items (HTTP 200).
- * Behaviour and ledger: control/privatelink/connections.ts.
+ * (docs/reference/aws-privatelink.md §6.12–6.14). Per-endpoint failures are in-band `unsuccessful` items
+ * (HTTP 200). Behaviour and ledger: control/privatelink/connections.ts.
  */
 import { common, s } from '../../../query/shapes.js';
 import { describePagingMembers, pageRequest } from '../describe-paging.js';

@@ -1,7 +1,7 @@
 /**
- * Wire edge of the four connection-notification actions (reference §6.17). Delete takes
- * `ConnectionNotificationId.N`; Describe and Modify take a scalar `ConnectionNotificationId`.
- * Behaviour and ledger: control/privatelink/notifications.ts (CRUD) and notifier.ts (delivery).
+ * Wire edge of the four connection-notification actions (docs/reference/aws-privatelink.md §6.17). Delete
+ * takes `ConnectionNotificationId.N`; Describe and Modify take a scalar `ConnectionNotificationId`. Behaviour
+ * and ledger: control/privatelink/notifications.ts (CRUD) and notifier.ts (delivery).
  */
 import { common, s } from '../../../query/shapes.js';
 import { describePagingMembers, pageRequest } from '../describe-paging.js';

@@ -1,6 +1,6 @@
 /**
- * Wire edge of Describe/ModifyVpcEndpointServicePermissions (reference §6.10–6.11). Note the
- * plural wire names `AddAllowedPrincipals.N` / `RemoveAllowedPrincipals.N` (no locationName in the
+ * Wire edge of Describe/ModifyVpcEndpointServicePermissions (docs/reference/aws-privatelink.md §6.10–6.11).
+ * Note the plural wire names `AddAllowedPrincipals.N` / `RemoveAllowedPrincipals.N` (no locationName in the
  * model). Behaviour and ledger: control/privatelink/service-permissions.ts.
  */
 import { common, s } from '../../../query/shapes.js';

@@ -1,8 +1,8 @@
 /**
- * Wire trees of the provider-side PrivateLink shapes (reference §7): ServiceConfiguration,
- * AllowedPrincipal/AddedPrincipal, VpcEndpointConnection, ConnectionNotification and
- * UnsuccessfulItem. Element names are the model's lowerCamel `locationName`s; lists are `…Set`
- * wrappers of `<item>`; states keep AWS's exact casing (§3.5).
+ * Wire trees of the provider-side PrivateLink shapes (docs/reference/aws-privatelink.md §7):
+ * ServiceConfiguration, AllowedPrincipal/AddedPrincipal, VpcEndpointConnection, ConnectionNotification and
+ * UnsuccessfulItem. Element names are the model's lowerCamel `locationName`s; lists are `…Set` wrappers of
+ * `<item>`; states keep AWS's exact casing (§3.5).
  */
 import type { Control } from '../../../../control/control.js';
 import type { XmlTree } from '../../../query/encode.js';
@@ -14,7 +14,7 @@ import {
   notificationServiceRegion,
   type StoredNotification,
 } from '../../../../control/privatelink/notifications.js';
-import { serviceZones } from '../../../../control/privatelink/service-access.js';
+import { serviceZones } from '../../../../control/privatelink/service-catalog.js';
 import { endpointDnsEntries } from '../../../../control/privatelink/endpoint-dns.js';
 import { baseEndpointDnsName } from '../../../../control/names.js';
 import { isoTime } from '../../../../shared/clock.js';

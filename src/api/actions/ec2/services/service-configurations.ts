@@ -2,7 +2,7 @@
  * Wire edge of endpoint service configurations: Create/Modify/Delete/Describe
  * VpcEndpointServiceConfiguration(s), StartVpcEndpointServicePrivateDnsVerification and
  * ModifyVpcEndpointServicePayerResponsibility. Shapes list every wire parameter of the model
- * (reference §6.5–6.8, §6.15–6.16); behaviour and its fidelity ledger live in
+ * (docs/reference/aws-privatelink.md §6.5–6.8, §6.15–6.16); behaviour and its fidelity ledger live in
  * control/privatelink/endpoint-services.ts.
  */
 import { common, s, tagSpecificationShape } from '../../../query/shapes.js';
