@@ -9,7 +9,7 @@ import { chown, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'no
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createComponents } from '../../src/components.js';
+import { createComponents, createDataplane } from '../../src/components.js';
 import { prepareRunDir } from '../../src/dataplane/run-dir.js';
 import { startPrivlink } from '../helpers/privlink.js';
 
@@ -32,7 +32,7 @@ test('run dir: an ephemeral server never reuses or removes a planted /tmp/privli
   const p = await startPrivlink(
     t,
     { dataplane: 'loopback', netnsPrefix: PREFIX },
-    { components: createComponents },
+    { dataplane: createDataplane, components: createComponents },
   );
   assert.ok(existsSync(join(planted, 'marker')), 'the planted directory was left alone');
   const fresh = (await runDirs()).filter((n) => !before.has(n));
