@@ -75,6 +75,7 @@ export const ERROR_CODES = {
   'Resource.AlreadyAssociated': { status: 400, doc: 'The subnet is already associated with a route table.' },
   'InvalidRoute.NotFound': { status: 400, doc: 'No such route.' },
   RouteAlreadyExists: { status: 400, doc: 'A route for this destination exists.' },
+  'InvalidNetworkAclID.NotFound': { status: 400, doc: 'Unknown network ACL.' },
   'InvalidNetworkInterfaceID.NotFound': { status: 400, doc: 'Unknown network interface.' },
   'InvalidNetworkInterfaceId.Malformed': { status: 400, doc: 'Malformed network interface ID.' },
   'InvalidPrefixListId.NotFound': { status: 400, doc: 'Unknown prefix list.' },

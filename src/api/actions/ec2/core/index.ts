@@ -8,6 +8,8 @@ import { ROUTE_TABLE_ACTIONS } from './route-tables.js';
 import { NETWORK_INTERFACE_ACTIONS } from './network-interfaces.js';
 import { CATALOGUE_ACTIONS } from './catalogue.js';
 import { TAG_ACTIONS } from './tags.js';
+import { CLASSIC_LINK_ACTIONS } from './classic-link.js';
+import { NETWORK_ACL_ACTIONS } from './network-acls.js';
 
 /** Every core action: one missing from the group modules is a compile error here. */
 export const CORE_ACTIONS: Record<Ec2CoreAction, ActionDef> = {
@@ -18,4 +20,6 @@ export const CORE_ACTIONS: Record<Ec2CoreAction, ActionDef> = {
   ...NETWORK_INTERFACE_ACTIONS,
   ...CATALOGUE_ACTIONS,
   ...TAG_ACTIONS,
+  ...CLASSIC_LINK_ACTIONS,
+  ...NETWORK_ACL_ACTIONS,
 };
