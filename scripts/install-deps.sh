@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages privlink's data plane, demo and tests use. Safe to run repeatedly.
 set -euo pipefail
-# g++, make and python3 build better-sqlite3 when npm cannot fetch a prebuilt binary.
-PKGS=(g++ make python3 iproute2 nftables conntrack awscli python3-boto3 curl procps dnsutils haproxy dnsmasq-base iperf3 wrk)
+# g++, make and python3 build better-sqlite3 when npm cannot fetch a prebuilt binary; ansible runs
+# the infrastructure-as-code playbooks of test/iac.
+PKGS=(g++ make python3 iproute2 nftables conntrack awscli python3-boto3 curl procps dnsutils haproxy dnsmasq-base iperf3 wrk ansible)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -17,6 +17,7 @@ import { credentialFor, parseAuth, principalFor, verifySignature, type RawReques
 import { callerIdentity } from './actions/sts/caller-identity.js';
 import { decodeInput, parseForm, type Dialect } from './query/decode.js';
 import { encodeEc2Error, encodeEc2Response, encodeQueryError, encodeQueryResponse } from './query/encode.js';
+import { AWS_EC2_ACTIONS, AWS_ELBV2_ACTIONS, AWS_STS_ACTIONS } from './aws-actions.js';
 
 export interface ApiService {
   name: 'ec2' | 'elbv2' | 'sts';
@@ -68,6 +69,13 @@ export interface PipelineResult {
   contentType: string;
 }
 
+/** Every action AWS has, per service: the ones privlink lacks answer UnsupportedOperation. */
+const AWS_ACTIONS: Record<ApiService['name'], ReadonlySet<string>> = {
+  ec2: AWS_EC2_ACTIONS,
+  elbv2: AWS_ELBV2_ACTIONS,
+  sts: AWS_STS_ACTIONS,
+};
+
 function pickService(params: Map<string, string>, scopeService: string | undefined): ApiService | undefined {
   const version = params.get('Version');
   if (version) return SERVICES.find((s) => s.version === version);
@@ -117,6 +125,9 @@ export async function handleRequest(
       ? service.actions[action]
       : undefined;
     if (!def) {
+      if (AWS_ACTIONS[service.name].has(action)) {
+        throw apiError('UnsupportedOperation', `privlink does not implement the ${action} operation.`);
+      }
       throw apiError('InvalidAction', `The action ${action.slice(0, 80)} is not valid for this web service.`);
     }
     const principal = principalFor(auth.accessKeyId, deps.credentials);
