@@ -13,7 +13,11 @@ import {
   DescribeVpcClassicLinkDnsSupportCommand,
   EnableVpcClassicLinkCommand,
 } from '@aws-sdk/client-ec2';
-import { CONSUMER, ec2Client, signedRaw, startPrivlink } from '../helpers/privlink.js';
+import {
+  CreateLoadBalancerCommand,
+  DescribeCapacityReservationCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CONSUMER, ec2Client, elbClient, signedRaw, startPrivlink } from '../helpers/privlink.js';
 
 async function vpcWithSubnets(ec2: ReturnType<typeof ec2Client>, cidr: string) {
   const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }))).Vpc?.VpcId ?? '';
@@ -145,4 +149,31 @@ test('an action AWS has but privlink lacks answers UnsupportedOperation; a made-
   assert.match(madeUp.body, /<Code>InvalidAction<\/Code>/);
   const elb = await signedRaw(p, 'Action=SetSubnets&Version=2015-12-01', { service: 'elasticloadbalancing' });
   assert.match(elb.body, /<Code>UnsupportedOperation<\/Code>/);
+});
+
+test('DescribeCapacityReservation answers a load balancer without a reservation; an unknown one is LoadBalancerNotFound', async (t) => {
+  const p = await startPrivlink(t);
+  const ec2 = ec2Client(p);
+  const { subnets } = await vpcWithSubnets(ec2, '10.0.0.0/16');
+  const elb = elbClient(p);
+  const lb = await elb.send(
+    new CreateLoadBalancerCommand({
+      Name: 'cap',
+      Type: 'network',
+      Scheme: 'internal',
+      Subnets: subnets.slice(0, 1),
+    }),
+  );
+  const arn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  const res = await elb.send(new DescribeCapacityReservationCommand({ LoadBalancerArn: arn }));
+  assert.deepEqual(res.CapacityReservationState, []);
+  assert.equal(res.MinimumLoadBalancerCapacity, undefined);
+  await assert.rejects(
+    elb.send(
+      new DescribeCapacityReservationCommand({
+        LoadBalancerArn: arn.replace(/[0-9a-f]{16}$/, '0123456789abcdef'),
+      }),
+    ),
+    (e: Error) => e.name === 'LoadBalancerNotFoundException' || e.name === 'LoadBalancerNotFound',
+  );
 });

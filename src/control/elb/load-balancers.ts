@@ -367,3 +367,17 @@ export function modifyLoadBalancerAttributes(
   control.store.put('loadBalancer', { ...lb, attributes: next });
   return attributeList(table, next);
 }
+
+/**
+ * DescribeCapacityReservation. privlink has no LCU capacity to reserve, so every load balancer
+ * answers as one that never had a reservation: no minimum capacity and no zonal states. Terraform
+ * reads it on every `aws_lb` refresh. ModifyCapacityReservation stays unsupported.
+ */
+export function describeCapacityReservation(
+  control: Control,
+  caller: CallerContext,
+  arn: string,
+): { capacityReservationState: [] } {
+  getLoadBalancer(control, caller, arn);
+  return { capacityReservationState: [] };
+}

@@ -1,11 +1,12 @@
 /**
  * ELBv2 load balancer actions: CreateLoadBalancer, DescribeLoadBalancers, DeleteLoadBalancer,
- * DescribeLoadBalancerAttributes, ModifyLoadBalancerAttributes. Wire ↔ control mapping only; the
+ * DescribeLoadBalancerAttributes, ModifyLoadBalancerAttributes, DescribeCapacityReservation. Wire ↔ control mapping only; the
  * behaviour and its fidelity ledger live in control/elb/load-balancers.ts.
  */
 import {
   createLoadBalancer,
   deleteLoadBalancer,
+  describeCapacityReservation,
   describeLoadBalancerAttributes,
   describeLoadBalancers,
   modifyLoadBalancerAttributes,
@@ -83,4 +84,8 @@ export const LOAD_BALANCER_ACTIONS = {
       Attributes: modifyLoadBalancerAttributes(ctx.control, ctx, input.LoadBalancerArn, input.Attributes),
     }),
   ),
+  DescribeCapacityReservation: defineAction(s.struct({ LoadBalancerArn: requiredStr }), (input, ctx) => ({
+    CapacityReservationState: describeCapacityReservation(ctx.control, ctx, input.LoadBalancerArn)
+      .capacityReservationState,
+  })),
 } satisfies Record<string, ActionDef>;

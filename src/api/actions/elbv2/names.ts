@@ -5,6 +5,7 @@ export const ELBV2_ACTIONS = [
   'DeleteLoadBalancer',
   'DescribeLoadBalancerAttributes',
   'ModifyLoadBalancerAttributes',
+  'DescribeCapacityReservation',
   'CreateTargetGroup',
   'DescribeTargetGroups',
   'DeleteTargetGroup',
