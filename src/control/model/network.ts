@@ -22,6 +22,9 @@ export interface Subnet extends Scoped {
   availabilityZoneId: string;
   state: 'pending' | 'available';
   mapPublicIpOnLaunch: boolean;
+  /** ModifySubnetAttribute PrivateDnsHostnameTypeOnLaunch (absent: AWS's default, ip-name). */
+  privateDnsHostnameTypeOnLaunch?: 'ip-name' | 'resource-name';
+  enableResourceNameDnsARecordOnLaunch?: boolean;
 }
 
 /**

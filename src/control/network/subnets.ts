@@ -120,3 +120,59 @@ export function deleteSubnet(control: Control, caller: CallerContext, subnetId: 
   dropSubnetAssociations(control, subnet);
   control.store.delete('subnet', subnet.id);
 }
+
+/** What ModifySubnetAttribute may change; exactly one per call, as on AWS. */
+export interface SubnetAttributeChange {
+  mapPublicIpOnLaunch?: boolean;
+  privateDnsHostnameTypeOnLaunch?: string;
+  enableResourceNameDnsARecordOnLaunch?: boolean;
+  /** IPv6, Outpost and LNI attributes: privlink has no IPv6 CIDRs, Outposts or LNIs. */
+  unsupported?: { name: string; enables: boolean }[];
+}
+
+/**
+ * ModifySubnetAttribute. Fidelity: one attribute per call (more is InvalidParameterCombination,
+ * none is MissingParameter); PrivateDnsHostnameTypeOnLaunch is ip-name or resource-name. By
+ * design: turning on an IPv6, Outpost or LNI attribute is UnsupportedOperation (privlink has
+ * none of them); turning one off is accepted and changes nothing. DescribeSubnets shows the
+ * change at once.
+ */
+export function modifySubnetAttribute(
+  control: Control,
+  caller: CallerContext,
+  subnetId: string,
+  change: SubnetAttributeChange,
+): void {
+  const subnet = requireOwn(control, caller, 'subnet', subnetId);
+  const given = [
+    change.mapPublicIpOnLaunch,
+    change.privateDnsHostnameTypeOnLaunch,
+    change.enableResourceNameDnsARecordOnLaunch,
+    ...(change.unsupported ?? []),
+  ].filter((v) => v !== undefined);
+  if (given.length === 0) {
+    throw apiError('MissingParameter', 'The request must contain exactly one attribute to modify.');
+  }
+  if (given.length > 1) {
+    throw apiError('InvalidParameterCombination', 'Only one attribute can be modified at a time.');
+  }
+  const enabled = change.unsupported?.find((u) => u.enables);
+  if (enabled) {
+    throw apiError('UnsupportedOperation', `privlink does not support ${enabled.name} on subnets`);
+  }
+  const hostnameType = change.privateDnsHostnameTypeOnLaunch;
+  if (hostnameType !== undefined && hostnameType !== 'ip-name' && hostnameType !== 'resource-name') {
+    throw apiError(
+      'InvalidParameterValue',
+      `Value (${hostnameType.slice(0, 40)}) for parameter PrivateDnsHostnameTypeOnLaunch is invalid. Valid values: ip-name, resource-name`,
+    );
+  }
+  control.store.put('subnet', {
+    ...subnet,
+    ...(change.mapPublicIpOnLaunch !== undefined && { mapPublicIpOnLaunch: change.mapPublicIpOnLaunch }),
+    ...(hostnameType !== undefined && { privateDnsHostnameTypeOnLaunch: hostnameType }),
+    ...(change.enableResourceNameDnsARecordOnLaunch !== undefined && {
+      enableResourceNameDnsARecordOnLaunch: change.enableResourceNameDnsARecordOnLaunch,
+    }),
+  });
+}

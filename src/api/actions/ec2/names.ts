@@ -14,6 +14,7 @@ export const EC2_CORE_ACTIONS = [
   'CreateSubnet',
   'DescribeSubnets',
   'DeleteSubnet',
+  'ModifySubnetAttribute',
   'CreateSecurityGroup',
   'DescribeSecurityGroups',
   'DeleteSecurityGroup',

@@ -16,6 +16,7 @@ import {
   availableIpAddressCount,
   createSubnet,
   deleteSubnet,
+  modifySubnetAttribute,
   subnetArn,
 } from '../../../../control/network/subnets.js';
 import { selectByIds } from '../../../../control/network/core-lookup.js';
@@ -44,8 +45,8 @@ export function renderSubnet(control: Control, sn: Stored<'subnet'>): XmlTree {
     enableDns64: false,
     ipv6Native: false,
     privateDnsNameOptionsOnLaunch: {
-      hostnameType: 'ip-name',
-      enableResourceNameDnsARecord: false,
+      hostnameType: sn.privateDnsHostnameTypeOnLaunch ?? 'ip-name',
+      enableResourceNameDnsARecord: sn.enableResourceNameDnsARecordOnLaunch ?? false,
       enableResourceNameDnsAAAARecord: false,
     },
     blockPublicAccessStates: { internetGatewayBlockMode: 'off' },
@@ -73,6 +74,8 @@ function subnetFilters(control: Control): FilterTable<Stored<'subnet'>> {
     'vpc-id': (x) => x.vpcId,
   };
 }
+
+const boolValue = s.struct({ Value: s.bool() });
 
 const UNSUPPORTED = [
   'Ipv6CidrBlock',
@@ -126,6 +129,56 @@ export const SUBNET_ACTIONS = {
       const subnets = selectByIds(ctx.control, ctx, 'subnet', input.SubnetId);
       const page = filterAndPage(subnets, input.Filter, subnetFilters(ctx.control), (x) => x.id, input);
       return { subnetSet: page.items.map((x) => renderSubnet(ctx.control, x)), nextToken: page.nextToken };
+    },
+  ),
+
+  ModifySubnetAttribute: defineAction(
+    s.struct({
+      SubnetId: requiredStr,
+      MapPublicIpOnLaunch: boolValue,
+      PrivateDnsHostnameTypeOnLaunch: s.str(),
+      EnableResourceNameDnsARecordOnLaunch: boolValue,
+      AssignIpv6AddressOnCreation: boolValue,
+      EnableDns64: boolValue,
+      EnableResourceNameDnsAAAARecordOnLaunch: boolValue,
+      MapCustomerOwnedIpOnLaunch: boolValue,
+      CustomerOwnedIpv4Pool: s.str(),
+      EnableLniAtDeviceIndex: s.int(),
+      DisableLniAtDeviceIndex: boolValue,
+    }),
+    (input, ctx) => {
+      const value = (a: { Value?: boolean } | undefined, name: string) => {
+        if (a === undefined) return undefined;
+        if (a.Value === undefined) throw Errors.missingParameter(`${name}.Value`);
+        return a.Value;
+      };
+      const unsupported: { name: string; enables: boolean }[] = [];
+      for (const name of [
+        'AssignIpv6AddressOnCreation',
+        'EnableDns64',
+        'EnableResourceNameDnsAAAARecordOnLaunch',
+        'MapCustomerOwnedIpOnLaunch',
+        'DisableLniAtDeviceIndex',
+      ] as const) {
+        const v = value(input[name], name);
+        if (v !== undefined) unsupported.push({ name, enables: v });
+      }
+      if (input.EnableLniAtDeviceIndex !== undefined) {
+        unsupported.push({ name: 'EnableLniAtDeviceIndex', enables: true });
+      }
+      if (input.CustomerOwnedIpv4Pool !== undefined) {
+        unsupported.push({ name: 'CustomerOwnedIpv4Pool', enables: true });
+      }
+      modifySubnetAttribute(ctx.control, ctx, input.SubnetId, {
+        mapPublicIpOnLaunch: value(input.MapPublicIpOnLaunch, 'MapPublicIpOnLaunch'),
+        privateDnsHostnameTypeOnLaunch: input.PrivateDnsHostnameTypeOnLaunch,
+        enableResourceNameDnsARecordOnLaunch: value(
+          input.EnableResourceNameDnsARecordOnLaunch,
+          'EnableResourceNameDnsARecordOnLaunch',
+        ),
+        unsupported,
+      });
+      return { return: true };
     },
   ),
 
