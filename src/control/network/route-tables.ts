@@ -191,6 +191,109 @@ export function disassociateRouteTable(control: Control, caller: CallerContext, 
   });
 }
 
+/**
+ * ReplaceRouteTableAssociation: moves a subnet's association, or the VPC's main association, to
+ * another route table of the same VPC under a new association ID (AWS's rule). Replacing with the
+ * table it is already on still issues a new ID, as on AWS.
+ */
+export function replaceRouteTableAssociation(
+  control: Control,
+  caller: CallerContext,
+  associationId: string,
+  routeTableId: string,
+): string {
+  if (!isWellFormedId('rtbassoc', associationId)) {
+    throw apiError(
+      'InvalidAssociationID.Malformed',
+      `Invalid id: "${associationId}" (expecting "rtbassoc-...")`,
+    );
+  }
+  const target = requireOwn(control, caller, 'routeTable', routeTableId);
+  const from = control.store
+    .list('routeTable', scopeOf(caller))
+    .find((t) => t.associations.some((a) => a.id === associationId));
+  const assoc = from?.associations.find((a) => a.id === associationId);
+  if (!from || !assoc) {
+    throw apiError('InvalidAssociationID.NotFound', `The association ID '${associationId}' does not exist`);
+  }
+  if (from.vpcId !== target.vpcId) {
+    throw apiError(
+      'InvalidParameterValue',
+      `Route table ${target.id} and association ${associationId} belong to different networks`,
+    );
+  }
+  const id = control.ids.resourceId('rtbassoc');
+  const moved = { ...assoc, id };
+  if (from.id === target.id) {
+    control.store.put('routeTable', {
+      ...from,
+      associations: from.associations.map((a) => (a.id === associationId ? moved : a)),
+    });
+    return id;
+  }
+  control.store.put('routeTable', {
+    ...from,
+    associations: from.associations.filter((a) => a.id !== associationId),
+  });
+  control.store.put('routeTable', { ...target, associations: [...target.associations, moved] });
+  return id;
+}
+
+/**
+ * ReplaceRoute: gives an existing route (found by its destination) a new target, with every
+ * check CreateRoute makes. The local route keeps its target (LocalTarget=true is accepted and
+ * changes nothing); routes a gateway endpoint manages are changed through the endpoint.
+ */
+export function replaceRoute(
+  control: Control,
+  caller: CallerContext,
+  routeTableId: string,
+  r: RouteInput & { localTarget?: boolean },
+): void {
+  const rt = requireOwn(control, caller, 'routeTable', routeTableId);
+  const cidr = r.destinationCidrBlock;
+  const existing =
+    cidr !== undefined
+      ? rt.routes.find((x) => x.destinationCidrBlock === cidr)
+      : r.destinationPrefixListId !== undefined
+        ? rt.routes.find((x) => x.destinationPrefixListId === r.destinationPrefixListId)
+        : undefined;
+  if (!existing) {
+    const what =
+      cidr !== undefined
+        ? `destination-cidr-block ${cidr}`
+        : r.destinationPrefixListId !== undefined
+          ? `destination-prefix-list-id ${r.destinationPrefixListId}`
+          : r.destinationIpv6CidrBlock !== undefined
+            ? `destination-ipv6-cidr-block ${r.destinationIpv6CidrBlock}`
+            : undefined;
+    if (what === undefined) {
+      throw apiError(
+        'MissingParameter',
+        'Exactly one of DestinationCidrBlock, DestinationIpv6CidrBlock or DestinationPrefixListId must be specified',
+      );
+    }
+    throw apiError('InvalidRoute.NotFound', `no route with ${what} in route table ${rt.id}`);
+  }
+  if (existing.gatewayId === 'local') {
+    if (r.localTarget === true) return;
+    throw apiError(
+      'InvalidParameterValue',
+      `cannot replace local route ${existing.destinationCidrBlock ?? ''} in route table ${rt.id}; privlink keeps local routes local`,
+    );
+  }
+  if (existing.destinationPrefixListId !== undefined && existing.gatewayId?.startsWith('vpce-')) {
+    throw apiError(
+      'InvalidParameterValue',
+      `cannot replace VPC endpoint route ${existing.destinationPrefixListId} in route table ${rt.id}; modify the VPC endpoint ${existing.gatewayId} instead`,
+    );
+  }
+  // Drop the old route, then add the new one through CreateRoute's checks; the request's
+  // transaction rolls both back if the new target is refused.
+  control.store.put('routeTable', { ...rt, routes: rt.routes.filter((x) => x !== existing) });
+  createRoute(control, caller, routeTableId, r);
+}
+
 /** Removes explicit associations of a subnet being deleted. */
 export function dropSubnetAssociations(
   control: Control,

@@ -30,6 +30,8 @@ export const EC2_CORE_ACTIONS = [
   'DisassociateRouteTable',
   'CreateRoute',
   'DeleteRoute',
+  'ReplaceRoute',
+  'ReplaceRouteTableAssociation',
   'DescribeNetworkInterfaces',
   'DescribeNetworkAcls',
   'DescribePrefixLists',

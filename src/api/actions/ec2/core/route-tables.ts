@@ -23,6 +23,8 @@ import {
   deleteRoute,
   deleteRouteTable,
   disassociateRouteTable,
+  replaceRoute,
+  replaceRouteTableAssociation,
   routeState,
 } from '../../../../control/network/route-tables.js';
 import { selectByIds } from '../../../../control/network/core-lookup.js';
@@ -91,6 +93,26 @@ const UNSUPPORTED_TARGETS = [
   'NatGatewayId',
 ] as const;
 
+const routeMembers = {
+  ...common,
+  RouteTableId: requiredStr,
+  DestinationCidrBlock: s.str(),
+  DestinationIpv6CidrBlock: s.str(),
+  DestinationPrefixListId: s.str(),
+  GatewayId: s.str(),
+  VpcEndpointId: s.str(),
+  InstanceId: s.str(),
+  NetworkInterfaceId: s.str(),
+  TransitGatewayId: s.str(),
+  LocalGatewayId: s.str(),
+  CarrierGatewayId: s.str(),
+  CoreNetworkArn: s.str(),
+  OdbNetworkArn: s.str(),
+  EgressOnlyInternetGatewayId: s.str(),
+  VpcPeeringConnectionId: s.str(),
+  NatGatewayId: s.str(),
+};
+
 export const ROUTE_TABLE_ACTIONS = {
   CreateRouteTable: defineAction(
     s.struct({
@@ -151,39 +173,46 @@ export const ROUTE_TABLE_ACTIONS = {
     return { return: true };
   }),
 
-  CreateRoute: defineAction(
-    s.struct({
-      ...common,
-      RouteTableId: requiredStr,
-      DestinationCidrBlock: s.str(),
-      DestinationIpv6CidrBlock: s.str(),
-      DestinationPrefixListId: s.str(),
-      GatewayId: s.str(),
-      VpcEndpointId: s.str(),
-      InstanceId: s.str(),
-      NetworkInterfaceId: s.str(),
-      TransitGatewayId: s.str(),
-      LocalGatewayId: s.str(),
-      CarrierGatewayId: s.str(),
-      CoreNetworkArn: s.str(),
-      OdbNetworkArn: s.str(),
-      EgressOnlyInternetGatewayId: s.str(),
-      VpcPeeringConnectionId: s.str(),
-      NatGatewayId: s.str(),
+  CreateRoute: defineAction(s.struct(routeMembers), (input, ctx) => {
+    createRoute(ctx.control, ctx, input.RouteTableId, {
+      destinationCidrBlock: input.DestinationCidrBlock,
+      destinationIpv6CidrBlock: input.DestinationIpv6CidrBlock,
+      destinationPrefixListId: input.DestinationPrefixListId,
+      gatewayId: input.GatewayId,
+      vpcEndpointId: input.VpcEndpointId,
+      instanceId: input.InstanceId,
+      networkInterfaceId: input.NetworkInterfaceId,
+      unsupportedTargets: UNSUPPORTED_TARGETS.filter((m) => input[m] !== undefined),
+    });
+    return { return: true };
+  }),
+
+  ReplaceRoute: defineAction(s.struct({ ...routeMembers, LocalTarget: s.bool() }), (input, ctx) => {
+    replaceRoute(ctx.control, ctx, input.RouteTableId, {
+      destinationCidrBlock: input.DestinationCidrBlock,
+      destinationIpv6CidrBlock: input.DestinationIpv6CidrBlock,
+      destinationPrefixListId: input.DestinationPrefixListId,
+      gatewayId: input.GatewayId,
+      vpcEndpointId: input.VpcEndpointId,
+      instanceId: input.InstanceId,
+      networkInterfaceId: input.NetworkInterfaceId,
+      unsupportedTargets: UNSUPPORTED_TARGETS.filter((m) => input[m] !== undefined),
+      localTarget: input.LocalTarget,
+    });
+    return { return: true };
+  }),
+
+  ReplaceRouteTableAssociation: defineAction(
+    s.struct({ ...common, AssociationId: requiredStr, RouteTableId: requiredStr }),
+    (input, ctx) => ({
+      newAssociationId: replaceRouteTableAssociation(
+        ctx.control,
+        ctx,
+        input.AssociationId,
+        input.RouteTableId,
+      ),
+      associationState: { state: 'associated' },
     }),
-    (input, ctx) => {
-      createRoute(ctx.control, ctx, input.RouteTableId, {
-        destinationCidrBlock: input.DestinationCidrBlock,
-        destinationIpv6CidrBlock: input.DestinationIpv6CidrBlock,
-        destinationPrefixListId: input.DestinationPrefixListId,
-        gatewayId: input.GatewayId,
-        vpcEndpointId: input.VpcEndpointId,
-        instanceId: input.InstanceId,
-        networkInterfaceId: input.NetworkInterfaceId,
-        unsupportedTargets: UNSUPPORTED_TARGETS.filter((m) => input[m] !== undefined),
-      });
-      return { return: true };
-    },
   ),
 
   DeleteRoute: defineAction(
