@@ -18,7 +18,7 @@
  */
 import type { Control } from '../control.js';
 import type { CallerContext } from '../context.js';
-import { apiError } from '../errors.js';
+import { apiError, Errors } from '../errors.js';
 import type { DeepReadonly, Tag } from '../model/common.js';
 import type { SecurityGroup, SecurityGroupRule, Vpc } from '../model/network.js';
 import { parseCidr, cidrString } from '../cidr.js';
@@ -521,4 +521,157 @@ export function toIpPermissions(rules: readonly DeepReadonly<SecurityGroupRule>[
     p.rules.push(r);
   }
   return [...out.values()];
+}
+
+/** The one peer of a rule with a new description (undefined removes it). */
+function withDescription(
+  r: DeepReadonly<SecurityGroupRule>,
+  description: string | undefined,
+): SecurityGroupRule {
+  const d = description === undefined ? {} : { description };
+  const strip = <T extends { description?: string }>(p: DeepReadonly<T>): T => {
+    const { description: _old, ...rest } = p as T;
+    return { ...(rest as T), ...d };
+  };
+  return {
+    ...(r as SecurityGroupRule),
+    ipRanges: r.ipRanges.map(strip),
+    ipv6Ranges: r.ipv6Ranges.map(strip),
+    userIdGroupPairs: r.userIdGroupPairs.map(strip),
+    prefixListIds: r.prefixListIds.map(strip),
+  };
+}
+
+/**
+ * UpdateSecurityGroupRuleDescriptionsIngress/Egress. Fidelity: rules are found by protocol, ports
+ * and peer (IpPermissions) or by ID (SecurityGroupRuleDescription.N); a permission that matches
+ * no rule is InvalidPermission.NotFound and nothing changes; a permission without a description
+ * removes the rule's description, as AWS documents.
+ */
+export function updateRuleDescriptions(
+  control: Control,
+  caller: CallerContext,
+  group: Stored<'securityGroup'>,
+  dir: Direction,
+  perms: readonly PermissionInput[],
+  byId: readonly { ruleId?: string; description?: string }[],
+): void {
+  if (perms.length === 0 && byId.length === 0) {
+    throw apiError('MissingParameter', 'The request must contain the parameter IpPermissions');
+  }
+  const changes = new Map<string, string | undefined>();
+  if (perms.length > 0) {
+    for (const d of draftRules(control, caller, group, perms)) {
+      const key = ruleKey(d);
+      const rule = rulesOf(group, dir).find((x) => ruleKey(x) === key);
+      if (!rule) {
+        throw apiError(
+          'InvalidPermission.NotFound',
+          'The specified rule does not exist in this security group.',
+        );
+      }
+      const peer = d.ipRanges[0] ?? d.ipv6Ranges[0] ?? d.userIdGroupPairs[0] ?? d.prefixListIds[0];
+      changes.set(rule.ruleId, peer?.description);
+    }
+  }
+  for (const entry of byId) {
+    const rule = rulesOf(group, dir).find((x) => x.ruleId === entry.ruleId);
+    if (!rule) {
+      throw apiError(
+        'InvalidSecurityGroupRuleId.NotFound',
+        `The security group rule ID '${entry.ruleId ?? ''}' does not exist`,
+      );
+    }
+    changes.set(rule.ruleId, describeDescription(entry.description));
+  }
+  const next = rulesOf(group, dir).map((r) =>
+    changes.has(r.ruleId) ? withDescription(r, changes.get(r.ruleId)) : (r as SecurityGroupRule),
+  );
+  control.store.put('securityGroup', { ...group, [dir]: next });
+}
+
+/** One rule of ModifySecurityGroupRules, as the API receives it. */
+export interface RuleModification {
+  ruleId?: string;
+  ipProtocol?: string;
+  fromPort?: number;
+  toPort?: number;
+  cidrIpv4?: string;
+  cidrIpv6?: string;
+  prefixListId?: string;
+  referencedGroupId?: string;
+  description?: string;
+}
+
+/**
+ * ModifySecurityGroupRules: replaces rules in place, keeping their IDs and tags. Fidelity: each
+ * rule names exactly one peer; an unknown rule ID is InvalidSecurityGroupRuleId.NotFound; a rule
+ * that would equal another rule of the group is InvalidPermission.Duplicate; all or nothing.
+ */
+export function modifySecurityGroupRules(
+  control: Control,
+  caller: CallerContext,
+  group: Stored<'securityGroup'>,
+  mods: readonly RuleModification[],
+): void {
+  if (mods.length === 0)
+    throw apiError('MissingParameter', 'The request must contain the parameter SecurityGroupRule');
+  let ingress = group.ingress.map((r) => r as SecurityGroupRule);
+  let egress = group.egress.map((r) => r as SecurityGroupRule);
+  for (const m of mods) {
+    if (m.ruleId === undefined) throw Errors.missingParameter('SecurityGroupRule.SecurityGroupRuleId');
+    if (!isWellFormedId('sgr', m.ruleId)) {
+      throw apiError(
+        'InvalidSecurityGroupRuleId.Malformed',
+        `Invalid id: "${m.ruleId}" (expecting "sgr-...")`,
+      );
+    }
+    const dir: Direction | undefined = ingress.some((r) => r.ruleId === m.ruleId)
+      ? 'ingress'
+      : egress.some((r) => r.ruleId === m.ruleId)
+        ? 'egress'
+        : undefined;
+    if (!dir) {
+      throw apiError(
+        'InvalidSecurityGroupRuleId.NotFound',
+        `The security group rule ID '${m.ruleId}' does not exist`,
+      );
+    }
+    const peers = [m.cidrIpv4, m.cidrIpv6, m.prefixListId, m.referencedGroupId].filter(
+      (p) => p !== undefined,
+    );
+    if (peers.length !== 1) {
+      throw apiError(
+        peers.length === 0 ? 'MissingParameter' : 'InvalidParameterCombination',
+        'Each rule must name exactly one of CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId',
+      );
+    }
+    const [draft] = draftRules(control, caller, group, [
+      {
+        ipProtocol: m.ipProtocol,
+        fromPort: m.fromPort,
+        toPort: m.toPort,
+        ipRanges: m.cidrIpv4 !== undefined ? [{ cidrIp: m.cidrIpv4, description: m.description }] : [],
+        ipv6Ranges: m.cidrIpv6 !== undefined ? [{ cidrIpv6: m.cidrIpv6, description: m.description }] : [],
+        userIdGroupPairs:
+          m.referencedGroupId !== undefined
+            ? [{ groupId: m.referencedGroupId, description: m.description }]
+            : [],
+        prefixListIds:
+          m.prefixListId !== undefined ? [{ prefixListId: m.prefixListId, description: m.description }] : [],
+      },
+    ]);
+    if (!draft) continue;
+    const rules = dir === 'ingress' ? ingress : egress;
+    const key = ruleKey(draft);
+    if (rules.some((r) => r.ruleId !== m.ruleId && ruleKey(r) === key)) {
+      throw apiError('InvalidPermission.Duplicate', `the specified rule "${ruleText(draft)}" already exists`);
+    }
+    const next = rules.map((r) =>
+      r.ruleId === m.ruleId ? { ...draft, ruleId: r.ruleId, ...(r.tags && { tags: r.tags }) } : r,
+    );
+    if (dir === 'ingress') ingress = next;
+    else egress = next;
+  }
+  control.store.put('securityGroup', { ...group, ingress, egress });
 }

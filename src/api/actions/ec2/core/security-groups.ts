@@ -25,6 +25,8 @@ import {
   deleteSecurityGroup,
   findGroup,
   revoke,
+  modifySecurityGroupRules,
+  updateRuleDescriptions,
   securityGroupArn,
   securityGroupRuleArn,
   toIpPermissions,
@@ -297,6 +299,49 @@ const RULE_FILTERS: FilterTable<RuleRow> = {
   'security-group-rule-id': (x) => x.rule.ruleId,
 };
 
+const ruleDescriptionShape = s.struct({ SecurityGroupRuleId: s.str(), Description: s.str() });
+const updateDescriptionsEgressShape = s.struct({
+  ...ruleInputMembers,
+  SecurityGroupRuleDescription: s.list(ruleDescriptionShape),
+});
+const updateDescriptionsIngressShape = s.struct({
+  ...updateDescriptionsEgressShape.members,
+  GroupName: s.str(),
+});
+
+function updateDescriptionsAction(dir: Direction) {
+  return (input: Value<typeof updateDescriptionsIngressShape>, ctx: RequestContext): XmlTree => {
+    const group = findGroup(ctx.control, ctx, input.GroupId, input.GroupName);
+    const perms = hasRuleInput(input) ? permissionsOf(input) : [];
+    updateRuleDescriptions(
+      ctx.control,
+      ctx,
+      group,
+      dir,
+      perms,
+      input.SecurityGroupRuleDescription.map((d) => ({
+        ruleId: d.SecurityGroupRuleId,
+        description: d.Description,
+      })),
+    );
+    return { return: true };
+  };
+}
+
+const ruleUpdateShape = s.struct({
+  SecurityGroupRuleId: s.str(),
+  SecurityGroupRule: s.struct({
+    IpProtocol: s.str(),
+    FromPort: s.int(),
+    ToPort: s.int(),
+    CidrIpv4: s.str(),
+    CidrIpv6: s.str(),
+    PrefixListId: s.str(),
+    ReferencedGroupId: s.str(),
+    Description: s.str(),
+  }),
+});
+
 export const SECURITY_GROUP_ACTIONS = {
   CreateSecurityGroup: defineAction(
     s.struct({
@@ -359,6 +404,38 @@ export const SECURITY_GROUP_ACTIONS = {
   RevokeSecurityGroupIngress: defineAction(revokeIngressShape, revokeAction('ingress')),
   RevokeSecurityGroupEgress: defineAction(revokeEgressShape, (input, ctx) =>
     revokeAction('egress')({ ...input, GroupName: undefined }, ctx),
+  ),
+
+  UpdateSecurityGroupRuleDescriptionsIngress: defineAction(
+    updateDescriptionsIngressShape,
+    updateDescriptionsAction('ingress'),
+  ),
+  UpdateSecurityGroupRuleDescriptionsEgress: defineAction(updateDescriptionsEgressShape, (input, ctx) =>
+    updateDescriptionsAction('egress')({ ...input, GroupName: undefined }, ctx),
+  ),
+
+  ModifySecurityGroupRules: defineAction(
+    s.struct({ ...common, GroupId: requiredStr, SecurityGroupRule: s.list(ruleUpdateShape) }),
+    (input, ctx) => {
+      const group = findGroup(ctx.control, ctx, input.GroupId, undefined);
+      modifySecurityGroupRules(
+        ctx.control,
+        ctx,
+        group,
+        input.SecurityGroupRule.map((u) => ({
+          ruleId: u.SecurityGroupRuleId,
+          ipProtocol: u.SecurityGroupRule?.IpProtocol,
+          fromPort: u.SecurityGroupRule?.FromPort,
+          toPort: u.SecurityGroupRule?.ToPort,
+          cidrIpv4: u.SecurityGroupRule?.CidrIpv4,
+          cidrIpv6: u.SecurityGroupRule?.CidrIpv6,
+          prefixListId: u.SecurityGroupRule?.PrefixListId,
+          referencedGroupId: u.SecurityGroupRule?.ReferencedGroupId,
+          description: u.SecurityGroupRule?.Description,
+        })),
+      );
+      return { return: true };
+    },
   ),
 
   DescribeSecurityGroupRules: defineAction(
