@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateSubnetCommand, CreateVpcCommand, DeleteSubnetCommand } from '@aws-sdk/client-ec2';
 import { createComponents } from '../../src/components.js';
-import { probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { probeNetns, run, systemRunner } from '../../src/dataplane/netns/run.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
-import { Fabric, FABRIC_BRIDGE } from '../../src/dataplane/fabric/fabric.js';
+import { DEFAULT_FABRIC_CIDR, Fabric, FABRIC_BRIDGE } from '../../src/dataplane/fabric/fabric.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 
@@ -124,7 +124,7 @@ test(
     assert.equal(await macOf(ns, 'br0'), before);
     assert.notEqual(before, '02:00:00:00:00:01');
 
-    const fabric = new Fabric(PREFIX, '100.64.0.0/16', silentLogger);
+    const fabric = new Fabric(systemRunner, PREFIX, DEFAULT_FABRIC_CIDR, silentLogger);
     t.after(() => fabric.close());
     await fabric.ensure();
     const fabBefore = await macOf(fabric.namespace, FABRIC_BRIDGE);
