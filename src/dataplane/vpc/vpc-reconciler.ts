@@ -27,7 +27,7 @@ export { VPC_BRIDGE, IMDS_IP, routerAddress, resolverAddress } from './vpc-netwo
 export type { VpcNetwork, VpcNetworks } from './vpc-network.js';
 
 export interface VpcReconcilerContext {
-  store: Store;
+  store: Pick<Store, 'listAll'>;
   runner: Runner;
   prefix: string;
   mode: DataplaneMode;
