@@ -7,8 +7,7 @@
  * fabric agent, prepending the PPv2 header. What each ENI should carry comes from
  * endpoint-desired.ts; this module applies the difference.
  *
- * Fidelity (docs/reference/aws-privatelink.md §3.1, §9.1–9.2; PrivateLink guide "Access an AWS service using an interface
- * VPC endpoint", security groups, 2025):
+ * Fidelity (docs/reference/aws-privatelink.md §3.1, §9.1–9.2):
  * - Covered: only `available` endpoints carry traffic — before acceptance, after rejection and
  *   while deleting, connections are refused with a TCP reset; rejecting or deleting cuts open
  *   flows (map element removed, then conntrack -D; PPv2 proxies reset their sockets) within a

@@ -3,7 +3,7 @@
  * (one source each) becomes protocol + ports + source addresses; a referenced group becomes the
  * private IPs of the ENIs and instances that carry it.
  *
- * Fidelity (VPC security groups guide, 2025):
+ * Fidelity (security-group rules as DescribeSecurityGroups shows them):
  * - Covered: protocols all/tcp/udp/icmp/numbers, port ranges, IPv4 CIDR sources, group sources
  *   (members: network interfaces and instances in the group), several groups (union of rules),
  *   statefulness (replies pass).

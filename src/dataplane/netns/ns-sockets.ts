@@ -2,7 +2,7 @@
  * Sockets bound inside a network namespace, owned by this process. Node cannot call setns(), but
  * it can receive socket handles: a short-lived helper started with `ip netns exec NS node -e …`
  * binds the requested listeners/UDP sockets there and sends the handles over its IPC channel,
- * then exits (dataplane.md §3.7). The returned servers accept connections that arrive inside NS.
+ * then exits (docs/reference/dataplane.md §3.7). The returned servers accept connections that arrive inside NS.
  */
 import type { Runner } from './runner.js';
 import type { Server } from 'node:net';

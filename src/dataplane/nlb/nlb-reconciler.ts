@@ -2,11 +2,12 @@
  * Network Load Balancer nodes: one namespace per node ENI (`LoadBalancer.nodes`) with a leg in
  * the provider VPC's bridge (the node's private IP) and a leg in the fabric (an internal address
  * endpoints forward to). nftables in the node DNATs each listener port to a healthy target of
- * the listener's forward target group and SNATs to the node IP (dataplane.md §5.2); health
- * checks are sourced from the node through a health-check map (§5.5).
+ * the listener's forward target group and SNATs to the node IP (docs/reference/dataplane.md
+ * §5.2); health checks are sourced from the node through a health-check map (§5.5). What should
+ * exist is computed by nlb-desired.ts; this module applies the difference.
  *
- * Fidelity (NLB guide: target groups, health checks, deregistration;
- * docs/reference/aws-privatelink.md §8.2, §9.1):
+ * Fidelity (target groups, health checks, deregistration; docs/reference/aws-privatelink.md
+ * §8.2, §9.1):
  * - Covered: TCP/TLS/TCP_UDP listeners (TCP part); ip and instance targets (instance → its
  *   private IP); flow-hash target choice over a fixed 64-slot map; only healthy targets get new
  *   flows, all registered ones when none is healthy (fail-open); targets see the NLB node's IP;
