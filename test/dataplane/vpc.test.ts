@@ -119,7 +119,11 @@ test(
     const vpc = await ec2Client(p).send(new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }));
     const ns = `${PREFIX}-${vpc.Vpc?.VpcId ?? ''}`;
     await eventually(namespaces, (l) => l.includes(ns));
-    const before = await macOf(ns, 'br0');
+    // The namespace appears a moment before its bridge: wait for the bridge itself.
+    const before = await eventually(
+      () => macOf(ns, 'br0').catch(() => ''),
+      (m) => m !== '',
+    );
     await plugLowMacPort(ns, 'br0');
     assert.equal(await macOf(ns, 'br0'), before);
     assert.notEqual(before, '02:00:00:00:00:01');
