@@ -41,7 +41,10 @@ export interface PrivlinkOptions {
   dnsUpstream?: string;
   /** Prefix of every namespace, link and nft table privlink creates (swept at start-up). */
   netnsPrefix: string;
-  /** Internal fabric range: link-local, so no VPC CIDR can collide (never routed from the host namespace). */
+  /**
+   * Internal fabric range: inside 169.254.0.0/16 so no VPC CIDR can collide (checked when the
+   * data plane starts; never routed from the host namespace).
+   */
   fabricCidr: string;
   /** Fabric agent processes that serve PPv2 listeners (0 = one per core, at most 4). */
   proxyWorkers: number;

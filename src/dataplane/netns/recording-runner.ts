@@ -5,6 +5,7 @@
  */
 import { CommandError, type RunResult, type Runner, type SpawnSpec } from './runner.js';
 import type { ChildProcess } from 'node:child_process';
+import { renderCommands } from './commands.js';
 
 export interface RecordedCall {
   argv: string[];
@@ -45,11 +46,6 @@ export class RecordingRunner implements Runner {
 
   /** Every recorded command as one text (argv line, then stdin indented). */
   get transcript(): string {
-    return this.calls
-      .map(
-        (c) =>
-          `$ ${c.argv.join(' ')}\n${c.input ? c.input.replace(/^/gm, '  ').replace(/\s+$/, '') + '\n' : ''}`,
-      )
-      .join('');
+    return renderCommands(this.calls);
   }
 }
