@@ -6,38 +6,13 @@
  * Pass both to Privlink: `new Privlink(options, { dataplane: createDataplane, components:
  * createComponents })`.
  */
-import type { Component, DataplaneBase, DataplaneComponent, Privlink } from './emulator.js';
-import { Dataplane, type Control as DataplaneRelay } from './dataplane/dataplane.js';
-import { openInNamespace } from './dataplane/netns/ns-sockets.js';
-import { trafficFor } from './dataplane/fabric/traffic.js';
+import type { Component, DataplaneBase, Privlink } from './emulator.js';
+import { Dataplane } from './dataplane/dataplane.js';
 import { DnsComponent } from './dns/dns-component.js';
-import { assumeHealthy, type DataplanePorts } from './control/ports.js';
 
-/**
- * The data plane and the ports it reports through. Today's Dataplane still reports by writing
- * into the object it is handed as `control`; that object is a relay owned here, and the ports
- * read it. The control plane is never handed to the data plane.
- */
-export function createDataplane(base: DataplaneBase): (Dataplane & DataplaneComponent) | undefined {
-  if (base.options.dataplane === 'off') return undefined;
-  const relay: DataplaneRelay = {
-    store: base.store,
-    clock: base.clock,
-    ids: base.ids,
-    health: assumeHealthy,
-  };
-  const ports: DataplanePorts = {
-    health: { healthOf: (tg, target, port) => relay.health.healthOf(tg, target, port) },
-    readiness: { isReady: (ep) => relay.readiness?.(ep) ?? true },
-    console: { consoleOutputOf: (id) => relay.consoleOutputOf?.(id) },
-  };
-  const dataplane = new Dataplane({
-    store: base.store,
-    control: relay,
-    options: base.options,
-    logger: base.logger,
-  });
-  return Object.assign(dataplane, { ports });
+/** The data plane for these options (none with `dataplane: 'off'`). */
+export function createDataplane(base: DataplaneBase): Dataplane | undefined {
+  return base.options.dataplane === 'off' ? undefined : new Dataplane(base);
 }
 
 /** Components built after the control plane: DNS (the host resolver runs even without a data plane). */
@@ -47,26 +22,13 @@ export function createComponents(p: Privlink): Component[] {
       `dataplane '${p.options.dataplane}' asked for, but no data plane was built: pass createDataplane too`,
     );
   }
-  const dp = p.dataplane instanceof Dataplane ? p.dataplane : undefined;
+  const dns = p.dataplane instanceof Dataplane ? p.dataplane.dns : undefined;
   return [
     new DnsComponent({
       control: p.control,
       options: p.options,
       logger: p.logger.child('dns'),
-      bindInNamespace: openInNamespace,
-      ...(dp && {
-        dataplane: {
-          events: dp.events,
-          vpcs: dp.vpcs,
-          mode: () => dp.currentMode,
-          // Loopback mode: answer the 127.77.x.y the endpoint proxies listen on (the endpoint
-          // reconciler made the Traffic of this context at start, so this creates nothing).
-          hostAddressOf: (eniId: string) => {
-            const ctx = dp.context;
-            return dp.currentMode === 'loopback' && ctx ? trafficFor(ctx).loopback?.lookup(eniId) : undefined;
-          },
-        },
-      }),
+      ...(dns && { dataplane: dns, bindInNamespace: dns.bindInNamespace }),
     }),
   ];
 }

@@ -54,7 +54,10 @@ export interface PrivlinkOptions {
   dnsUpstream?: string;
   /** Prefix of every namespace, link and nft table privlink creates (swept at start-up). */
   netnsPrefix: string;
-  /** Internal fabric range (never routed from the host namespace). */
+  /**
+   * Internal fabric range: inside 169.254.0.0/16 so no VPC CIDR can collide (checked when the
+   * data plane starts; never routed from the host namespace).
+   */
   fabricCidr: string;
   /** Fabric agent processes that serve PPv2 listeners (0 = one per core, at most 4). */
   proxyWorkers: number;
@@ -77,7 +80,7 @@ export function defaultOptions(cwd = process.cwd()): PrivlinkOptions {
     dataplane: 'auto',
     dnsPort: 5354,
     netnsPrefix: 'pl',
-    fabricCidr: '100.64.0.0/16',
+    fabricCidr: '169.254.0.0/17',
     proxyWorkers: 0,
     logLevel: 'info',
     maxBodyBytes: 1024 * 1024,

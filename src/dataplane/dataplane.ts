@@ -1,6 +1,7 @@
 /**
  * The Dataplane component: owns everything privlink builds outside its own process (network
- * namespaces, links, nft tables, user-data processes, sockets bound in namespaces).
+ * namespaces, links, nft tables, user-data processes, sockets bound in namespaces), the shared
+ * `Traffic` (fabric, proxy host, health checker) and the `Runner` every process goes through.
  *
  * It probes the mode (netns when root with `ip`/`nft`, else loopback), sweeps leftovers named
  * `<prefix>-…` at start and at close, subscribes to committed store changes and runs an ordered
@@ -9,93 +10,57 @@
  *
  * Order of a pass: VPC networks → instances → load balancer nodes → endpoint interfaces. Every
  * reconciler keeps its own "actual" map and converges it to the store, so after a restart the
- * sweep removes everything and the first pass rebuilds it (dp-contract).
+ * sweep removes everything and the first pass rebuilds it.
+ *
+ * What it reports back it offers as ports, stable objects handed out by the composition root
+ * before start() and valid after close(): `ports` for the control plane (target health, endpoint
+ * readiness, instance consoles) and `dns` for the DNS component (VPC events and networks, mode,
+ * loopback addresses of ENIs, binding sockets in a namespace).
  */
 import { EventEmitter } from 'node:events';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock } from '../shared/clock.js';
-import type { IdSource } from '../shared/ids.js';
-import type { ConsoleOutput, TargetHealthSource } from '../control/ports.js';
-import type { DeepReadonly } from '../control/model/common.js';
-import type { VpcEndpoint } from '../control/model/privatelink.js';
 import type { PrivlinkOptions } from '../config/options.js';
 import type { Component, ExecResult } from '../emulator.js';
+import { alwaysReady, assumeHealthy, noConsoleOutput, type DataplanePorts } from '../control/ports.js';
+import type { Clock } from '../shared/clock.js';
+import type { IdSource } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { Store } from '../store/store.js';
-import { deleteNamespace, listNamespaces, probeNetns } from './netns/run.js';
+import type { DataplaneContext, DataplaneMode, Reconciler, ReconcilerFactory } from './context.js';
+import type { Runner } from './netns/runner.js';
+import { systemRunner } from './netns/system-runner.js';
+import { deleteNamespace, listNamespaces, probeNetns } from './netns/commands.js';
+import { openInNamespace, type NsSocket, type NsSocketRequest } from './netns/ns-sockets.js';
 import { instanceNamespace } from './netns/naming.js';
-import { spawn } from 'node:child_process';
-import { VpcReconciler, type VpcNetworks } from './vpc/vpc-reconciler.js';
+import type { VpcNetworks } from './vpc/vpc-network.js';
+import { VpcReconciler } from './vpc/vpc-reconciler.js';
 import { InstanceReconciler } from './instances/instance-reconciler.js';
 import { prepareRunDir } from './run-dir.js';
 import { NlbReconciler } from './nlb/nlb-reconciler.js';
 import { EndpointReconciler } from './endpoints/endpoint-reconciler.js';
+import { Traffic } from './fabric/traffic.js';
 
-export type { VpcNetworks, VpcNetwork } from './vpc/vpc-reconciler.js';
+export type { VpcNetworks, VpcNetwork } from './vpc/vpc-network.js';
+export { VPC_BRIDGE } from './vpc/vpc-network.js';
+export type { DataplaneContext, DataplaneEvents, Reconciler, ReconcilerFactory } from './context.js';
 
-/**
- * What the data plane is handed as `control` until it exposes its own `ports`: a relay made by
- * the composition root (src/components.ts) whose fields back the DataplanePorts that the control
- * plane reads. The control plane itself is never written to.
- */
-export interface Control {
-  store: Store;
-  clock: Clock;
-  ids: IdSource;
-  health: TargetHealthSource;
-  readiness?: (endpoint: DeepReadonly<VpcEndpoint>) => boolean;
-  consoleOutputOf?: (instanceId: string) => ConsoleOutput | undefined;
-}
-export { VPC_BRIDGE } from './vpc/vpc-reconciler.js';
-
-/** One step of a reconcile pass. reconcile() converges its actual state to the store. */
-export interface Reconciler {
-  readonly name: string;
-  reconcile(): Promise<void>;
-  /** Removes everything this reconciler made. Called once, at shutdown. */
-  close(): Promise<void>;
-  describe?(): Record<string, unknown>;
-}
-
-/** Events of `DataplaneContext.events`. */
-export interface DataplaneEvents {
-  /** A VPC network is ready (netns: namespace and bridge exist; loopback: namespace undefined). */
-  'vpc-up': { vpcId: string; namespace: string | undefined; resolverIp: string };
-  'vpc-down': { vpcId: string };
-  /** The fabric agents died: the proxies they served must be served again (next pass). */
-  'agent-lost': Record<string, never>;
-}
-
-export interface DataplaneContext {
-  store: Store;
-  control: Control;
-  /** Prefix of every namespace/link privlink makes (options.netnsPrefix). */
-  prefix: string;
-  mode: 'netns' | 'loopback';
-  logger: Logger;
-  fabricCidr: string;
-  /** Fabric agent processes serving PPv2 listeners (0 = one per core). */
-  proxyWorkers: number;
-  /** Directory for per-run files (user-data scripts, console logs); removed at close. */
-  runDir: string;
-  /** Lookup of VPC networks: namespace + bridge + isReady(vpcId). */
-  vpcs: VpcNetworks;
-  /**
-   * Loopback mode: the 127.x address each instance listens on, by instance ID (filled by the
-   * instances reconciler). Load balancers reach instance targets there; a VPC address is never
-   * contacted from the host.
-   */
-  hostAddresses: Map<string, string>;
-  /** 'vpc-up' {vpcId, namespace, resolverIp}, 'vpc-down' {vpcId} (see DataplaneEvents). */
+/** What DNS needs of the data plane (structurally the DNS component's `DnsDataplane`). */
+export interface DataplaneDnsPort {
+  /** 'vpc-up' / 'vpc-down' (DataplaneEvents); usable before start(). */
   events: EventEmitter;
+  vpcs: VpcNetworks;
+  /** The mode once started ('loopback' before). */
+  mode(): DataplaneMode;
+  /** Loopback mode: the 127.77.x.y an ENI's proxies listen on, if any. */
+  hostAddressOf(eniId: string): string | undefined;
+  /** Binds sockets inside a namespace (VPC resolvers) through the data plane's runner. */
+  bindInNamespace(ns: string, requests: readonly NsSocketRequest[]): Promise<NsSocket[]>;
 }
 
-export type ReconcilerFactory = (ctx: DataplaneContext) => Reconciler;
-
 /**
- * Reconcilers run after the VPC networks, in this order. The traffic engineer appends the load
- * balancer node and endpoint interface reconcilers here (in that order).
+ * Reconcilers run after the VPC networks, in this order: instances, then load balancer nodes,
+ * then endpoint interfaces (which forward to the nodes).
  */
 export const RECONCILERS: readonly ReconcilerFactory[] = [
   (ctx) => new InstanceReconciler(ctx),
@@ -105,9 +70,12 @@ export const RECONCILERS: readonly ReconcilerFactory[] = [
 
 export interface DataplaneDeps {
   store: Store;
-  control: Control;
+  clock: Clock;
+  ids: IdSource;
   options: PrivlinkOptions;
   logger: Logger;
+  /** Starts every process the data plane needs (default: real processes). */
+  runner?: Runner;
 }
 
 const RETRY_MIN_MS = 250;
@@ -115,9 +83,10 @@ const RETRY_MAX_MS = 5_000;
 
 export class Dataplane implements Component {
   readonly name = 'dataplane';
-  private mode: 'netns' | 'loopback' = 'loopback';
+  private mode: DataplaneMode = 'loopback';
   private reason = '';
   private ctx: DataplaneContext | undefined;
+  private traffic: Traffic | undefined;
   private reconcilers: Reconciler[] = [];
   private unsubscribe: (() => void) | undefined;
   private running: Promise<void> | undefined;
@@ -130,6 +99,9 @@ export class Dataplane implements Component {
   private lastError: string | undefined;
   private readonly errors = new Map<string, string>();
   private vpcReconciler: VpcReconciler | undefined;
+  private instances: InstanceReconciler | undefined;
+  private endpoints: EndpointReconciler | undefined;
+  private readonly runner: Runner;
   /**
    * 'vpc-up' / 'vpc-down' (DataplaneEvents). Exists from construction so components built next to
    * the data plane (DNS) can listen before start(); VPCs already up are in `vpcs.list()`.
@@ -142,20 +114,51 @@ export class Dataplane implements Component {
     namespaceOf: (id) => this.vpcReconciler?.networks.namespaceOf(id),
     list: () => this.vpcReconciler?.networks.list() ?? [],
   };
+  /**
+   * For the control plane. Before start() and after close() they answer as if there were no
+   * data plane: every target healthy, every endpoint ready, no console output.
+   */
+  readonly ports: DataplanePorts = {
+    health: {
+      healthOf: (tg, id, port) => {
+        const t = this.liveTraffic();
+        return t ? t.health.healthOf(tg, id, port) : assumeHealthy.healthOf(tg, id, port);
+      },
+    },
+    readiness: {
+      isReady: (ep) =>
+        this.endpoints && !this.closed ? this.endpoints.isReady(ep) : alwaysReady.isReady(ep),
+    },
+    console: {
+      consoleOutputOf: (id) =>
+        this.instances && !this.closed
+          ? this.instances.consoleOutputOf(id)
+          : noConsoleOutput.consoleOutputOf(id),
+    },
+  };
+  /** For the DNS component. */
+  readonly dns: DataplaneDnsPort = {
+    events: this.events,
+    vpcs: this.vpcs,
+    mode: () => this.mode,
+    hostAddressOf: (eniId) =>
+      this.mode === 'loopback' ? this.liveTraffic()?.loopback?.lookup(eniId) : undefined,
+    bindInNamespace: (ns, requests) => openInNamespace(this.runner, ns, requests),
+  };
 
   constructor(private readonly deps: DataplaneDeps) {
+    this.runner = deps.runner ?? systemRunner;
     this.events.setMaxListeners(50);
     this.events.on('agent-lost', () => this.schedule());
   }
 
-  /** Data-plane mode once started ('loopback' before). */
-  get currentMode(): 'netns' | 'loopback' {
-    return this.mode;
+  private liveTraffic(): Traffic | undefined {
+    return this.traffic && !this.traffic.isClosed ? this.traffic : undefined;
   }
 
-  /** The context handed to reconcilers (undefined before start()). */
-  get context(): DataplaneContext | undefined {
-    return this.ctx;
+  /** Data-plane mode once started ('loopback' before). */
+  get currentMode(): DataplaneMode {
+    return this.mode;
   }
 
   get prefix(): string {
@@ -175,23 +178,45 @@ export class Dataplane implements Component {
     });
     if (orphans) logger.info(`killed ${orphans} user-data process group(s) left by an earlier run`);
     const events = this.events;
-    const base = {
+    const traffic = new Traffic({
+      mode: this.mode,
+      prefix: this.prefix,
+      fabricCidr: options.fabricCidr,
+      proxyWorkers: options.proxyWorkers,
+      runner: this.runner,
+      clock: this.deps.clock,
+      logger,
+      events,
+    });
+    this.traffic = traffic;
+    const vpc = new VpcReconciler({
       store: this.deps.store,
-      control: this.deps.control,
+      runner: this.runner,
+      prefix: this.prefix,
+      mode: this.mode,
+      logger: logger.child('vpc'),
+      events,
+    });
+    this.vpcReconciler = vpc;
+    const ctx: DataplaneContext = {
+      store: this.deps.store,
+      clock: this.deps.clock,
+      ids: this.deps.ids,
+      runner: this.runner,
       prefix: this.prefix,
       mode: this.mode,
       logger,
-      fabricCidr: options.fabricCidr,
-      proxyWorkers: options.proxyWorkers,
       runDir,
       events,
+      vpcs: this.vpcs,
       hostAddresses: new Map<string, string>(),
+      traffic,
     };
-    const vpc = new VpcReconciler({ ...base, logger: logger.child('vpc') });
-    this.vpcReconciler = vpc;
-    const ctx: DataplaneContext = { ...base, vpcs: this.vpcs };
     this.ctx = ctx;
-    this.reconcilers = [vpc, ...RECONCILERS.map((f) => f(ctx))];
+    const rest = RECONCILERS.map((f) => f(ctx));
+    this.instances = rest.find((r): r is InstanceReconciler => r instanceof InstanceReconciler);
+    this.endpoints = rest.find((r): r is EndpointReconciler => r instanceof EndpointReconciler);
+    this.reconcilers = [vpc, ...rest];
     this.unsubscribe = this.deps.store.subscribe(() => this.schedule());
     // The first pass rebuilds whatever the store holds (restart = sweep + rebuild).
     await this.pass();
@@ -261,7 +286,7 @@ export class Dataplane implements Component {
       this.reason = 'requested with dataplane=loopback; instances and endpoints are not isolated';
       return;
     }
-    const probe = await probeNetns();
+    const probe = await probeNetns(this.runner);
     if (probe.ok) {
       this.mode = 'netns';
       this.reason = probe.reason;
@@ -275,12 +300,12 @@ export class Dataplane implements Component {
   /** Removes every namespace and /etc/netns entry named `<prefix>-…` (leftovers of any run). */
   private async sweep(): Promise<void> {
     if (this.mode !== 'netns') return;
-    const names = await listNamespaces(this.prefix);
+    const names = await listNamespaces(this.runner, this.prefix);
     // The fabric goes last: ENI namespaces hold veths into it.
     names.sort((a, b) => Number(a.endsWith('-fabric')) - Number(b.endsWith('-fabric')));
     for (const ns of names) {
       try {
-        await deleteNamespace(ns);
+        await deleteNamespace(this.runner, ns);
       } catch (e) {
         this.deps.logger.warn(`sweep: could not delete namespace ${ns}`, { error: String(e) });
       }
@@ -314,6 +339,10 @@ export class Dataplane implements Component {
         this.deps.logger.warn(`closing ${r.name} failed`, { error: String(e) });
       }
     }
+    // After every reconciler: the endpoints stop their proxies on the host first.
+    await this.traffic
+      ?.close()
+      .catch((e: unknown) => this.deps.logger.warn('closing the traffic host failed', { error: String(e) }));
     await this.sweep();
     if (this.ctx) await rm(this.ctx.runDir, { recursive: true, force: true }).catch(() => undefined);
   }
@@ -328,22 +357,22 @@ export class Dataplane implements Component {
     // was booted as soon as it was launched — `privlink exec` accepts it too.
     if (!inst || (inst.state !== 'running' && inst.state !== 'pending'))
       throw new Error(`instance ${instanceId} is not running`);
-    const [cmd, ...args] =
+    const full =
       this.mode === 'netns'
         ? ['ip', 'netns', 'exec', instanceNamespace(this.prefix, instanceId), ...argv]
         : [...argv];
-    if (!cmd) throw new Error('empty command');
+    if (full.length === 0) throw new Error('empty command');
     return new Promise((resolve, reject) => {
-      const child = spawn(cmd, args, {
+      const child = this.runner.spawn(full, {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, PRIVLINK_INSTANCE_ID: instanceId },
-        timeout: timeoutMs,
+        timeoutMs,
         killSignal: 'SIGKILL',
       });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', reject);
       child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
     });

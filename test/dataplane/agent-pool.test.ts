@@ -11,7 +11,7 @@ import { AgentProxyHost, agentWorkers } from '../../src/dataplane/agent/agent-cl
 import { ConfigError, resolveOptions } from '../../src/config/options.js';
 import { parseServeArgs } from '../../src/cli/serve.js';
 import { openInNamespace } from '../../src/dataplane/netns/ns-sockets.js';
-import { deleteNamespace, nsExec, probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { deleteNamespace, nsExec, probeNetns, run, systemRunner } from '../../src/dataplane/netns/run.js';
 import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
 import { silentLogger } from '../../src/shared/logger.js';
 
@@ -20,7 +20,7 @@ const probe = await probeNetns();
 const skip = probe.ok ? false : `no network namespaces here: ${probe.reason}`;
 
 async function listenerIn(ns: string): Promise<{ server: Server; port: number }> {
-  const [s] = await openInNamespace(ns, [{ type: 'tcp', host: '127.0.0.1', port: 0 }]);
+  const [s] = await openInNamespace(systemRunner, ns, [{ type: 'tcp', host: '127.0.0.1', port: 0 }]);
   assert.ok(s?.type === 'tcp');
   return { server: s.server, port: s.port };
 }
@@ -86,7 +86,7 @@ test(
     t.after(() => upstream.server.close());
 
     let lost = 0;
-    const host = new AgentProxyHost(NS, silentLogger, { workers: 2, onLost: () => lost++ });
+    const host = new AgentProxyHost(systemRunner, NS, silentLogger, { workers: 2, onLost: () => lost++ });
     t.after(() => host.close());
     assert.equal(host.workers, 2);
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { legName, linkNamespaces, removeLink } from '../../src/dataplane/endpoints/node-links.js';
-import { deleteNamespace, nsExec, probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { deleteNamespace, nsExec, probeNetns, run, systemRunner } from '../../src/dataplane/netns/run.js';
 
 const probe = await probeNetns();
 const skip = probe.ok ? false : `no network namespaces here: ${probe.reason}`;
@@ -31,7 +31,7 @@ test('node links: routes both ways, leftover leg replaced, removal idempotent', 
   // A leftover leg with the link's name (an earlier, half-finished try).
   await run(['ip', '-n', A.namespace, 'link', 'add', legName(B), 'type', 'veth', 'peer', 'name', 'lp']);
 
-  await linkNamespaces(A, B);
+  await linkNamespaces(systemRunner, A, B);
   assert.equal(await routeDev(A.namespace, B.address), legName(B));
   assert.equal(await routeDev(B.namespace, A.address), legName(A));
   // Nothing listens on port 9 in the node namespace: its RST must come back over the link.
@@ -47,8 +47,8 @@ test('node links: routes both ways, leftover leg replaced, removal idempotent', 
   );
   assert.match(err, /Connection refused/);
 
-  await removeLink(A, B);
-  await removeLink(A, B);
+  await removeLink(systemRunner, A, B);
+  await removeLink(systemRunner, A, B);
   const { stdout } = await run(['ip', '-n', B.namespace, '-o', 'link']);
   assert.ok(!stdout.includes(legName(A)), 'both ends are gone');
 });

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { TcpProxy } from '../../src/dataplane/proxy/tcp-proxy.js';
 import { buildPpv2, parsePpv2, buildPpv2Local } from '../../src/dataplane/proxy/ppv2.js';
 import { probe } from '../../src/dataplane/health/probe.js';
+import { LocalProxyHost } from '../../src/dataplane/agent/proxy-host.js';
 
 async function listen(srv: net.Server, host = '127.0.0.1'): Promise<number> {
   await new Promise<void>((r) => srv.listen(0, host, r));
@@ -134,4 +135,50 @@ test('health probes: TCP with a LOCAL header, HTTP matcher, timeouts', async (t)
     ppv2: false,
   });
   assert.equal(refused.reason, 'Target.FailedHealthChecks');
+});
+
+test('PROXY v2 fails closed: a header that cannot be built resets the client, nothing reaches the target', async (t) => {
+  let upstreamConnections = 0;
+  const upstream = net.createServer((s) => {
+    upstreamConnections++;
+    s.on('error', () => undefined);
+    s.end('unlabelled');
+  });
+  const upPort = await listen(upstream);
+  t.after(() => upstream.close());
+  // An endpoint ID that cannot go into the AWS TLV: buildPpv2 throws for every connection.
+  const host = new LocalProxyHost();
+  t.after(() => host.close());
+  const server = net.createServer();
+  const port = await listen(server);
+  await host.serve('bad', server, {
+    upstreamHost: '127.0.0.1',
+    upstreamPort: upPort,
+    ppv2VpceId: 'vpce bad!',
+  });
+  // A header function that yields nothing (e.g. the client's address is already gone).
+  const server2 = net.createServer();
+  const port2 = await listen(server2);
+  const proxy = new TcpProxy(server2, {
+    upstreamHost: '127.0.0.1',
+    upstreamPort: upPort,
+    header: () => undefined,
+  });
+  t.after(() => proxy.close());
+
+  for (const p of [port, port2]) {
+    const outcome = await new Promise<{ error?: string; data: string }>((resolve) => {
+      const c = net.connect({ host: '127.0.0.1', port: p });
+      let data = '';
+      c.on('connect', () => c.write('GET / HTTP/1.1\r\n\r\n'));
+      c.on('data', (d: Buffer) => (data += d.toString()));
+      c.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, data }));
+      c.on('close', () => resolve({ data }));
+    });
+    assert.equal(outcome.data, '', `port ${p}: the client got an answer without a header`);
+    assert.equal(outcome.error, 'ECONNRESET', `port ${p}: the client is reset`);
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(upstreamConnections, 0, 'the target never saw a connection');
+  assert.equal(proxy.refused, 1);
 });

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateSubnetCommand, CreateVpcCommand, DeleteSubnetCommand } from '@aws-sdk/client-ec2';
 import { createComponents, createDataplane } from '../../src/components.js';
-import { probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { probeNetns, run, systemRunner } from '../../src/dataplane/netns/run.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
-import { Fabric, FABRIC_BRIDGE } from '../../src/dataplane/fabric/fabric.js';
+import { DEFAULT_FABRIC_CIDR, Fabric, FABRIC_BRIDGE } from '../../src/dataplane/fabric/fabric.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 
@@ -119,12 +119,16 @@ test(
     const vpc = await ec2Client(p).send(new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }));
     const ns = `${PREFIX}-${vpc.Vpc?.VpcId ?? ''}`;
     await eventually(namespaces, (l) => l.includes(ns));
-    const before = await macOf(ns, 'br0');
+    // The namespace appears a moment before its bridge: wait for the bridge itself.
+    const before = await eventually(
+      () => macOf(ns, 'br0').catch(() => ''),
+      (m) => m !== '',
+    );
     await plugLowMacPort(ns, 'br0');
     assert.equal(await macOf(ns, 'br0'), before);
     assert.notEqual(before, '02:00:00:00:00:01');
 
-    const fabric = new Fabric(PREFIX, '100.64.0.0/16', silentLogger);
+    const fabric = new Fabric(systemRunner, PREFIX, DEFAULT_FABRIC_CIDR, silentLogger);
     t.after(() => fabric.close());
     await fabric.ensure();
     const fabBefore = await macOf(fabric.namespace, FABRIC_BRIDGE);

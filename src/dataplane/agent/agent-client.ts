@@ -11,11 +11,12 @@
  * stopped, `generation` changes and the next request starts a new pool, so reconcilers can tell
  * that their proxies are gone and serve them again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Server } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../shared/logger.js';
+import type { Runner } from '../netns/runner.js';
 import type { ProbeResult, ProbeSpec } from '../health/probe.js';
 import type { AgentReply, AgentRequest, DistributiveOmit } from './agent-protocol.js';
 import type { ProxyHost, ProxySpec, ProxyStats } from './proxy-host.js';
@@ -54,9 +55,13 @@ class AgentProcess {
 
   private constructor(private readonly child: ChildProcess) {}
 
-  static start(namespace: string, onExit: (agent: AgentProcess, why: string) => void): Promise<AgentProcess> {
+  static start(
+    runner: Runner,
+    namespace: string,
+    onExit: (agent: AgentProcess, why: string) => void,
+  ): Promise<AgentProcess> {
     return new Promise<AgentProcess>((resolve, reject) => {
-      const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, ...agentArgv()], {
+      const child = runner.spawn(['ip', 'netns', 'exec', namespace, process.execPath, ...agentArgv()], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       const agent = new AgentProcess(child);
@@ -141,6 +146,7 @@ export class AgentProxyHost implements ProxyHost {
   readonly workers: number;
 
   constructor(
+    private readonly runner: Runner,
     private readonly namespace: string,
     private readonly logger: Logger,
     private readonly options: { workers?: number; onLost?: () => void } = {},
@@ -165,7 +171,7 @@ export class AgentProxyHost implements ProxyHost {
       if (!this.closed) this.logger.warn('fabric agent exited', { why });
     };
     this.starting = Promise.allSettled(
-      Array.from({ length: this.workers }, () => AgentProcess.start(this.namespace, onExit)),
+      Array.from({ length: this.workers }, () => AgentProcess.start(this.runner, this.namespace, onExit)),
     )
       .then(async (results) => {
         const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

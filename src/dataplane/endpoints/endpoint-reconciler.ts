@@ -4,49 +4,48 @@
  * the chosen NLB node (same zone ID, else any node) with SNAT to the ENI's internal address;
  * listener ports whose target group has proxy protocol v2 are served by a userspace proxy that
  * accepts inside this namespace (so it sees the consumer's address) and connects out from the
- * fabric agent, prepending the PPv2 header.
+ * fabric agent, prepending the PPv2 header. What each ENI should carry comes from
+ * endpoint-desired.ts; this module applies the difference.
  *
- * Fidelity (reference §3.1, §9.1–9.2; PrivateLink guide "Access an AWS service using an interface
- * VPC endpoint", security groups, 2025):
+ * Fidelity (docs/reference/aws-privatelink.md §3.1, §9.1–9.2):
  * - Covered: only `available` endpoints carry traffic — before acceptance, after rejection and
  *   while deleting, connections are refused with a TCP reset; rejecting or deleting cuts open
  *   flows (map element removed, then conntrack -D; PPv2 proxies reset their sockets) within a
  *   pass; the endpoint's security groups filter new inbound flows (stateful); MSS clamped to
  *   the route MTU; one-way (the provider cannot open connections to the consumer); consumer and
  *   provider CIDRs may overlap. The endpoint stays `pending` until its namespaces are built
- *   (control.readiness), at most READINESS_CAP_MS.
+ *   (the readiness port), at most READINESS_CAP_MS.
  * - By design: one namespace per ENI (its own conntrack table, no zones); in loopback mode each
  *   ENI is a 127.77.x.y address with userspace proxies and no security-group enforcement.
  * - Gaps: UDP, IPv6/dualstack endpoints, AWS-owned services (no traffic), endpoint policies are
  *   not enforced on traffic.
  */
-import type { Stored } from '../../store/store.js';
 import type { DeepReadonly } from '../../control/model/common.js';
 import type { VpcEndpoint } from '../../control/model/privatelink.js';
-import type { DataplaneContext, Reconciler } from '../dataplane.js';
-import { VPC_BRIDGE } from '../vpc/vpc-reconciler.js';
-import { nthAddress, parseCidr } from '../../control/cidr.js';
+import type { DataplaneContext, Reconciler } from '../context.js';
 import { eniNamespace, linkName } from '../netns/naming.js';
-import { deleteNamespace, ipBatch, nft, nsExec, run } from '../netns/run.js';
+import { deleteNamespace, nft, nsExec } from '../netns/commands.js';
 import { openInNamespace } from '../netns/ns-sockets.js';
+import { buildEniNamespace } from '../fabric/eni-namespace.js';
 import { AgentProxyHost } from '../agent/agent-client.js';
 import { TcpProxy } from '../proxy/tcp-proxy.js';
 import { buildPpv2 } from '../proxy/ppv2.js';
-import { SerialQueue, trafficFor, type NodeInfo, type Traffic } from '../fabric/traffic.js';
-import { ENDPOINT_VPC_LEG, renderEndpointRules } from './endpoint-rules.js';
-import { ingressOf } from './ingress.js';
+import { SerialQueue, type NodeInfo, type Traffic } from '../fabric/traffic.js';
+import { ENDPOINT_VPC_LEG } from './endpoint-rules.js';
+import {
+  changedPorts,
+  chosenNodes,
+  desiredEndpointEnis,
+  endpointScript,
+  wantedPorts,
+  type DesiredEni,
+  type Upstream,
+} from './endpoint-desired.js';
 import { linkNamespaces, removeLink } from './node-links.js';
 import net from 'node:net';
 
 /** Longest an endpoint is held in `pending` waiting for its data plane. */
 const READINESS_CAP_MS = 10_000;
-
-interface Upstream {
-  /** NLB node ENI id and its address (fabric internal / loopback). */
-  nodeEni: string;
-  address: string;
-  ppv2: boolean;
-}
 
 interface ActualEni {
   eniId: string;
@@ -75,15 +74,14 @@ export class EndpointReconciler implements Reconciler {
   private readonly staleVpcs = new Set<string>();
 
   constructor(private readonly ctx: DataplaneContext) {
-    this.traffic = trafficFor(ctx);
+    this.traffic = ctx.traffic;
     ctx.events.on('vpc-down', (e: { vpcId: string }) => this.staleVpcs.add(e.vpcId));
-    ctx.control.readiness = (ep) => this.isReady(ep);
   }
 
   /** Whether traffic can flow once the endpoint turns available (lifecycle-driver seam). */
   isReady(ep: DeepReadonly<VpcEndpoint>): boolean {
     if (ep.endpointType !== 'Interface' || !ep.serviceId) return true;
-    if (this.ctx.control.clock.now() - ep.stateChangedAt > READINESS_CAP_MS) return true;
+    if (this.ctx.clock.now() - ep.stateChangedAt > READINESS_CAP_MS) return true;
     if (!ep.networkInterfaceIds.every((id) => this.actual.get(id)?.programmed === true)) return false;
     const svc = this.ctx.store.find('endpointService', ep.serviceId);
     return (
@@ -102,16 +100,8 @@ export class EndpointReconciler implements Reconciler {
   }
 
   private async converge(): Promise<void> {
-    const { store } = this.ctx;
     const errors: string[] = [];
-    const desired = new Map<string, { ep: Stored<'vpcEndpoint'>; eni: Stored<'networkInterface'> }>();
-    for (const ep of store.listAll('vpcEndpoint')) {
-      if (ep.endpointType !== 'Interface' || !ep.serviceId) continue;
-      for (const id of ep.networkInterfaceIds) {
-        const eni = store.find('networkInterface', id);
-        if (eni) desired.set(id, { ep, eni });
-      }
-    }
+    const desired = desiredEndpointEnis(this.ctx.store);
     const generation = this.agentGeneration();
     for (const [id, a] of this.actual) {
       const want = desired.get(id);
@@ -120,19 +110,19 @@ export class EndpointReconciler implements Reconciler {
       }
     }
     this.staleVpcs.clear();
-    for (const [id, { ep, eni }] of desired) {
+    for (const [id, d] of desired) {
       try {
         let a = this.actual.get(id);
         if (!a) {
-          if (!this.ctx.vpcs.isReady(eni.vpcId)) continue;
-          a = await this.create(ep, eni);
+          if (!this.ctx.vpcs.isReady(d.eni.vpcId)) continue;
+          a = await this.create(d);
         }
         // An agent that restarted no longer serves the PPv2 proxies of its predecessor.
         for (const [port, p] of a.proxies) {
           if (!(p instanceof TcpProxy) && p.agentGeneration !== generation) a.proxies.delete(port);
         }
-        await this.syncLinks(a, ep, eni);
-        await this.program(a, ep, eni);
+        await this.syncLinks(a, d);
+        await this.program(a, d);
       } catch (e) {
         errors.push(`${id}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -140,44 +130,34 @@ export class EndpointReconciler implements Reconciler {
     if (errors.length) throw new Error(errors.join('; '));
   }
 
-  /** The NLB node this ENI forwards to, per load balancer of the service (same zone first). */
-  private chosenNodes(ep: Stored<'vpcEndpoint'>, eni: Stored<'networkInterface'>): [string, NodeInfo][] {
-    const svc = ep.serviceId ? this.ctx.store.find('endpointService', ep.serviceId) : undefined;
-    if (!svc) return [];
-    const zoneId = this.ctx.store.find('subnet', eni.subnetId)?.availabilityZoneId;
-    const out: [string, NodeInfo][] = [];
-    for (const arn of svc.networkLoadBalancerArns) {
-      const nodes: NodeInfo[] = this.traffic.nodesOf(arn);
-      const node = nodes.find((n) => n.zoneId === zoneId) ?? nodes[0];
-      if (node) out.push([arn, node]);
-    }
-    return out;
-  }
-
   /**
    * Point-to-point links to the chosen nodes, built whatever the endpoint's state (so acceptance
    * does not wait for them) and rebuilt when a node's namespace was. A failure only costs the
    * shortcut: traffic takes the fabric, and the next pass tries again.
    */
-  private async syncLinks(
-    a: ActualEni,
-    ep: Stored<'vpcEndpoint'>,
-    eni: Stored<'networkInterface'>,
-  ): Promise<void> {
+  private async syncLinks(a: ActualEni, d: DesiredEni): Promise<void> {
     const ns = a.namespace;
     if (!ns) return;
     const self = { namespace: ns, address: a.address, key: a.eniId };
-    const want = new Map(this.chosenNodes(ep, eni).map(([, n]) => [n.eniId, n]));
+    const want = new Map(chosenNodes(this.ctx.store, this.traffic, d).map(([, n]) => [n.eniId, n]));
     for (const [id, linked] of a.links) {
       if (want.get(id) === linked && this.traffic.nodes.get(id) === linked) continue;
       a.links.delete(id);
       if (linked.namespace)
-        await removeLink(self, { namespace: linked.namespace, address: linked.address, key: id });
+        await removeLink(this.ctx.runner, self, {
+          namespace: linked.namespace,
+          address: linked.address,
+          key: id,
+        });
     }
     for (const [id, node] of want) {
       if (a.links.has(id) || !node.namespace) continue;
       try {
-        await linkNamespaces(self, { namespace: node.namespace, address: node.address, key: id });
+        await linkNamespaces(this.ctx.runner, self, {
+          namespace: node.namespace,
+          address: node.address,
+          key: id,
+        });
         a.links.set(id, node);
       } catch (e) {
         this.ctx.logger.warn('point-to-point link to NLB node failed; using the fabric', {
@@ -189,41 +169,15 @@ export class EndpointReconciler implements Reconciler {
     }
   }
 
-  /** Listener ports the ENI should carry now (empty unless the endpoint is available). */
-  private wantedPorts(ep: Stored<'vpcEndpoint'>, eni: Stored<'networkInterface'>): Map<number, Upstream> {
-    const out = new Map<number, Upstream>();
-    if (ep.state !== 'available' || !ep.serviceId) return out;
-    for (const [arn, node] of this.chosenNodes(ep, eni)) {
-      for (const l of this.traffic.listeners.get(arn) ?? []) {
-        if (!out.has(l.port)) out.set(l.port, { nodeEni: node.eniId, address: node.address, ppv2: l.ppv2 });
-      }
-    }
-    return out;
-  }
-
-  private async program(
-    a: ActualEni,
-    ep: Stored<'vpcEndpoint'>,
-    eni: Stored<'networkInterface'>,
-  ): Promise<void> {
-    const want = this.wantedPorts(ep, eni);
-    const changed = (port: number, u: Upstream | undefined) => {
-      const old = a.ports.get(port);
-      return !u || !old || old.address !== u.address || old.ppv2 !== u.ppv2;
-    };
-    const gone = [...a.ports.keys()].filter((p) => changed(p, want.get(p)));
+  private async program(a: ActualEni, d: DesiredEni): Promise<void> {
+    const { ep } = d;
+    const want = wantedPorts(this.ctx.store, this.traffic, d);
+    const gone = changedPorts(a.ports, want);
 
     if (a.namespace) {
-      const script = renderEndpointRules({
-        eniIp: a.eniIp,
-        internalIp: a.address,
-        forwards: [...want]
-          .filter(([, u]) => !u.ppv2)
-          .map(([port, u]) => ({ port, upstreamIp: u.address, upstreamPort: port })),
-        ingress: ingressOf(this.ctx.store, ep),
-      });
+      const script = endpointScript(this.ctx.store, d, a.address, want);
       if (script !== a.script) {
-        await nft(a.namespace, script);
+        await nft(this.ctx.runner, a.namespace, script);
         a.script = script;
         this.ctx.logger.debug('endpoint ENI rules loaded', {
           eni: a.eniId,
@@ -240,7 +194,7 @@ export class EndpointReconciler implements Reconciler {
       if (p instanceof TcpProxy) await p.close();
       else if (p) await this.traffic.host.stop(`${a.eniId}:${port}`);
       if (a.namespace) {
-        await nsExec(a.namespace, [
+        await nsExec(this.ctx.runner, a.namespace, [
           'conntrack',
           '-D',
           '-p',
@@ -256,6 +210,7 @@ export class EndpointReconciler implements Reconciler {
     const toOpen = [...want].filter(([port, u]) => !a.proxies.has(port) && (!a.namespace || u.ppv2));
     if (a.namespace && toOpen.length) {
       const socks = await openInNamespace(
+        this.ctx.runner,
         a.namespace,
         toOpen.map(([port]) => ({ type: 'tcp' as const, host: a.eniIp, port })),
       );
@@ -305,7 +260,7 @@ export class EndpointReconciler implements Reconciler {
     });
   }
 
-  private async create(ep: Stored<'vpcEndpoint'>, eni: Stored<'networkInterface'>): Promise<ActualEni> {
+  private async create({ ep, eni }: DesiredEni): Promise<ActualEni> {
     const base = {
       eniId: eni.id,
       endpointId: ep.id,
@@ -334,36 +289,19 @@ export class EndpointReconciler implements Reconciler {
     await fabric.ensure();
     const ns = eniNamespace(this.ctx.prefix, eni.id);
     const address = fabric.pool.allocate(eni.id);
-    const cidr = parseCidr(subnet.cidrBlock);
-    const vpcPeer = linkName('e', eni.id);
-    const fab = fabric.attachLines(ns, eni.id, address);
-    await deleteNamespace(ns);
-    await run(['ip', 'netns', 'add', ns]);
     try {
-      await ipBatch([
-        `link add ${ENDPOINT_VPC_LEG} netns ${ns} type veth peer name ${vpcPeer} netns ${vpcNs}`,
-        ...fab.host,
-      ]);
-      await ipBatch([`link set ${vpcPeer} master ${VPC_BRIDGE}`, `link set ${vpcPeer} up`], vpcNs);
-      await ipBatch(fab.fabric, fabric.namespace);
-      // arp_notify: the leg announces itself when it comes up, so consumers whose ARP cache still
-      // holds an earlier namespace of this ENI (a rebuild after restart) re-learn it at once.
-      await nsExec(ns, ['sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.arp_notify=1']);
-      await ipBatch(
-        [
-          'link set lo up',
-          // The ENI's own MAC (as DescribeNetworkInterfaces shows it) keeps neighbours' caches
-          // valid across rebuilds of the namespace.
-          `link set ${ENDPOINT_VPC_LEG} address ${eni.macAddress}`,
-          `addr add ${eni.privateIpAddress}/${cidr.prefix} dev ${ENDPOINT_VPC_LEG}`,
-          `link set ${ENDPOINT_VPC_LEG} up`,
-          ...fab.inside,
-          `route add default via ${nthAddress(cidr, 1)} dev ${ENDPOINT_VPC_LEG}`,
-        ],
-        ns,
-      );
+      await buildEniNamespace(this.ctx.runner, {
+        namespace: ns,
+        vpcNamespace: vpcNs,
+        fabricNamespace: fabric.namespace,
+        vpcLeg: ENDPOINT_VPC_LEG,
+        vpcPeer: linkName('e', eni.id),
+        mac: eni.macAddress,
+        privateIp: eni.privateIpAddress,
+        subnetCidr: subnet.cidrBlock,
+        fabric: fabric.attachLines(ns, eni.id, address),
+      });
     } catch (e) {
-      await deleteNamespace(ns).catch(() => undefined);
       fabric.pool.release(eni.id);
       throw e;
     }
@@ -386,7 +324,7 @@ export class EndpointReconciler implements Reconciler {
       else await this.traffic.host.stop(`${a.eniId}:${port}`).catch(() => undefined);
     }
     if (a.namespace) {
-      await deleteNamespace(a.namespace);
+      await deleteNamespace(this.ctx.runner, a.namespace);
       this.traffic.fabric?.pool.release(a.eniId);
     } else {
       this.traffic.loopback?.release(a.eniId);
@@ -394,7 +332,6 @@ export class EndpointReconciler implements Reconciler {
   }
 
   async close(): Promise<void> {
-    if (this.ctx.control.readiness) this.ctx.control.readiness = undefined;
     await this.queue.run(async () => {
       for (const a of [...this.actual.values()]) {
         await this.remove(a).catch((e: unknown) =>

@@ -1,5 +1,5 @@
 /**
- * The nftables ruleset of one interface-endpoint ENI namespace (dataplane.md §5.2–§5.3), as one
+ * The nftables ruleset of one interface-endpoint ENI namespace (docs/reference/dataplane.md §5.2–§5.3), as one
  * atomic script: DNAT `ENI-IP:listener-port` → the chosen NLB node's internal address, SNAT to
  * the ENI's own internal address on whichever provider-side leg the route picks (the
  * point-to-point link to that node, or the fabric), security-group ingress on the consumer leg,

@@ -3,7 +3,7 @@
  * (one source each) becomes protocol + ports + source addresses; a referenced group becomes the
  * private IPs of the ENIs and instances that carry it.
  *
- * Fidelity (VPC security groups guide, 2025):
+ * Fidelity (security-group rules as DescribeSecurityGroups shows them):
  * - Covered: protocols all/tcp/udp/icmp/numbers, port ranges, IPv4 CIDR sources, group sources
  *   (members: network interfaces and instances in the group), several groups (union of rules),
  *   statefulness (replies pass).
@@ -12,7 +12,7 @@
 import type { Stored, Store } from '../../store/store.js';
 import type { IngressRule } from './endpoint-rules.js';
 
-function members(store: Store, groupId: string): string[] {
+function members(store: Pick<Store, 'listAll'>, groupId: string): string[] {
   const ips = new Set<string>();
   for (const n of store.listAll('networkInterface'))
     if (n.groupIds.includes(groupId)) ips.add(n.privateIpAddress);
@@ -23,7 +23,10 @@ function members(store: Store, groupId: string): string[] {
 }
 
 /** Ingress rules of the endpoint's groups; undefined when it has none (nothing enforced). */
-export function ingressOf(store: Store, ep: Stored<'vpcEndpoint'>): IngressRule[] | undefined {
+export function ingressOf(
+  store: Pick<Store, 'listAll' | 'find'>,
+  ep: Stored<'vpcEndpoint'>,
+): IngressRule[] | undefined {
   if (ep.groupIds.length === 0) return undefined;
   const out: IngressRule[] = [];
   for (const gid of ep.groupIds) {

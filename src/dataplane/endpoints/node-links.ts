@@ -8,7 +8,8 @@
  * the /32 route goes with it and traffic falls back to the fabric until the link is rebuilt.
  */
 import { linkName } from '../netns/naming.js';
-import { ipBatch, run } from '../netns/run.js';
+import type { Runner } from '../netns/runner.js';
+import { ipBatchCommand, type Command } from '../netns/commands.js';
 
 export interface LinkEnd {
   namespace: string;
@@ -23,32 +24,45 @@ export function legName(peer: LinkEnd): string {
   return linkName('u', peer.key);
 }
 
-/** Creates the veth pair and both /32 routes (replacing a leftover leg of an earlier try). */
-export async function linkNamespaces(a: LinkEnd, b: LinkEnd): Promise<void> {
+/** The link as commands (pure): the veth pair, then each end up with its /32 route. */
+export function linkPlan(a: LinkEnd, b: LinkEnd): { add: Command; ends: Command[] } {
   const legA = legName(b);
   const legB = legName(a);
-  const add = `link add ${legA} netns ${a.namespace} type veth peer name ${legB} netns ${b.namespace}`;
+  return {
+    add: ipBatchCommand([
+      `link add ${legA} netns ${a.namespace} type veth peer name ${legB} netns ${b.namespace}`,
+    ]),
+    ends: [
+      ipBatchCommand(
+        [`link set ${legA} up`, `route replace ${b.address}/32 dev ${legA} src ${a.address}`],
+        a.namespace,
+      ),
+      ipBatchCommand(
+        [`link set ${legB} up`, `route replace ${a.address}/32 dev ${legB} src ${b.address}`],
+        b.namespace,
+      ),
+    ],
+  };
+}
+
+/** Creates the veth pair and both /32 routes (replacing a leftover leg of an earlier try). */
+export async function linkNamespaces(runner: Runner, a: LinkEnd, b: LinkEnd): Promise<void> {
+  const plan = linkPlan(a, b);
+  const add = () => runner.run(plan.add.argv, plan.add.input);
   // Removing first would cost a process per link; only a leftover leg makes the add fail.
-  await ipBatch([add]).catch(async () => {
-    await removeLink(a, b);
-    await ipBatch([add]);
+  await add().catch(async () => {
+    await removeLink(runner, a, b);
+    await add();
   });
   try {
-    await ipBatch(
-      [`link set ${legA} up`, `route replace ${b.address}/32 dev ${legA} src ${a.address}`],
-      a.namespace,
-    );
-    await ipBatch(
-      [`link set ${legB} up`, `route replace ${a.address}/32 dev ${legB} src ${b.address}`],
-      b.namespace,
-    );
+    for (const c of plan.ends) await runner.run(c.argv, c.input);
   } catch (e) {
-    await removeLink(a, b);
+    await removeLink(runner, a, b);
     throw e;
   }
 }
 
 /** Deletes the link (both ends go with one delete); fine if it is already gone. */
-export async function removeLink(a: LinkEnd, b: LinkEnd): Promise<void> {
-  await run(['ip', '-n', a.namespace, 'link', 'del', legName(b)]).catch(() => undefined);
+export async function removeLink(runner: Runner, a: LinkEnd, b: LinkEnd): Promise<void> {
+  await runner.run(['ip', '-n', a.namespace, 'link', 'del', legName(b)]).catch(() => undefined);
 }

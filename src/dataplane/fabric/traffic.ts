@@ -1,17 +1,18 @@
 /**
  * What the two traffic reconcilers (NLB nodes, endpoint interfaces) share for one data plane: the
  * fabric (netns mode) or the loopback address pool, the proxy host (fabric agent or in-process),
- * the health checker, and the directory of NLB nodes that endpoints forward to. Created once per
- * DataplaneContext by whichever reconciler asks first; closed by the NLB reconciler (it closes
- * last, after the endpoints).
+ * the health checker, and the directory of NLB nodes that endpoints forward to. Owned by the
+ * Dataplane: made at start() once the mode is known, closed after every reconciler.
  */
-import type { DataplaneContext } from '../dataplane.js';
+import type { EventEmitter } from 'node:events';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Runner } from '../netns/runner.js';
 import { AgentProxyHost } from '../agent/agent-client.js';
 import { LocalProxyHost, type ProxyHost } from '../agent/proxy-host.js';
 import { HealthChecker } from '../health/health-checker.js';
 import { AddressPool } from './address-pool.js';
 import { Fabric } from './fabric.js';
-import { assumeHealthy } from '../../control/health.js';
 
 /** Loopback mode: every ENI and NLB node gets its own 127.77.x.y. */
 export const LOOPBACK_RANGE = '127.77.0.0/16';
@@ -41,6 +42,19 @@ export interface LoopbackBackendPicker {
   pick(eniId: string, port: number): { host: string; port: number; localAddress: string } | undefined;
 }
 
+export interface TrafficDeps {
+  mode: 'netns' | 'loopback';
+  prefix: string;
+  fabricCidr: string;
+  /** Fabric agent processes serving PPv2 listeners (0 = one per core). */
+  proxyWorkers: number;
+  runner: Runner;
+  clock: Clock;
+  logger: Logger;
+  /** Receives 'agent-lost' when the fabric agents die. */
+  events: EventEmitter;
+}
+
 export class Traffic {
   readonly fabric: Fabric | undefined;
   readonly loopback: AddressPool | undefined;
@@ -52,25 +66,29 @@ export class Traffic {
   readonly listeners = new Map<string, ListenerInfo[]>();
   picker: LoopbackBackendPicker | undefined;
   private onHealthChange: (() => void) | undefined;
+  private closed = false;
 
-  constructor(readonly ctx: DataplaneContext) {
-    if (ctx.mode === 'netns') {
-      this.fabric = new Fabric(ctx.prefix, ctx.fabricCidr, ctx.logger.child('fabric'));
-      this.host = new AgentProxyHost(this.fabric.namespace, ctx.logger.child('agent'), {
-        workers: ctx.proxyWorkers,
-        onLost: () => ctx.events.emit('agent-lost', {}),
+  constructor(deps: TrafficDeps) {
+    if (deps.mode === 'netns') {
+      this.fabric = new Fabric(deps.runner, deps.prefix, deps.fabricCidr, deps.logger.child('fabric'));
+      this.host = new AgentProxyHost(deps.runner, this.fabric.namespace, deps.logger.child('agent'), {
+        workers: deps.proxyWorkers,
+        onLost: () => deps.events.emit('agent-lost', {}),
       });
     } else {
       this.loopback = new AddressPool(LOOPBACK_RANGE);
       this.host = new LocalProxyHost();
     }
     this.health = new HealthChecker({
-      clock: ctx.control.clock,
-      logger: ctx.logger.child('health'),
+      clock: deps.clock,
+      logger: deps.logger.child('health'),
       probe: (spec) => this.host.probe(spec),
       onChange: () => this.onHealthChange?.(),
     });
-    ctx.control.health = this.health;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** The NLB reconciler re-programs target maps when health flips. */
@@ -84,22 +102,12 @@ export class Traffic {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.health.close();
-    if (this.ctx.control.health === this.health) this.ctx.control.health = assumeHealthy;
     await this.host.close();
     await this.fabric?.close();
   }
-}
-
-const shared = new WeakMap<DataplaneContext, Traffic>();
-
-export function trafficFor(ctx: DataplaneContext): Traffic {
-  let t = shared.get(ctx);
-  if (!t) {
-    t = new Traffic(ctx);
-    shared.set(ctx, t);
-  }
-  return t;
 }
 
 /** Runs async jobs one at a time (a reconciler's own passes and its timer-driven updates). */

@@ -1,8 +1,8 @@
 /**
  * Active health checks of NLB targets, and the `TargetHealthSource` the control plane reads for
- * DescribeTargetHealth (installed as `control.health` while the data plane runs).
+ * DescribeTargetHealth (the data plane's health port).
  *
- * Fidelity (NLB target-group health checks guide, reference §8.2, 2025):
+ * Fidelity (docs/reference/aws-privatelink.md §8.2):
  * - Covered: TCP, HTTP and HTTPS checks with the group's port (`traffic-port` or a number), path,
  *   matcher (default 200–399), interval, timeout and healthy/unhealthy thresholds (consecutive
  *   results); states `initial` (Elb.RegistrationInProgress before the first result,

@@ -17,7 +17,8 @@
  *   (pkcs7/signature/rsa2048), public-* keys, IPv6 endpoint, hop limit.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Control } from '../dataplane.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdSource } from '../../shared/ids.js';
 import type { Instance, NetworkInterface } from '../../control/model/network.js';
 import type { DeepReadonly } from '../../control/model/common.js';
 import { MIXED_ALNUM } from '../../shared/ids.js';
@@ -148,7 +149,7 @@ const NOT_FOUND = `<?xml version="1.0" encoding="iso-8859-1"?>
 
 export class ImdsTokens {
   private readonly tokens = new Map<string, { instanceId: string; expires: number }>();
-  constructor(private readonly control: Control) {}
+  constructor(private readonly control: { clock: Clock; ids: IdSource }) {}
 
   issue(instanceId: string, ttlSeconds: number): string {
     const now = this.control.clock.now();

@@ -24,11 +24,12 @@ import type { Server as NetServer } from 'node:net';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCidr } from '../../control/cidr.js';
+import type { ConsoleOutput } from '../../control/ports.js';
 import type { Stored } from '../../store/store.js';
-import type { DataplaneContext, Reconciler } from '../dataplane.js';
+import type { DataplaneContext, Reconciler } from '../context.js';
 import { instanceNamespace, linkName } from '../netns/naming.js';
 import { openInNamespace } from '../netns/ns-sockets.js';
-import { deleteNamespace, ipBatch, run } from '../netns/run.js';
+import { deleteNamespace, ipBatch } from '../netns/commands.js';
 import { IMDS_IP, VPC_BRIDGE, routerAddress } from '../vpc/vpc-reconciler.js';
 import { ConsoleBuffer } from './console-buffer.js';
 import { ImdsTokens, imdsHandler, type ImdsFacts } from './imds.js';
@@ -104,11 +105,13 @@ export class InstanceReconciler implements Reconciler {
   private readonly tokens: ImdsTokens;
 
   constructor(private readonly ctx: DataplaneContext) {
-    this.tokens = new ImdsTokens(ctx.control);
-    ctx.control.consoleOutputOf = (id) => {
-      const c = this.consoles.get(id);
-      return c ? { text: c.text(), timestamp: c.timestamp } : undefined;
-    };
+    this.tokens = new ImdsTokens(ctx);
+  }
+
+  /** The console buffer of an instance (the Dataplane's console port). */
+  consoleOutputOf(id: string): ConsoleOutput | undefined {
+    const c = this.consoles.get(id);
+    return c ? { text: c.text(), timestamp: c.timestamp } : undefined;
   }
 
   private get log() {
@@ -170,7 +173,7 @@ export class InstanceReconciler implements Reconciler {
     const netns = this.ctx.mode === 'netns';
     const subnet = this.ctx.store.find('subnet', inst.subnetId);
     if (!subnet) throw new Error(`subnet ${inst.subnetId} of ${inst.id} is gone`);
-    const consoleBuf = this.consoles.get(inst.id) ?? new ConsoleBuffer(() => this.ctx.control.clock.now());
+    const consoleBuf = this.consoles.get(inst.id) ?? new ConsoleBuffer(() => this.ctx.clock.now());
     this.consoles.set(inst.id, consoleBuf);
     const a: ActualInstance = {
       id: inst.id,
@@ -206,8 +209,8 @@ export class InstanceReconciler implements Reconciler {
     const eni = this.ctx.store.find('networkInterface', inst.networkInterfaceId);
     const len = parseCidr(subnetCidr).prefix;
     const router = routerAddress(subnetCidr).split('/')[0] ?? '';
-    await deleteNamespace(ns);
-    await run(['ip', 'netns', 'add', ns]);
+    await deleteNamespace(this.ctx.runner, ns);
+    await this.ctx.runner.run(['ip', 'netns', 'add', ns]);
     a.namespace = ns;
     const etc = join('/etc/netns', ns);
     await mkdir(etc, { recursive: true });
@@ -217,7 +220,7 @@ export class InstanceReconciler implements Reconciler {
       join(etc, 'hosts'),
       `127.0.0.1 localhost\n${inst.privateIpAddress} ${host}.ec2.internal ${host}\n`,
     );
-    await run([
+    await this.ctx.runner.run([
       'ip',
       'link',
       'add',
@@ -232,8 +235,9 @@ export class InstanceReconciler implements Reconciler {
       'netns',
       vpcNs,
     ]);
-    await ipBatch([`link set ${port} master ${VPC_BRIDGE}`, `link set ${port} up`], vpcNs);
+    await ipBatch(this.ctx.runner, [`link set ${port} master ${VPC_BRIDGE}`, `link set ${port} up`], vpcNs);
     await ipBatch(
+      this.ctx.runner,
       [
         'link set lo up',
         ...(eni ? [`link set eth0 address ${eni.macAddress}`] : []),
@@ -281,7 +285,14 @@ export class InstanceReconciler implements Reconciler {
     };
     const prefix = a.namespace ? ['ip', 'netns', 'exec', a.namespace] : [];
     consoleBuf.write(`privlink: running user data (${script.length} bytes)\n`);
-    const started = await startUserData({ script, dir, prefix, env, console: consoleBuf });
+    const started = await startUserData({
+      runner: this.ctx.runner,
+      script,
+      dir,
+      prefix,
+      env,
+      console: consoleBuf,
+    });
     if (!started) return;
     a.userData = started;
     if (!a.namespace && started.child.pid !== undefined) {
@@ -333,7 +344,7 @@ export class InstanceReconciler implements Reconciler {
       if (this.vpcImds.has(vpcId)) continue;
       const ns = this.ctx.vpcs.namespaceOf(vpcId);
       if (!ns) continue;
-      const [sock] = await openInNamespace(ns, [{ type: 'tcp', host: IMDS_IP, port: 80 }]);
+      const [sock] = await openInNamespace(this.ctx.runner, ns, [{ type: 'tcp', host: IMDS_IP, port: 80 }]);
       if (!sock || sock.type !== 'tcp') throw new Error(`IMDS socket in ${ns} missing`);
       const http = createServer(
         imdsHandler({
@@ -351,7 +362,7 @@ export class InstanceReconciler implements Reconciler {
     killProcessGroup(a.userData);
     await closeHttp(a.imds);
     if (a.namespace) {
-      await deleteNamespace(a.namespace);
+      await deleteNamespace(this.ctx.runner, a.namespace);
       await rm(join('/etc/netns', a.namespace), { recursive: true, force: true });
     }
     await rm(this.instanceDir(a.id), { recursive: true, force: true });
@@ -360,7 +371,6 @@ export class InstanceReconciler implements Reconciler {
   }
 
   async close(): Promise<void> {
-    this.ctx.control.consoleOutputOf = undefined;
     for (const a of [...this.actual.values()]) {
       await this.teardown(a).catch((e: unknown) =>
         this.log.warn(`stopping ${a.id} failed`, { error: String(e) }),

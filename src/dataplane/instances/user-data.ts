@@ -14,7 +14,8 @@
  *   127.x address to listen on), PRIVLINK_VPC_ID, PRIVLINK_SUBNET_ID, PRIVLINK_REGION,
  *   PRIVLINK_AVAILABILITY_ZONE, and in loopback mode AWS_EC2_METADATA_SERVICE_ENDPOINT.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import type { Runner } from '../netns/runner.js';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -41,6 +42,8 @@ export function decodeStoredUserData(b64: string | undefined): Buffer | undefine
 }
 
 export interface StartUserData {
+  /** Starts the process (the data plane's runner). */
+  runner: Pick<Runner, 'spawn'>;
   script: Buffer;
   dir: string;
   /** argv prefix that places the process (netns: ['ip','netns','exec',NS]; loopback: []). */
@@ -61,9 +64,7 @@ export async function startUserData(o: StartUserData): Promise<UserDataRun | und
   await writeFile(file, o.script);
   await chmod(file, 0o755);
   const argv = text.startsWith('#!') ? [...o.prefix, file] : [...o.prefix, '/bin/sh', file];
-  const [cmd, ...args] = argv;
-  if (!cmd) return undefined;
-  const child = spawn(cmd, args, {
+  const child = o.runner.spawn(argv, {
     cwd: o.dir,
     env: o.env,
     detached: true,

@@ -2,9 +2,9 @@
  * Sockets bound inside a network namespace, owned by this process. Node cannot call setns(), but
  * it can receive socket handles: a short-lived helper started with `ip netns exec NS node -e …`
  * binds the requested listeners/UDP sockets there and sends the handles over its IPC channel,
- * then exits (dataplane.md §3.7). The returned servers accept connections that arrive inside NS.
+ * then exits (docs/reference/dataplane.md §3.7). The returned servers accept connections that arrive inside NS.
  */
-import { spawn } from 'node:child_process';
+import type { Runner } from './runner.js';
 import type { Server } from 'node:net';
 import type { Socket as UdpSocket } from 'node:dgram';
 
@@ -40,17 +40,15 @@ if (reqs.length === 0) process.exit(0);
 
 /** Binds all requests inside namespace `ns` (all or nothing). */
 export function openInNamespace(
+  runner: Runner,
   ns: string,
   requests: readonly NsSocketRequest[],
   timeoutMs = 10_000,
 ): Promise<NsSocket[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'ip',
-      ['netns', 'exec', ns, process.execPath, '-e', CHILD, JSON.stringify(requests)],
-      {
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      },
+    const child = runner.spawn(
+      ['ip', 'netns', 'exec', ns, process.execPath, '-e', CHILD, JSON.stringify(requests)],
+      { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
     );
     const results: (NsSocket | undefined)[] = new Array<NsSocket | undefined>(requests.length);
     let stderr = '';

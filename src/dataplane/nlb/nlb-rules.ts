@@ -1,5 +1,5 @@
 /**
- * The nftables ruleset of one NLB node namespace (dataplane.md §5.2, §5.5), as one atomic script:
+ * The nftables ruleset of one NLB node namespace (docs/reference/dataplane.md §5.2, §5.5), as one atomic script:
  * per listener a fixed-slot map hashed with jhash over the flow (so a health change rewrites map
  * elements only, and established flows stay pinned by conntrack), DNAT to the chosen target,
  * SNAT to the node's private IP (targets see the NLB address, as for PrivateLink on AWS), a

@@ -1,4 +1,4 @@
-/** PPv2 builder/parser against the captured AWS header (reference aws-privatelink.md §9.2). */
+/** PPv2 builder/parser against the captured AWS header (docs/reference/aws-privatelink.md §9.2). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPpv2, buildPpv2Local, crc32c, parsePpv2 } from './ppv2.js';
@@ -70,7 +70,7 @@ test('LOCAL header for health checks; plain layout without CRC/NOOP', () => {
     { sourceAddress: '10.0.1.10', sourcePort: 7370, destinationAddress: '10.0.5.5', destinationPort: 8090 },
     { vpceId: 'vpce-0123456789abcdef0', awsLayout: false },
   );
-  // The header the research note checked with proxy-protocol-js (dataplane.md §3.6).
+  // The header checked independently with proxy-protocol-js (docs/reference/dataplane.md §3.6).
   assert.equal(
     plain.toString('hex'),
     '0d0a0d0a000d0a515549540a211100260a00010a0a0005051cca1f9aea001701767063652d3031323334353637383961626364656630',

@@ -2,8 +2,7 @@
  * PROXY protocol v2 headers as an NLB sends them for PrivateLink traffic: build (with the AWS
  * VPC-endpoint TLV, a CRC32C TLV and NOOP padding) and parse (for tests and test targets).
  *
- * Fidelity (reference aws-privatelink.md §9.2, the captured header of
- * aws/elastic-load-balancing-tools; NLB target-group guide "Proxy protocol", 2025):
+ * Fidelity (docs/reference/aws-privatelink.md §9.2, with the captured AWS header):
  * - Covered: signature, v2/PROXY, TCP over IPv4 (0x11) and IPv6 (0x21); src = consumer IP:port,
  *   dst = endpoint ENI IP:port; TLV order CRC32C (0x03), AWS (0xEA, subtype 0x01, ASCII vpce ID),
  *   NOOP (0x04) padding the header to 100 bytes for IPv4 — the captured sample is reproduced

@@ -12,7 +12,11 @@ export interface ProxyRoute {
   upstreamPort: number;
   /** Source address for upstream connections (loopback mode: the NLB node's address). */
   localAddress?: string;
-  /** Bytes to send upstream before anything else, built from the accepted client socket. */
+  /**
+   * Bytes to send upstream before anything else, built from the accepted client socket. When set
+   * it must yield a header: undefined or a throw resets the client without connecting upstream
+   * (a target that expects PROXY v2 must never see a connection without it).
+   */
   header?: (client: Socket) => Buffer | undefined;
   /** Upstream connect timeout (ms). */
   connectTimeoutMs?: number;
@@ -44,6 +48,8 @@ export class TcpProxy {
   private closed = false;
   /** Connections accepted so far (for describe/bench). */
   accepted = 0;
+  /** Connections reset because their header could not be built. */
+  refused = 0;
 
   constructor(
     readonly server: Server,
@@ -75,6 +81,21 @@ export class TcpProxy {
     const route = this.route;
     client.setNoDelay(true);
     client.pause();
+    let header: Buffer | undefined;
+    if (route.header) {
+      try {
+        header = route.header(client);
+      } catch {
+        header = undefined;
+      }
+      if (!header) {
+        // Fail closed: without its header the connection would reach the target unlabelled.
+        this.refused++;
+        client.on('error', () => undefined);
+        client.resetAndDestroy();
+        return;
+      }
+    }
     const dest = route.pick
       ? route.pick()
       : { host: route.upstreamHost, port: route.upstreamPort, localAddress: route.localAddress };
@@ -92,12 +113,6 @@ export class TcpProxy {
     });
     const pair = { client, upstream };
     this.pairs.add(pair);
-    let header: Buffer | undefined;
-    try {
-      header = route.header?.(client);
-    } catch {
-      header = undefined;
-    }
     const timer = setTimeout(
       () => upstream.destroy(new Error('upstream connect timeout')),
       route.connectTimeoutMs ?? 10_000,

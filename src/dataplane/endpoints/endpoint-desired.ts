@@ -1,0 +1,98 @@
+/**
+ * What the interface-endpoint ENIs should carry, as pure functions of the store and of the NLB
+ * nodes and listeners built so far: which ENIs get a namespace, which NLB node each forwards to
+ * (same zone ID first), which listener ports are open (only while the endpoint is `available`),
+ * and the ENI's nft script. The endpoint reconciler applies the difference.
+ */
+import type { Store, Stored } from '../../store/store.js';
+import type { ListenerInfo, NodeInfo } from '../fabric/traffic.js';
+import { renderEndpointRules } from './endpoint-rules.js';
+import { ingressOf } from './ingress.js';
+
+type StoreView = Pick<Store, 'listAll' | 'find'>;
+
+export interface Upstream {
+  /** NLB node ENI id and its address (fabric internal / loopback). */
+  nodeEni: string;
+  address: string;
+  ppv2: boolean;
+}
+
+export interface DesiredEni {
+  ep: Stored<'vpcEndpoint'>;
+  eni: Stored<'networkInterface'>;
+}
+
+/** What the endpoint side sees of the NLB side. */
+export interface NodeDirectory {
+  nodesOf(loadBalancerArn: string): NodeInfo[];
+  listeners: ReadonlyMap<string, readonly ListenerInfo[]>;
+}
+
+/** ENIs of interface endpoints of a service, by ENI id. */
+export function desiredEndpointEnis(store: StoreView): Map<string, DesiredEni> {
+  const out = new Map<string, DesiredEni>();
+  for (const ep of store.listAll('vpcEndpoint')) {
+    if (ep.endpointType !== 'Interface' || !ep.serviceId) continue;
+    for (const id of ep.networkInterfaceIds) {
+      const eni = store.find('networkInterface', id);
+      if (eni) out.set(id, { ep, eni });
+    }
+  }
+  return out;
+}
+
+/** The NLB node this ENI forwards to, per load balancer of the service (same zone first). */
+export function chosenNodes(store: StoreView, dir: NodeDirectory, d: DesiredEni): [string, NodeInfo][] {
+  const svc = d.ep.serviceId ? store.find('endpointService', d.ep.serviceId) : undefined;
+  if (!svc) return [];
+  const zoneId = store.find('subnet', d.eni.subnetId)?.availabilityZoneId;
+  const out: [string, NodeInfo][] = [];
+  for (const arn of svc.networkLoadBalancerArns) {
+    const nodes = dir.nodesOf(arn);
+    const node = nodes.find((n) => n.zoneId === zoneId) ?? nodes[0];
+    if (node) out.push([arn, node]);
+  }
+  return out;
+}
+
+/** Listener ports the ENI should carry now (empty unless the endpoint is available). */
+export function wantedPorts(store: StoreView, dir: NodeDirectory, d: DesiredEni): Map<number, Upstream> {
+  const out = new Map<number, Upstream>();
+  if (d.ep.state !== 'available' || !d.ep.serviceId) return out;
+  for (const [arn, node] of chosenNodes(store, dir, d)) {
+    for (const l of dir.listeners.get(arn) ?? []) {
+      if (!out.has(l.port)) out.set(l.port, { nodeEni: node.eniId, address: node.address, ppv2: l.ppv2 });
+    }
+  }
+  return out;
+}
+
+/** Ports whose upstream changed or went away (their open flows are cut). */
+export function changedPorts(
+  have: ReadonlyMap<number, Upstream>,
+  want: ReadonlyMap<number, Upstream>,
+): number[] {
+  return [...have.keys()].filter((port) => {
+    const u = want.get(port);
+    const old = have.get(port);
+    return !u || !old || old.address !== u.address || old.ppv2 !== u.ppv2;
+  });
+}
+
+/** The ENI namespace's nft script: kernel forwards for plain ports, gating, security groups. */
+export function endpointScript(
+  store: StoreView,
+  d: DesiredEni,
+  internalIp: string,
+  want: ReadonlyMap<number, Upstream>,
+): string {
+  return renderEndpointRules({
+    eniIp: d.eni.privateIpAddress,
+    internalIp,
+    forwards: [...want]
+      .filter(([, u]) => !u.ppv2)
+      .map(([port, u]) => ({ port, upstreamIp: u.address, upstreamPort: port })),
+    ingress: ingressOf(store, d.ep),
+  });
+}
