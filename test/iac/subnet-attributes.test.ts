@@ -74,3 +74,19 @@ test('ModifySubnetAttribute changes one attribute per call and DescribeSubnets s
   // Failed calls changed nothing.
   assert.equal((await read())?.MapPublicIpOnLaunch, true);
 });
+
+test('CreateVpc refuses the ranges AWS restricts (link-local, loopback, multicast)', async (t) => {
+  const p = await startPrivlink(t);
+  const ec2 = ec2Client(p);
+  for (const cidr of ['169.254.0.0/16', '127.0.0.0/16', '224.0.0.0/16', '0.0.0.0/16']) {
+    await assert.rejects(
+      ec2.send(new CreateVpcCommand({ CidrBlock: cidr })),
+      (e: Error) => e.name === 'InvalidVpcRange' && /restricted/.test(e.message),
+      cidr,
+    );
+  }
+  // Every other range AWS allows, including the shared address space, is fine.
+  for (const cidr of ['100.64.0.0/16', '198.19.0.0/16', '10.0.0.0/16']) {
+    await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }));
+  }
+});

@@ -16,7 +16,7 @@ import type { CallerContext } from '../context.js';
 import { apiError, Errors } from '../errors.js';
 import type { Tag } from '../model/common.js';
 import type { Vpc } from '../model/network.js';
-import { cidrString, parseCidr } from '../cidr.js';
+import { cidrString, cidrsOverlap, parseCidr } from '../cidr.js';
 import type { Stored } from '../../store/store.js';
 import { requireOwn, scopeOf } from './core-lookup.js';
 import { createDefaultSecurityGroup } from './security-groups.js';
@@ -35,10 +35,20 @@ export function checkNetworkCidr(value: string, param: string, rangeError: () =>
   if (c.prefix < 16 || c.prefix > 28) throw rangeError();
 }
 
+/**
+ * Ranges no VPC may use (AWS VPC user guide, "IPv4 VPC CIDR blocks"): "this network", loopback,
+ * link-local (where instances reach IMDS and the Amazon DNS, and where privlink's fabric lives)
+ * and multicast/reserved.
+ */
+const RESTRICTED_VPC_RANGES = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/3'];
+
 export function createVpc(control: Control, caller: CallerContext, input: NewVpc): Stored<'vpc'> {
   checkNetworkCidr(input.cidrBlock, 'cidrBlock', () =>
     apiError('InvalidVpcRange', `The CIDR '${input.cidrBlock}' is invalid.`),
   );
+  if (RESTRICTED_VPC_RANGES.some((r) => cidrsOverlap(parseCidr(r), parseCidr(input.cidrBlock)))) {
+    throw apiError('InvalidVpcRange', `The CIDR '${input.cidrBlock}' is restricted.`);
+  }
   const tenancy = input.instanceTenancy ?? 'default';
   if (!['default', 'dedicated', 'host'].includes(tenancy)) {
     throw Errors.invalidValue('instanceTenancy', tenancy);
