@@ -231,36 +231,9 @@ export function createLoadBalancer(
 
   const hex = control.ids.hex(16);
   const arn = loadBalancerArn(caller.region, caller.accountId, type, req.name, hex);
-  const prefix = type === 'network' ? 'net' : 'gwy';
-  const nodes: LoadBalancerNode[] = mappings.map((m, i) => {
-    let eni;
-    try {
-      eni = createNetworkInterface(control, {
-        subnet: m.subnet,
-        interfaceType: type === 'network' ? 'network_load_balancer' : 'gateway_load_balancer',
-        description: `ELB ${prefix}/${req.name}/${hex}`,
-        requesterManaged: true,
-        requesterId: 'amazon-elb',
-        groupIds: groups,
-        ownerResourceId: arn,
-        privateIpAddress: m.privateIPv4Address,
-        addressParam: `SubnetMappings.member.${i + 1}.PrivateIPv4Address`,
-        accountId: caller.accountId,
-      });
-    } catch (e) {
-      // AWS reports a bad pinned address as a configuration problem of the load balancer.
-      if (isApiError(e)) throw apiError('InvalidConfigurationRequest', e.message);
-      throw e;
-    }
-    const zone = findZone(caller.region, m.subnet.availabilityZone);
-    return {
-      subnetId: m.subnet.id,
-      zoneName: m.subnet.availabilityZone,
-      zoneId: zone?.zoneId ?? m.subnet.availabilityZoneId,
-      privateIpAddress: eni.privateIpAddress,
-      networkInterfaceId: eni.id,
-    };
-  });
+  const nodes = mappings.map((m, i) =>
+    makeNode(control, caller, { type, name: req.name, hex, arn, groups }, m, i),
+  );
   const lb: LoadBalancer = {
     ...newElbResource(control, caller, arn, tags),
     name: req.name,
@@ -380,4 +353,159 @@ export function describeCapacityReservation(
 ): { capacityReservationState: [] } {
   getLoadBalancer(control, caller, arn);
   return { capacityReservationState: [] };
+}
+
+/** One load balancer node: its requester-managed ENI in the mapping's subnet. */
+function makeNode(
+  control: Control,
+  caller: CallerContext,
+  lb: { type: 'network' | 'gateway'; name: string; hex: string; arn: string; groups: readonly string[] },
+  m: ResolvedMapping,
+  i: number,
+): LoadBalancerNode {
+  const prefix = lb.type === 'network' ? 'net' : 'gwy';
+  let eni;
+  try {
+    eni = createNetworkInterface(control, {
+      subnet: m.subnet,
+      interfaceType: lb.type === 'network' ? 'network_load_balancer' : 'gateway_load_balancer',
+      description: `ELB ${prefix}/${lb.name}/${lb.hex}`,
+      requesterManaged: true,
+      requesterId: 'amazon-elb',
+      groupIds: lb.groups,
+      ownerResourceId: lb.arn,
+      privateIpAddress: m.privateIPv4Address,
+      addressParam: `SubnetMappings.member.${i + 1}.PrivateIPv4Address`,
+      accountId: caller.accountId,
+    });
+  } catch (e) {
+    // AWS reports a bad pinned address as a configuration problem of the load balancer.
+    if (isApiError(e)) throw apiError('InvalidConfigurationRequest', e.message);
+    throw e;
+  }
+  const zone = findZone(caller.region, m.subnet.availabilityZone);
+  return {
+    subnetId: m.subnet.id,
+    zoneName: m.subnet.availabilityZone,
+    zoneId: zone?.zoneId ?? m.subnet.availabilityZoneId,
+    privateIpAddress: eni.privateIpAddress,
+    networkInterfaceId: eni.id,
+  };
+}
+
+/** The 16 hex digits that end a load balancer's ARN (they name its node ENIs too). */
+const arnHex = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
+
+/**
+ * SetSecurityGroups. Fidelity (ELBv2 API reference and NLB user guide): a Network Load Balancer
+ * created without security groups cannot get some later, one created with them cannot lose all
+ * of them (both InvalidConfigurationRequest); Gateway Load Balancers take none; the groups must be
+ * in the load balancer's VPC (InvalidSecurityGroup); the node ENIs carry the new groups;
+ * EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic is on or off.
+ */
+export function setSecurityGroups(
+  control: Control,
+  caller: CallerContext,
+  arn: string,
+  groupIds: readonly string[],
+  enforce: string | undefined,
+): Stored<'loadBalancer'> {
+  const lb = getLoadBalancer(control, caller, arn);
+  const groups = resolveSecurityGroups(control, caller, lb.type, lb.vpcId, groupIds);
+  if (lb.securityGroups.length === 0 && groups.length > 0) {
+    throw apiError(
+      'InvalidConfigurationRequest',
+      'You cannot add security groups to a Network Load Balancer that was created without security groups',
+    );
+  }
+  if (lb.securityGroups.length > 0 && groups.length === 0) {
+    throw apiError(
+      'InvalidConfigurationRequest',
+      'You cannot remove all security groups from a Network Load Balancer that was created with security groups',
+    );
+  }
+  if (enforce !== undefined && enforce !== 'on' && enforce !== 'off') {
+    throw apiError(
+      'ValidationError',
+      `Value '${enforce.slice(0, 20)}' at 'enforceSecurityGroupInboundRulesOnPrivateLinkTraffic' must be one of: on, off`,
+    );
+  }
+  for (const node of lb.nodes) {
+    const eni = control.store.find('networkInterface', node.networkInterfaceId);
+    if (eni) control.store.put('networkInterface', { ...eni, groupIds: [...groups] });
+  }
+  return control.store.put('loadBalancer', {
+    ...lb,
+    securityGroups: groups,
+    ...(enforce !== undefined && { enforcePrivateLinkInboundRules: enforce === 'on' }),
+  });
+}
+
+/**
+ * SetSubnets. Fidelity: a Network Load Balancer can gain subnets in new Availability Zones but
+ * never lose one (InvalidConfigurationRequest); every subnet of the VPC, one per zone, as at
+ * creation; a new zone gets a node ENI at once.
+ */
+export function setSubnets(
+  control: Control,
+  caller: CallerContext,
+  arn: string,
+  req: Pick<CreateLoadBalancerRequest, 'subnets' | 'subnetMappings' | 'ipAddressType'>,
+): Stored<'loadBalancer'> {
+  const lb = getLoadBalancer(control, caller, arn);
+  const mappings = resolveSubnets(control, caller, { ...req, name: lb.name, securityGroups: [], tags: [] });
+  if (mappings.some((m) => m.subnet.vpcId !== lb.vpcId)) {
+    throw apiError('InvalidSubnet', `The subnets must belong to the load balancer's VPC '${lb.vpcId}'`);
+  }
+  const wanted = new Set(mappings.map((m) => m.subnet.id));
+  const dropped = lb.nodes.find((n) => !wanted.has(n.subnetId));
+  if (dropped) {
+    throw apiError(
+      'InvalidConfigurationRequest',
+      `A ${lb.type === 'network' ? 'Network' : 'Gateway'} Load Balancer cannot leave subnet '${dropped.subnetId}' (Availability Zone ${dropped.zoneName})`,
+    );
+  }
+  const have = new Set(lb.nodes.map((n) => n.subnetId));
+  const added = mappings
+    .map((m, i) => ({ m, i }))
+    .filter(({ m }) => !have.has(m.subnet.id))
+    .map(({ m, i }) =>
+      makeNode(
+        control,
+        caller,
+        { type: lb.type, name: lb.name, hex: arnHex(lb.arn), arn: lb.arn, groups: lb.securityGroups },
+        m,
+        i,
+      ),
+    );
+  const ipAddressType = req.ipAddressType ?? lb.ipAddressType;
+  checkIpAddressType(ipAddressType);
+  return control.store.put('loadBalancer', { ...lb, ipAddressType, nodes: [...lb.nodes, ...added] });
+}
+
+function checkIpAddressType(t: string): void {
+  if (t === 'dualstack-without-public-ipv4') {
+    throw apiError(
+      'InvalidConfigurationRequest',
+      "IP address type 'dualstack-without-public-ipv4' is only supported by Application Load Balancers",
+    );
+  }
+  if (t !== 'ipv4' && t !== 'dualstack') {
+    throw apiError(
+      'ValidationError',
+      `Value '${t.slice(0, 40)}' at 'ipAddressType' must be one of: ipv4, dualstack`,
+    );
+  }
+}
+
+/** SetIpAddressType: ipv4 or dualstack, as at creation. */
+export function setIpAddressType(
+  control: Control,
+  caller: CallerContext,
+  arn: string,
+  ipAddressType: string,
+): Stored<'loadBalancer'> {
+  const lb = getLoadBalancer(control, caller, arn);
+  checkIpAddressType(ipAddressType);
+  return control.store.put('loadBalancer', { ...lb, ipAddressType });
 }

@@ -21,6 +21,8 @@ export interface LoadBalancer extends Scoped {
   ipAddressType: string;
   nodes: LoadBalancerNode[];
   securityGroups: string[];
+  /** EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic (absent: on while it has groups). */
+  enforcePrivateLinkInboundRules?: boolean;
   dnsName?: string;
   canonicalHostedZoneId?: string;
   attributes: Record<string, string>;

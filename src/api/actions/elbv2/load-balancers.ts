@@ -10,26 +10,36 @@ import {
   describeLoadBalancerAttributes,
   describeLoadBalancers,
   modifyLoadBalancerAttributes,
+  setIpAddressType,
+  setSecurityGroups,
+  setSubnets,
 } from '../../../control/elb/load-balancers.js';
-import { s } from '../../query/shapes.js';
+import { s, type Value } from '../../query/shapes.js';
 import { defineAction, type ActionDef } from '../types.js';
 import { renderLoadBalancer } from './render.js';
 import { attributeShape, elbTagShape, pageMembers, requiredStr } from './shapes.js';
+
+const subnetMappingShape = s.struct({
+  SubnetId: s.str(),
+  AllocationId: s.str(),
+  PrivateIPv4Address: s.str(),
+  IPv6Address: s.str(),
+  SourceNatIpv6Prefix: s.str(),
+});
+
+const subnetMapping = (m: Value<typeof subnetMappingShape>) => ({
+  subnetId: m.SubnetId,
+  allocationId: m.AllocationId,
+  privateIPv4Address: m.PrivateIPv4Address,
+  ipv6Address: m.IPv6Address,
+});
 
 export const LOAD_BALANCER_ACTIONS = {
   CreateLoadBalancer: defineAction(
     s.struct({
       Name: requiredStr,
       Subnets: s.list(s.str()),
-      SubnetMappings: s.list(
-        s.struct({
-          SubnetId: s.str(),
-          AllocationId: s.str(),
-          PrivateIPv4Address: s.str(),
-          IPv6Address: s.str(),
-          SourceNatIpv6Prefix: s.str(),
-        }),
-      ),
+      SubnetMappings: s.list(subnetMappingShape),
       SecurityGroups: s.list(s.str()),
       Scheme: s.str({ enum: ['internet-facing', 'internal'] }),
       Tags: s.list(elbTagShape),
@@ -46,12 +56,7 @@ export const LOAD_BALANCER_ACTIONS = {
         scheme: input.Scheme,
         ipAddressType: input.IpAddressType,
         subnets: input.Subnets,
-        subnetMappings: input.SubnetMappings.map((m) => ({
-          subnetId: m.SubnetId,
-          allocationId: m.AllocationId,
-          privateIPv4Address: m.PrivateIPv4Address,
-          ipv6Address: m.IPv6Address,
-        })),
+        subnetMappings: input.SubnetMappings.map(subnetMapping),
         securityGroups: input.SecurityGroups,
         tags: input.Tags,
       });
@@ -88,4 +93,52 @@ export const LOAD_BALANCER_ACTIONS = {
     CapacityReservationState: describeCapacityReservation(ctx.control, ctx, input.LoadBalancerArn)
       .capacityReservationState,
   })),
+  SetSecurityGroups: defineAction(
+    s.struct({
+      LoadBalancerArn: requiredStr,
+      // Not `required`: the SDK sends an empty list as a bare `SecurityGroups=`.
+      SecurityGroups: s.list(s.str()),
+      EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: s.str(),
+    }),
+    (input, ctx) => {
+      const lb = setSecurityGroups(
+        ctx.control,
+        ctx,
+        input.LoadBalancerArn,
+        input.SecurityGroups,
+        input.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic,
+      );
+      const rendered = renderLoadBalancer(lb);
+      return {
+        SecurityGroupIds: [...lb.securityGroups],
+        EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic:
+          rendered['EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic'],
+      };
+    },
+  ),
+  SetSubnets: defineAction(
+    s.struct({
+      LoadBalancerArn: requiredStr,
+      Subnets: s.list(s.str()),
+      SubnetMappings: s.list(subnetMappingShape),
+      IpAddressType: s.str(),
+      EnablePrefixForIpv6SourceNat: s.str({ enum: ['on', 'off'] }),
+    }),
+    (input, ctx) => {
+      const lb = setSubnets(ctx.control, ctx, input.LoadBalancerArn, {
+        subnets: input.Subnets,
+        subnetMappings: input.SubnetMappings.map(subnetMapping),
+        ipAddressType: input.IpAddressType,
+      });
+      const rendered = renderLoadBalancer(lb);
+      return { AvailabilityZones: rendered['AvailabilityZones'], IpAddressType: lb.ipAddressType };
+    },
+  ),
+  SetIpAddressType: defineAction(
+    s.struct({ LoadBalancerArn: requiredStr, IpAddressType: requiredStr }),
+    (input, ctx) => ({
+      IpAddressType: setIpAddressType(ctx.control, ctx, input.LoadBalancerArn, input.IpAddressType)
+        .ipAddressType,
+    }),
+  ),
 } satisfies Record<string, ActionDef>;

@@ -30,7 +30,8 @@ export function renderLoadBalancer(lb: DeepReadonly<LoadBalancer>, stateOverride
     })),
     SecurityGroups: lb.securityGroups.length > 0 ? [...lb.securityGroups] : undefined,
     IpAddressType: lb.ipAddressType,
-    EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: lb.securityGroups.length > 0 ? 'on' : undefined,
+    EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic:
+      lb.securityGroups.length > 0 ? (lb.enforcePrivateLinkInboundRules === false ? 'off' : 'on') : undefined,
   };
 }
 
