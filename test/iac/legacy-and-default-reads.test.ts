@@ -147,7 +147,9 @@ test('an action AWS has but privlink lacks answers UnsupportedOperation; a made-
   const madeUp = await signedRaw(p, 'Action=DescribeUnicorns&Version=2016-11-15');
   assert.equal(madeUp.status, 400);
   assert.match(madeUp.body, /<Code>InvalidAction<\/Code>/);
-  const elb = await signedRaw(p, 'Action=ModifyIpPools&Version=2015-12-01', { service: 'elasticloadbalancing' });
+  const elb = await signedRaw(p, 'Action=ModifyIpPools&Version=2015-12-01', {
+    service: 'elasticloadbalancing',
+  });
   assert.match(elb.body, /<Code>UnsupportedOperation<\/Code>/);
 });
 
