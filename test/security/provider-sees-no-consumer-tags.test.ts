@@ -22,9 +22,9 @@ test("provider filters on connections do not see the consumer's endpoint tags", 
     }),
   );
   const ids = async (Filters: { Name: string; Values: string[] }[]) =>
-    (
-      await prov.send(new DescribeVpcEndpointConnectionsCommand({ Filters }))
-    ).VpcEndpointConnections?.map((c) => c.VpcEndpointId) ?? [];
+    (await prov.send(new DescribeVpcEndpointConnectionsCommand({ Filters }))).VpcEndpointConnections?.map(
+      (c) => c.VpcEndpointId,
+    ) ?? [];
 
   // The connection itself is visible to the provider.
   assert.ok((await ids([{ Name: 'service-id', Values: [world.serviceId] }])).includes(world.endpointId));
