@@ -46,6 +46,9 @@ function depthOf(shape: Shape, dialect: Dialect, seen = new Set<Shape>()): numbe
   }
 }
 
+/** depthOf per action shape, computed once. */
+const DEPTHS = new WeakMap<Shape, Record<Dialect, number>>();
+
 class Walker {
   constructor(private readonly dialect: Dialect) {}
 
@@ -225,7 +228,9 @@ export function decodeInput<S extends StructShape>(
   dialect: Dialect,
 ): Value<S> {
   const w = new Walker(dialect);
-  const { root, leaves } = buildTree(params, depthOf(shape, dialect) + 1);
+  let depths = DEPTHS.get(shape);
+  if (!depths) DEPTHS.set(shape, (depths = { ec2: depthOf(shape, 'ec2'), query: depthOf(shape, 'query') }));
+  const { root, leaves } = buildTree(params, depths[dialect] + 1);
   // Lists must be present as arrays even when absent.
   const out = w.members(shape, root, '') as Record<string, unknown>;
   fillLists(shape, out);
