@@ -252,6 +252,14 @@ function fillLists(shape: StructShape, obj: Record<string, unknown>): void {
   }
 }
 
+/**
+ * Most parameters one request may carry. AWS documents no such number; its per-list limits
+ * (1,000 IDs, 200 filter values, 50 tags…) keep every real request far below it, and the cap
+ * bounds the work one request can cost (each parameter is decoded and placed in the name tree)
+ * well inside the 100 ms the event loop may be held.
+ */
+export const MAX_PARAMETERS = 5_000;
+
 /** Form-decodes one name or value; most are plain and are returned as they are. */
 function unescapeForm(raw: string): string {
   if (!raw.includes('%') && !raw.includes('+')) return raw;
@@ -265,7 +273,12 @@ function unescapeForm(raw: string): string {
 export function parseForm(text: string): Map<string, string> {
   const out = new Map<string, string>();
   if (!text) return out;
-  for (const pair of text.split('&')) {
+  // Counted before anything is decoded: `split` with a limit stops at the cap.
+  const pairs = text.split('&', MAX_PARAMETERS + 1);
+  if (pairs.length > MAX_PARAMETERS) {
+    throw apiError('RequestEntityTooLarge', `The request has more than ${MAX_PARAMETERS} parameters`);
+  }
+  for (const pair of pairs) {
     if (!pair) continue;
     const eq = pair.indexOf('=');
     const rawK = eq < 0 ? pair : pair.slice(0, eq);
