@@ -13,7 +13,7 @@
  * Targets are HAProxy `http-request return` (plain and `accept-proxy`) and `iperf3 -s`.
  *
  * Knobs (environment): BENCH_DP_ENDPOINTS, BENCH_DP_SECONDS (per measurement, default 3),
- * BENCH_DP_ROUNDS (default 2), BENCH_DP_LOG=debug (privlink's log), BENCH_DP_PROXY_WORKERS
+ * BENCH_DP_ROUNDS (default and minimum 3: a median of two is only the smaller one), BENCH_DP_LOG=debug (privlink's log), BENCH_DP_PROXY_WORKERS
  * (fabric agents serving PPv2; default one per core), and for investigating a
  * live topology: BENCH_DP_HOLD=S (hold S seconds before measuring), BENCH_DP_HOLD_SCALE=S (hold
  * after the scale phase is built), BENCH_DP_HOLD_ON_FAIL=1 (dump and hold when an endpoint does
@@ -53,7 +53,7 @@ import {
   run,
 } from '../src/dataplane/netns/run.js';
 import { eniNamespace, linkName } from '../src/dataplane/netns/naming.js';
-import { fmt, summarize } from './stats.js';
+import { MIN_ROUNDS, fmt, median, summarize } from './stats.js';
 import { publishService } from '../test/dataplane/traffic-helpers.js';
 
 const PREFIX = 'bnd';
@@ -62,7 +62,8 @@ const CONSUMER = '222222222222';
 const REGION = 'us-east-1';
 const ENDPOINTS = Number(process.env['BENCH_DP_ENDPOINTS'] ?? 1000);
 const SECONDS = Number(process.env['BENCH_DP_SECONDS'] ?? 3);
-const ROUNDS = Number(process.env['BENCH_DP_ROUNDS'] ?? 2);
+/** A median of two rounds is just the smaller figure: three rounds at least. */
+const ROUNDS = Math.max(MIN_ROUNDS, Number(process.env['BENCH_DP_ROUNDS'] ?? MIN_ROUNDS));
 const PER_VPC = 50;
 const RAW_C = `${PREFIX}-rawc`;
 const RAW_S = `${PREFIX}-raws`;
@@ -173,7 +174,7 @@ async function guarded<T>(what: string, fn: () => Promise<T>, fallback: T): Prom
   try {
     return await fn();
   } catch (e) {
-    console.error(`  (${what} failed: ${String(e).split('\n')[0]?.slice(0, 200) ?? ''})`);
+    console.log(`  FAILED ${what}: ${String(e).split('\n')[0]?.slice(0, 200) ?? ''}`);
     return fallback;
   }
 }
@@ -233,8 +234,6 @@ function record(path: string, metric: string, v: number, base?: number): void {
   results.set(path, row);
 }
 
-const median = (xs: readonly number[]) => summarize(xs.filter((x) => Number.isFinite(x))).p50;
-
 function printTable(paths: readonly string[], label: string): void {
   const metrics: [string, string][] = [
     ['gbps1', 'Gbit/s 1 stream'],
@@ -244,7 +243,7 @@ function printTable(paths: readonly string[], label: string): void {
     ['p99', 'latency p99 µs'],
   ];
   console.log(
-    `\n${label}  (median; in brackets the median ratio to the direct veth path measured next to it)`,
+    `\n${label}  (median of ${ROUNDS} rounds; in brackets the median ratio to the direct veth path measured next to it; [k failed] rounds that gave no figure, printed above as they failed; † fewer than ${MIN_ROUNDS} good rounds)`,
   );
   console.log(['path'.padEnd(28), ...metrics.map(([, h]) => h.padStart(18))].join(''));
   for (const path of paths) {
@@ -254,7 +253,11 @@ function printTable(paths: readonly string[], label: string): void {
       if (!v?.length) return '–'.padStart(18);
       const r = row?.ratios[m];
       const ratio = r?.length ? ` (${fmt(median(r))}×)` : '';
-      return `${fmt(median(v), m.startsWith('gbps') ? 2 : 0)}${ratio}`.padStart(18);
+      const good = v.filter((x) => Number.isFinite(x)).length;
+      const failed = v.length - good;
+      const mark = good < MIN_ROUNDS ? '†' : '';
+      const fails = failed ? ` [${failed} failed]` : '';
+      return `${fmt(median(v), m.startsWith('gbps') ? 2 : 0)}${mark}${ratio}${fails}`.padStart(18);
     });
     console.log([path.padEnd(28), ...cells].join(''));
   }

@@ -8,10 +8,15 @@
  * Properties (the campaign fails when one does not hold):
  * - no answer with a 5xx status, and nothing logged at error level;
  * - no event-loop stall over 100 ms in the server (perf_hooks.monitorEventLoopDelay in the
- *   server's thread, read after every request so a stall is pinned on the request that caused it);
+ *   server's thread, read after every request so a stall is pinned on the request that caused it).
+ *   The delay is wall time, so on a shared machine the scheduler's pauses land in it too: a
+ *   request over the limit is sent again three times (when it failed, and so wrote nothing) and
+ *   the smallest of those stalls is its re-measured figure; both figures are printed, and the
+ *   property is judged on the re-measured one;
  * - no partial write: a request that fails leaves the store digest as it was.
  */
 import { randomInt } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EC2_ACTION_TABLE } from '../../src/api/actions/ec2/index.js';
 import { ELBV2_ACTION_TABLE } from '../../src/api/actions/elbv2/index.js';
@@ -213,6 +218,8 @@ export async function run(args: string[]): Promise<boolean> {
   let maxStall = 0;
   let maxStallWhat = '';
   let overStall = 0;
+  let maxRemeasured = 0;
+  const overs: string[] = [];
   let restores = 0;
   const statuses = new Map<number, number>();
   const labels = new Map<string, number>();
@@ -261,7 +268,25 @@ export async function run(args: string[]): Promise<boolean> {
       maxStall = stall;
       maxStallWhat = what();
     }
-    if (stall > STALL_LIMIT_MS) overStall++;
+    if (stall > STALL_LIMIT_MS) {
+      overStall++;
+      let again = stall;
+      if (answer.status !== 200) {
+        for (let k = 0; k < 3; k++) {
+          await server.ask('stall');
+          await rawPost(p, body, { account, service: svc.signing, timeoutMs: 30_000 }).catch(() => undefined);
+          again = Math.min(again, await server.ask<number>('stall'));
+        }
+      }
+      maxRemeasured = Math.max(maxRemeasured, again);
+      if (overs.length < 20) {
+        overs.push(
+          `${stall.toFixed(0)} ms, re-measured ${again.toFixed(0)} ms, load ${loadavg()[0]?.toFixed(1)}: ${what()}`,
+        );
+      }
+    } else {
+      maxRemeasured = Math.max(maxRemeasured, stall);
+    }
     const after = await server.ask<string>('snapshot');
     if (answer.status !== 200 && after !== before) {
       partial++;
@@ -297,5 +322,5 @@ export async function run(args: string[]): Promise<boolean> {
   console.log(`  malformed envelopes: ${badEnvelopes}; lines logged at error level: ${errors.length}`);
   for (const e of examples) console.log(`  ! ${e}`);
   for (const e of errors.slice(0, 5)) console.log(`  ! logged: ${e.slice(0, 400)}`);
-  return fiveXx === 0 && maxStall <= STALL_LIMIT_MS && partial === 0 && errors.length === 0;
+  return fiveXx === 0 && maxRemeasured <= STALL_LIMIT_MS && partial === 0 && errors.length === 0;
 }
