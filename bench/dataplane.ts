@@ -7,7 +7,8 @@
  *   - throughput, 1 and 4 streams (iperf3), kernel path (PPv2 off);
  *   - new connections/s (wrk, Connection: close) and request latency p50/p99 (wrk, 1 keep-alive
  *     connection) for the kernel path, the PPv2 path (Node proxy in the fabric agent) and HAProxy
- *     (`mode tcp`, `send-proxy-v2`) placed in the same endpoint namespace as a userspace peer;
+ *     (`mode tcp`, `send-proxy-v2`) as a userspace peer on the agent's path: accepting in the
+ *     endpoint namespace, connecting from the fabric namespace to the same NLB node;
  *   - accept → first byte through a new endpoint;
  *   - the same connection figures again with BENCH_DP_ENDPOINTS (default 1,000) endpoints live.
  * Targets are HAProxy `http-request return` (plain and `accept-proxy`) and `iperf3 -s`.
@@ -52,7 +53,7 @@ import {
   probeNetns,
   run,
 } from '../src/dataplane/netns/run.js';
-import { eniNamespace, linkName } from '../src/dataplane/netns/naming.js';
+import { eniNamespace, fabricNamespace, linkName } from '../src/dataplane/netns/naming.js';
 import { MIN_ROUNDS, fmt, median, summarize } from './stats.js';
 import { publishService } from '../test/dataplane/traffic-helpers.js';
 
@@ -479,13 +480,15 @@ async function bench(p: Privlink): Promise<void> {
     (n) => n.startsWith(`${PREFIX}-eni-`) && !endpoints.some((e) => n.endsWith(e.eni)),
   );
 
-  // HAProxy as the userspace PPv2 peer, in the endpoint's own namespace, to the same NLB node.
+  // HAProxy as the userspace PPv2 peer on the Node agent's path: like the agent's proxy it
+  // accepts inside the endpoint's namespace (`bind … namespace`) and connects out from the fabric
+  // namespace, where the agent runs, to the same NLB node address and port.
   const nodeAddr = await nodeInternal(nodeNs[0] ?? '');
   const hcfg = await haproxyConfig(
     'peer',
-    `frontend f\n  mode tcp\n  bind ${main.ip}:9081\n  default_backend b\nbackend b\n  mode tcp\n  server s ${nodeAddr}:81 send-proxy-v2\n`,
+    `frontend f\n  mode tcp\n  bind ${main.ip}:9081 namespace ${eniNs}\n  default_backend b\nbackend b\n  mode tcp\n  server s ${nodeAddr}:81 send-proxy-v2\n`,
   );
-  bg(eniNs, ['haproxy', '-db', '-f', hcfg]);
+  bg(fabricNamespace(PREFIX), ['haproxy', '-db', '-f', hcfg]);
 
   const url = (ip: string, port: number) => `http://${ip}:${port}/`;
   await waitHttp(RAW_C, url(RAW_IP, 8080));
