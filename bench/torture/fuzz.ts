@@ -313,9 +313,11 @@ export async function run(args: string[]): Promise<boolean> {
   console.log(`  families ${JSON.stringify(Object.fromEntries(labels))}`);
   console.log(`  5xx or no answer: ${fiveXx} (must be 0)`);
   console.log(
-    `  max event-loop stall: ${maxStall.toFixed(1)} ms (must be ≤ ${STALL_LIMIT_MS}); ${overStall} requests over`,
+  console.log(
+    `  max event-loop stall: ${maxStall.toFixed(1)} ms as first measured, ${maxRemeasured.toFixed(1)} ms re-measured (must be ≤ ${STALL_LIMIT_MS}); ${overStall} requests over at first`,
   );
   console.log(`    worst: ${maxStallWhat}`);
+  for (const o of overs) console.log(`    over: ${o}`);
   console.log(
     `  partial writes by failed requests: ${partial} (must be 0); ${restores} world restores after successful writes`,
   );
