@@ -313,7 +313,6 @@ export async function run(args: string[]): Promise<boolean> {
   console.log(`  families ${JSON.stringify(Object.fromEntries(labels))}`);
   console.log(`  5xx or no answer: ${fiveXx} (must be 0)`);
   console.log(
-  console.log(
     `  max event-loop stall: ${maxStall.toFixed(1)} ms as first measured, ${maxRemeasured.toFixed(1)} ms re-measured (must be ≤ ${STALL_LIMIT_MS}); ${overStall} requests over at first`,
   );
   console.log(`    worst: ${maxStallWhat}`);
