@@ -4,11 +4,19 @@
  * client is the real AWS SDK. Baseline measured in the same run: DescribeAvailabilityZones, a
  * call that does no store work, so the ratios show what the endpoint logic itself costs.
  * Targets (issue 2): DescribeVpcEndpoints by ID p99 < 2 ms with 10,000 stored; > 1,000 req/s.
+ *
+ * Signed requests: the same store is then served again with `--credentials` (strict mode: every
+ * request's SigV4 signature verified), and the by-ID figures are measured once more with
+ * requests signed per call, the cost a real client and server pay.
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { fileURLToPath } from 'node:url';
 import {
   CreateSubnetCommand,
@@ -33,7 +41,16 @@ const TOTAL = Number(process.env['BENCH_ENDPOINTS'] ?? 10_000);
 const PER_VPC = 50;
 const CONCURRENCY = 16;
 
-async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+/** Keys of strict mode (the same accounts as the unsigned run). */
+const KEYS: Record<string, { accessKeyId: string; secretAccessKey: string }> = {
+  [PROVIDER]: { accessKeyId: 'AKIABENCHPROVIDER001', secretAccessKey: 'bench-provider-secret' },
+  [CONSUMER]: { accessKeyId: 'AKIABENCHCONSUMER001', secretAccessKey: 'bench-consumer-secret' },
+};
+
+async function startServer(
+  dataDir: string,
+  extra: string[] = [],
+): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
     [
@@ -41,7 +58,9 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
       'tsx',
       join(ROOT, 'src/cli/main.ts'),
       'serve',
-      '--ephemeral',
+      '--data-dir',
+      dataDir,
+      ...extra,
       '--port',
       '0',
       '--dataplane',
@@ -73,11 +92,13 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
   };
 }
 
-function client(url: string, account: string): EC2Client {
+function client(url: string, account: string, signed = false): EC2Client {
   return new EC2Client({
     endpoint: url,
     region: 'us-east-1',
-    credentials: { accessKeyId: account, secretAccessKey: 'x' },
+    credentials: signed
+      ? (KEYS[account] ?? { accessKeyId: account, secretAccessKey: 'x' })
+      : { accessKeyId: account, secretAccessKey: 'x' },
     maxAttempts: 1,
   });
 }
@@ -110,28 +131,46 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
  * Authorization header only carries the account in its credential scope.
  */
 function rawCall(url: string, account: string, body: string): Promise<number> {
+  return post(url, body, {
+    'content-type': 'application/x-www-form-urlencoded',
+    authorization: `AWS4-HMAC-SHA256 Credential=${account}/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00`,
+  });
+}
+
+function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      {
-        host: u.hostname,
-        port: u.port,
-        method: 'POST',
-        path: '/',
-        agent,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: `AWS4-HMAC-SHA256 Credential=${account}/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00`,
-        },
-      },
+      { host: u.hostname, port: u.port, method: 'POST', path: '/', agent, headers },
       (res) => {
         res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(200) : reject(new Error(`HTTP ${res.statusCode ?? 0}`)),
+        );
       },
     );
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** The raw keep-alive client again, each request SigV4-signed on the spot (strict mode verifies it). */
+function signedRawCall(url: string, account: string, body: string): Promise<number> {
+  const u = new URL(url);
+  const key = KEYS[account];
+  if (!key) throw new Error(`no key for ${account}`);
+  const signer = new SignatureV4({ credentials: key, region: 'us-east-1', service: 'ec2', sha256: Sha256 });
+  return signer
+    .sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: '/',
+      headers: { host: u.host, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    })
+    .then((signed) => post(url, body, signed.headers));
 }
 
 function line(
@@ -146,7 +185,8 @@ function line(
 }
 
 export async function run(): Promise<void> {
-  const server = await startServer();
+  const dataDir = await mkdtemp(join(tmpdir(), 'privlink-api-bench-'));
+  let server = await startServer(dataDir);
   try {
     const prov = client(server.url, PROVIDER);
     const cons = client(server.url, CONSUMER);
@@ -254,7 +294,44 @@ export async function run(): Promise<void> {
       `targets: by-ID p99 < 2 ms → ${rawById.p99 < 2 ? 'met' : 'NOT met'} (raw HTTP serial p99 ${fmt(rawById.p99)} ms; through the SDK ${fmt(byIdSerial.p99)} ms); ` +
         `> 1000 req/s → ${rawByIdConc.rps > 1000 ? 'met' : 'NOT met'} (raw ${fmt(rawByIdConc.rps, 0)} req/s; SDK ${fmt(byId.rps, 0)} req/s)`,
     );
+
+    // The same store in strict mode: every request signed by the client and verified by the server.
+    await server.stop();
+    const credFile = join(dataDir, 'credentials.json');
+    await writeFile(
+      credFile,
+      JSON.stringify(
+        Object.fromEntries(
+          Object.entries(KEYS).map(([accountId, k]) => [
+            k.accessKeyId,
+            { secretAccessKey: k.secretAccessKey, accountId },
+          ]),
+        ),
+      ),
+    );
+    server = await startServer(dataDir, ['--credentials', credFile]);
+    const signedCons = client(server.url, CONSUMER, true);
+    const signedBase = await measure(2000, CONCURRENCY, () =>
+      signedCons.send(new DescribeAvailabilityZonesCommand({})),
+    );
+    line('signed: baseline DescribeAvailabilityZones', signedBase, base);
+    const byIdBody = (i: number) =>
+      `Action=DescribeVpcEndpoints&Version=2016-11-15&VpcEndpointId.1=${ids[(i * 7919) % ids.length] ?? ''}`;
+    const signedSerial = await measure(2000, 1, (i) => signedRawCall(server.url, CONSUMER, byIdBody(i)));
+    line('signed: by ID, raw HTTP, serial', signedSerial, rawById);
+    const signedConc = await measure(10000, CONCURRENCY, (i) =>
+      signedRawCall(server.url, CONSUMER, byIdBody(i)),
+    );
+    line(`signed: by ID, raw HTTP, ${CONCURRENCY} in flight`, signedConc, rawByIdConc);
+    const signedSdk = await measure(2000, 1, (i) =>
+      signedCons.send(
+        new DescribeVpcEndpointsCommand({ VpcEndpointIds: [ids[(i * 7919) % ids.length] ?? ''] }),
+      ),
+    );
+    line('signed: by ID through the SDK, serial', signedSdk, byIdSerial);
+    console.log('(signed rows: ratios are to the same unsigned row above)');
   } finally {
     await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -7,13 +7,14 @@
  *   - throughput, 1 and 4 streams (iperf3), kernel path (PPv2 off);
  *   - new connections/s (wrk, Connection: close) and request latency p50/p99 (wrk, 1 keep-alive
  *     connection) for the kernel path, the PPv2 path (Node proxy in the fabric agent) and HAProxy
- *     (`mode tcp`, `send-proxy-v2`) placed in the same endpoint namespace as a userspace peer;
+ *     (`mode tcp`, `send-proxy-v2`) as a userspace peer on the agent's path: accepting in the
+ *     endpoint namespace, connecting from the fabric namespace to the same NLB node;
  *   - accept → first byte through a new endpoint;
  *   - the same connection figures again with BENCH_DP_ENDPOINTS (default 1,000) endpoints live.
  * Targets are HAProxy `http-request return` (plain and `accept-proxy`) and `iperf3 -s`.
  *
  * Knobs (environment): BENCH_DP_ENDPOINTS, BENCH_DP_SECONDS (per measurement, default 3),
- * BENCH_DP_ROUNDS (default 2), BENCH_DP_LOG=debug (privlink's log), BENCH_DP_PROXY_WORKERS
+ * BENCH_DP_ROUNDS (default and minimum 3: a median of two is only the smaller one), BENCH_DP_LOG=debug (privlink's log), BENCH_DP_PROXY_WORKERS
  * (fabric agents serving PPv2; default one per core), and for investigating a
  * live topology: BENCH_DP_HOLD=S (hold S seconds before measuring), BENCH_DP_HOLD_SCALE=S (hold
  * after the scale phase is built), BENCH_DP_HOLD_ON_FAIL=1 (dump and hold when an endpoint does
@@ -52,8 +53,8 @@ import {
   probeNetns,
   run,
 } from '../src/dataplane/netns/run.js';
-import { eniNamespace, linkName } from '../src/dataplane/netns/naming.js';
-import { fmt, summarize } from './stats.js';
+import { eniNamespace, fabricNamespace, linkName } from '../src/dataplane/netns/naming.js';
+import { MIN_ROUNDS, fmt, median, summarize } from './stats.js';
 import { publishService } from '../test/dataplane/traffic-helpers.js';
 
 const PREFIX = 'bnd';
@@ -62,7 +63,8 @@ const CONSUMER = '222222222222';
 const REGION = 'us-east-1';
 const ENDPOINTS = Number(process.env['BENCH_DP_ENDPOINTS'] ?? 1000);
 const SECONDS = Number(process.env['BENCH_DP_SECONDS'] ?? 3);
-const ROUNDS = Number(process.env['BENCH_DP_ROUNDS'] ?? 2);
+/** A median of two rounds is just the smaller figure: three rounds at least. */
+const ROUNDS = Math.max(MIN_ROUNDS, Number(process.env['BENCH_DP_ROUNDS'] ?? MIN_ROUNDS));
 const PER_VPC = 50;
 const RAW_C = `${PREFIX}-rawc`;
 const RAW_S = `${PREFIX}-raws`;
@@ -173,7 +175,7 @@ async function guarded<T>(what: string, fn: () => Promise<T>, fallback: T): Prom
   try {
     return await fn();
   } catch (e) {
-    console.error(`  (${what} failed: ${String(e).split('\n')[0]?.slice(0, 200) ?? ''})`);
+    console.log(`  FAILED ${what}: ${String(e).split('\n')[0]?.slice(0, 200) ?? ''}`);
     return fallback;
   }
 }
@@ -233,8 +235,6 @@ function record(path: string, metric: string, v: number, base?: number): void {
   results.set(path, row);
 }
 
-const median = (xs: readonly number[]) => summarize(xs.filter((x) => Number.isFinite(x))).p50;
-
 function printTable(paths: readonly string[], label: string): void {
   const metrics: [string, string][] = [
     ['gbps1', 'Gbit/s 1 stream'],
@@ -244,7 +244,7 @@ function printTable(paths: readonly string[], label: string): void {
     ['p99', 'latency p99 µs'],
   ];
   console.log(
-    `\n${label}  (median; in brackets the median ratio to the direct veth path measured next to it)`,
+    `\n${label}  (median of ${ROUNDS} rounds; in brackets the median ratio to the direct veth path measured next to it; [k failed] rounds that gave no figure, printed above as they failed; † fewer than ${MIN_ROUNDS} good rounds)`,
   );
   console.log(['path'.padEnd(28), ...metrics.map(([, h]) => h.padStart(18))].join(''));
   for (const path of paths) {
@@ -254,7 +254,11 @@ function printTable(paths: readonly string[], label: string): void {
       if (!v?.length) return '–'.padStart(18);
       const r = row?.ratios[m];
       const ratio = r?.length ? ` (${fmt(median(r))}×)` : '';
-      return `${fmt(median(v), m.startsWith('gbps') ? 2 : 0)}${ratio}`.padStart(18);
+      const good = v.filter((x) => Number.isFinite(x)).length;
+      const failed = v.length - good;
+      const mark = good < MIN_ROUNDS ? '†' : '';
+      const fails = failed ? ` [${failed} failed]` : '';
+      return `${fmt(median(v), m.startsWith('gbps') ? 2 : 0)}${mark}${ratio}${fails}`.padStart(18);
     });
     console.log([path.padEnd(28), ...cells].join(''));
   }
@@ -476,13 +480,15 @@ async function bench(p: Privlink): Promise<void> {
     (n) => n.startsWith(`${PREFIX}-eni-`) && !endpoints.some((e) => n.endsWith(e.eni)),
   );
 
-  // HAProxy as the userspace PPv2 peer, in the endpoint's own namespace, to the same NLB node.
+  // HAProxy as the userspace PPv2 peer on the Node agent's path: like the agent's proxy it
+  // accepts inside the endpoint's namespace (`bind … namespace`) and connects out from the fabric
+  // namespace, where the agent runs, to the same NLB node address and port.
   const nodeAddr = await nodeInternal(nodeNs[0] ?? '');
   const hcfg = await haproxyConfig(
     'peer',
-    `frontend f\n  mode tcp\n  bind ${main.ip}:9081\n  default_backend b\nbackend b\n  mode tcp\n  server s ${nodeAddr}:81 send-proxy-v2\n`,
+    `frontend f\n  mode tcp\n  bind ${main.ip}:9081 namespace ${eniNs}\n  default_backend b\nbackend b\n  mode tcp\n  server s ${nodeAddr}:81 send-proxy-v2\n`,
   );
-  bg(eniNs, ['haproxy', '-db', '-f', hcfg]);
+  bg(fabricNamespace(PREFIX), ['haproxy', '-db', '-f', hcfg]);
 
   const url = (ip: string, port: number) => `http://${ip}:${port}/`;
   await waitHttp(RAW_C, url(RAW_IP, 8080));

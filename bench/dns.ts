@@ -1,19 +1,20 @@
 /**
- * DNS benchmark: the privlink resolver answering 10,000 endpoint names vs dnsmasq serving the same
- * 10,000 names from a hosts file, both on 127.0.0.1, measured in the same run with the same UDP
- * load generator. Figures: queries/s with 64 queries in flight, and p50/p99 latency one query at
- * a time; printed with privlink/dnsmasq ratios. Also: how long deriving the records of 5,000
- * endpoints from the store takes (the full resync at start-up or reset).
+ * DNS benchmark: `privlink serve` answering 10,000 endpoint names on its host resolver vs dnsmasq
+ * serving the same 10,000 names from a hosts file, both on 127.0.0.1, measured in the same run
+ * with the same UDP load generator. Figures: queries/s with 64 queries in flight, and p50/p99
+ * latency one query at a time, printed with privlink/dnsmasq ratios — first with the API idle,
+ * then while a second client keeps the same server's API busy (DescribeVpcEndpoints, 8 in flight:
+ * API, DNS and the record feeder share one event loop, as they do in production). Also: how
+ * long `privlink serve` takes from start to its first answer with 5,000 endpoints stored.
  *
- * The privlink side runs in its own process (`bench/dns.ts --serve DIR`), like `privlink serve`:
- * an in-memory store seeded with 5,000 available interface endpoints (regional + zonal name
- * each), the record feeder and the host resolver, so the load generator never shares its event
- * loop. Needs `dnsmasq` (Debian `dnsmasq-base`); without it only privlink's figures print.
+ * The store is seeded straight into the data directory (5,000 available interface endpoints,
+ * regional + zonal name each), then `privlink serve --data-dir` starts on it like a restart.
+ * Needs `dnsmasq` (Debian `dnsmasq-base`); without it only privlink's figures print.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,15 +22,12 @@ import dnsPacket from 'dns-packet';
 import { Control } from '../src/control/control.js';
 import { zonesForRegion } from '../src/control/zones.js';
 import { endpointServiceName } from '../src/control/names.js';
-import { listenDns } from '../src/dns/dns-server.js';
-import { RecordFeeder } from '../src/dns/record-feeder.js';
-import { answerQuery } from '../src/dns/resolver.js';
-import { hostView } from '../src/dns/views.js';
+import { Agent, request } from 'node:http';
 import { systemClock } from '../src/shared/clock.js';
 import { randomIdSource } from '../src/shared/ids.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import { fmt, summarize } from './stats.js';
+import { fmt, median, rounds, summarize } from './stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NAMES = Number(process.env['BENCH_DNS_NAMES'] ?? 10_000);
@@ -39,7 +37,7 @@ const THROUGHPUT_QUERIES = Number(process.env['BENCH_DNS_QUERIES'] ?? 60_000);
 const LATENCY_QUERIES = 5_000;
 const REGION = 'us-east-1';
 
-// ---------------------------------------------------------------- privlink side (child process)
+// ---------------------------------------------------------------- the store privlink serve starts on
 
 /** Seeds `endpoints` available interface endpoints (one ENI each) straight into the store. */
 function seed(store: SqliteStore, control: Control, endpoints: number): void {
@@ -132,8 +130,9 @@ function seed(store: SqliteStore, control: Control, endpoints: number): void {
   });
 }
 
-async function serve(dir: string): Promise<void> {
-  const store = new SqliteStore(':memory:');
+/** Seeds the data directory's store; returns the hosts-file lines (IP NAME) of every name. */
+function seedDataDir(dir: string): string[] {
+  const store = new SqliteStore(join(dir, 'privlink.db'));
   const control = new Control({
     store,
     clock: systemClock,
@@ -142,18 +141,10 @@ async function serve(dir: string): Promise<void> {
     logger: silentLogger,
   });
   seed(store, control, Math.ceil(NAMES / 2));
-  const feeder = new RecordFeeder(control, silentLogger);
-  const t0 = performance.now();
-  feeder.start();
-  const deriveMs = performance.now() - t0;
-  const view = hostView(feeder, { includePrivate: () => false });
-  const listener = await listenDns('127.0.0.1', 0, (msg, tr) => answerQuery(view, msg, tr, undefined));
-  // The same names for dnsmasq's hosts file: "IP NAME" per line.
   const lines: string[] = [];
   for (const ep of store.listAll('vpcEndpoint')) {
     const eni = store.find('networkInterface', ep.networkInterfaceIds[0] ?? '');
-    const r = view.lookup(`${ep.id}-${ep.dnsLabel}.${ep.serviceId ?? ''}.${REGION}.vpce.amazonaws.com`, 'A');
-    if (!eni || r.kind !== 'answer') throw new Error(`endpoint ${ep.id} has no records`);
+    if (!eni) throw new Error(`endpoint ${ep.id} has no ENI`);
     for (const name of [
       `${ep.id}-${ep.dnsLabel}.${ep.serviceId ?? ''}.${REGION}.vpce.amazonaws.com`,
       `${ep.id}-${ep.dnsLabel}-${REGION}a.${ep.serviceId ?? ''}.${REGION}.vpce.amazonaws.com`,
@@ -161,15 +152,8 @@ async function serve(dir: string): Promise<void> {
       lines.push(`${eni.privateIpAddress} ${name}`);
     }
   }
-  await writeFile(join(dir, 'hosts'), lines.join('\n') + '\n');
-  process.stdout.write(
-    `READY ${JSON.stringify({ port: listener.port, deriveMs, records: feeder.publicTable.recordCount })}\n`,
-  );
-  const stop = () => {
-    void listener.close().then(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  store.close();
+  return lines;
 }
 
 // ---------------------------------------------------------------- load generator (parent)
@@ -266,25 +250,95 @@ async function waitForAnswer(port: number, name: string): Promise<void> {
   throw new Error(`no answer on 127.0.0.1:${port}`);
 }
 
-function startPrivlinkResolver(
-  dir: string,
-): Promise<{ child: ChildProcess; port: number; deriveMs: number; records: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/dns.ts'), '--serve', dir], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/** `privlink serve` on the seeded data directory: API on a free port, host DNS on `dnsPort`. */
+function startServe(dir: string, dnsPort: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'src/cli/main.ts'),
+      'serve',
+      '--data-dir',
+      dir,
+      '--port',
+      '0',
+      '--dataplane',
+      'off',
+      '--dns-port',
+      String(dnsPort),
+      '--log-level',
+      'warn',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((res, rej) => {
     let buf = '';
     child.stdout?.on('data', (d: Buffer) => {
       buf += d.toString();
-      const m = /READY (\{.*\})/.exec(buf);
-      if (m?.[1]) {
-        const info = JSON.parse(m[1]) as { port: number; deriveMs: number; records: number };
-        res({ child, ...info });
-      }
+      const m = /listening on (http:\/\/\S+)/.exec(buf);
+      if (m?.[1]) res({ child, url: m[1] });
     });
-    child.once('exit', (c) => rej(new Error(`privlink resolver exited ${c}`)));
+    child.once('exit', (c) => rej(new Error(`privlink serve exited ${c}`)));
   });
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+/**
+ * Keeps the server's API busy with DescribeVpcEndpoints (one endpoint by ID, 8 in flight) until
+ * stopped; returns the requests/s it achieved and how many failed.
+ */
+function apiLoad(
+  url: string,
+  endpointIds: readonly string[],
+): { stop: () => Promise<{ rps: number; failed: number }> } {
+  const u = new URL(url);
+  let running = true;
+  let done = 0;
+  let failed = 0;
+  const t0 = performance.now();
+  const call = (i: number) =>
+    new Promise<void>((resolve) => {
+      const req = request(
+        {
+          host: u.hostname,
+          port: u.port,
+          method: 'POST',
+          path: '/',
+          agent,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `AWS4-HMAC-SHA256 Credential=222222222222/20260101/${REGION}/ec2/aws4_request, SignedHeaders=host, Signature=00`,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode === 200) done++;
+            else failed++;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        failed++;
+        resolve();
+      });
+      req.end(
+        `Action=DescribeVpcEndpoints&Version=2016-11-15&VpcEndpointId.1=${endpointIds[(i * 7919) % endpointIds.length] ?? ''}`,
+      );
+    });
+  const workers = Array.from({ length: 8 }, async (_, w) => {
+    for (let i = w; running; i += 8) await call(i);
+  });
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(workers);
+      return { rps: done / ((performance.now() - t0) / 1000), failed };
+    },
+  };
 }
 
 async function startDnsmasq(dir: string): Promise<{ child: ChildProcess; port: number } | undefined> {
@@ -339,49 +393,68 @@ export async function run(): Promise<void> {
   let pl: ChildProcess | undefined;
   let dm: ChildProcess | undefined;
   try {
-    const p = await startPrivlinkResolver(dir);
-    pl = p.child;
+    const lines = seedDataDir(dir);
+    await writeFile(join(dir, 'hosts'), lines.join('\n') + '\n');
+    const names = lines.map((l) => l.split(' ')[1] ?? '');
+    const endpointIds = [...new Set(names.map((n) => n.slice(0, n.indexOf('-', 5))))];
+    const plPort = await freePort();
+    const t0 = performance.now();
+    const serve = await startServe(dir, plPort);
+    pl = serve.child;
+    await waitForAnswer(plPort, names[0] ?? '');
     console.log(
-      `privlink: ${p.records} records derived from ${Math.ceil(NAMES / 2)} endpoints in ${fmt(p.deriveMs, 1)} ms`,
+      `privlink serve: first answer ${fmt(performance.now() - t0, 0)} ms after start, ${names.length} names from ${endpointIds.length} stored endpoints`,
     );
-    const names = (await readFile(join(dir, 'hosts'), 'utf8'))
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split(' ')[1] ?? '');
     // Spread queries over every name (a stride so consecutive queries hit different names).
     const order = names.map((_, i) => names[(i * 7919) % names.length] ?? '');
     const d = await startDnsmasq(dir);
     dm = d?.child;
     if (d) await waitForAnswer(d.port, names[0] ?? '');
     else console.log('dnsmasq not found (apt-get install dnsmasq-base): privlink figures only');
-    await waitForAnswer(p.port, names[0] ?? '');
 
-    const results: { name: string; pl: LoadResult; dm?: LoadResult }[] = [];
-    for (const [label, total, conc] of [
-      [`UDP A, ${CONCURRENCY} in flight`, THROUGHPUT_QUERIES, CONCURRENCY],
-      ['UDP A, one at a time', LATENCY_QUERIES, 1],
-    ] as const) {
-      // Warm both (JIT, dnsmasq's cache), then measure alternately.
-      await load(p.port, order, 3000, conc);
-      if (d) await load(d.port, order, 3000, conc);
-      const dmr = d ? await load(d.port, order, total, conc) : undefined;
-      const plr = await load(p.port, order, total, conc);
-      results.push({ name: label, pl: plr, ...(dmr && { dm: dmr }) });
+    const results: { name: string; pl: LoadResult; dm?: LoadResult; api?: string }[] = [];
+    for (const busy of [false, true]) {
+      for (const [label, total, conc] of [
+        [`UDP A, ${CONCURRENCY} in flight`, THROUGHPUT_QUERIES, CONCURRENCY],
+        ['UDP A, one at a time', LATENCY_QUERIES, 1],
+      ] as const) {
+        // Warm both (JIT, dnsmasq's cache), then measure alternately, three rounds each.
+        await load(plPort, order, 3000, conc);
+        if (d) await load(d.port, order, 3000, conc);
+        const dmr = d
+          ? await rounds(`dnsmasq ${label}`, 3, () => load(d.port, order, total, conc))
+          : undefined;
+        const api = busy ? apiLoad(serve.url, endpointIds) : undefined;
+        const plr = await rounds(`privlink ${label}`, 3, () => load(plPort, order, total, conc));
+        const apiRate = await api?.stop();
+        const med = (xs: LoadResult[]): LoadResult => ({
+          qps: median(xs.map((x) => x.qps)),
+          p50: median(xs.map((x) => x.p50)),
+          p99: median(xs.map((x) => x.p99)),
+          lost: xs.reduce((n, x) => n + x.lost, 0),
+          wrong: xs.reduce((n, x) => n + x.wrong, 0),
+        });
+        results.push({
+          name: `${label}${busy ? ', API busy' : ''}`,
+          pl: med(plr.ok),
+          ...(dmr && { dm: med(dmr.ok) }),
+          ...(apiRate && {
+            api: `API meanwhile: ${fmt(apiRate.rps, 0)} DescribeVpcEndpoints/s, ${apiRate.failed} failed`,
+          }),
+        });
+      }
     }
     console.log(
-      `${names.length} names, ${THROUGHPUT_QUERIES} / ${LATENCY_QUERIES} queries, one load generator`,
+      `${names.length} names, ${THROUGHPUT_QUERIES} / ${LATENCY_QUERIES} queries per round, median of 3 rounds, one load generator`,
     );
     for (const r of results) {
       if (r.dm) line(`dnsmasq   ${r.name}`, r.dm);
       line(`privlink  ${r.name}`, r.pl, r.dm);
+      if (r.api) console.log(`          ${r.api}`);
     }
   } finally {
     await stop(pl);
     await stop(dm);
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-if (process.argv[2] === '--serve') {
-  await serve(process.argv[3] ?? tmpdir());
 }

@@ -70,3 +70,22 @@ test('pagination: tokens change per page, clamp, minimum, bad token', () => {
     (e) => e instanceof ApiError && e.code === 'InvalidPaginationToken',
   );
 });
+
+test('limits: 200 filter values per call over all filters, 255 characters per value', () => {
+  const limit = (filters: { Name: string; Value: string[] }[]) =>
+    assert.throws(
+      () => applyFilters(items, filters, table),
+      (e) => e instanceof ApiError && e.code === 'FilterLimitExceeded',
+    );
+  const vals = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`);
+  limit([{ Name: 'state', Value: vals(201) }]);
+  limit([
+    { Name: 'state', Value: vals(100) },
+    { Name: 'id', Value: vals(101) },
+  ]);
+  limit([{ Name: 'state', Value: ['x'.repeat(256)] }]);
+  // The limits hold even when there is nothing to filter.
+  assert.throws(() => applyFilters([], [{ Name: 'state', Value: vals(201) }], table));
+  assert.equal(applyFilters(items, [{ Name: 'state', Value: [...vals(199), 'available'] }], table).length, 2);
+  assert.equal(applyFilters(items, [{ Name: 'state', Value: ['*'.repeat(254) + 'e'] }], table).length, 2);
+});

@@ -2,11 +2,24 @@
  * EC2 Filter.N semantics and MaxResults/NextToken pagination.
  *
  * Fidelity: values within one filter are OR-ed, filters are AND-ed, names and values are
- * case-sensitive, `*` and `?` in a value are wildcards, `tag:<key>` and `tag-key` work on every
- * resource with tags. An unknown filter name is refused with InvalidFilter (docs/reference/aws-privatelink.md
- * §6.4, §10). Tokens are opaque, change on every page, and a forged or stale one gets InvalidPaginationToken.
+ * case-sensitive, `*` and `?` in a value are wildcards (matched in linear time, see glob.ts),
+ * `tag:<key>` and `tag-key` work on every resource with tags. An unknown filter name is refused
+ * with InvalidFilter (docs/reference/aws-privatelink.md §6.4, §10). Tokens are opaque, change on every page, and a forged
+ * or stale one gets InvalidPaginationToken.
+ *
+ * Limits, as EC2 answers them (FilterLimitExceeded, messages as AWS words them):
+ * - Covered: at most 200 filter values per call, counted over all filters ("The maximum number
+ *   of filter values specified on a single call is 200"); a value of at most 255 characters
+ *   ("The maximum length for a filter value is 255 characters"). The decoder refuses a Filter
+ *   or Value list longer than 200 before walking it (api/query/shapes.ts).
+ * - Gaps: one report shows DescribeVpcEndpoints answering the 200-value case with
+ *   InvalidParameterValue rather than FilterLimitExceeded; EC2's documented code is used for
+ *   every action.
+ * - By design: AWS documents no separate cap on the number of filters; since every filter needs
+ *   a value to match anything, more than 200 filters is refused with the values message.
  */
 import { apiError } from './errors.js';
+import { compileGlob, hasWildcard } from './glob.js';
 import type { DeepReadonly, Tag } from './model/common.js';
 
 export interface FilterInput {
@@ -21,21 +34,21 @@ export type FilterField<T> = (
 
 export type FilterTable<T> = Record<string, FilterField<T>>;
 
-const MAX_FILTERS = 50;
-const MAX_VALUES = 200;
+/** EC2's per-call cap on filter values (and so on filters). */
+export const MAX_FILTER_VALUES = 200;
+/** EC2's cap on the length of one filter value. */
+export const MAX_FILTER_VALUE_LENGTH = 255;
 
-function globToRegExp(v: string): RegExp {
-  const esc = v
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${esc}$`, 's');
-}
+export const filterValuesExceeded = () =>
+  apiError(
+    'FilterLimitExceeded',
+    `The maximum number of filter values specified on a single call is ${MAX_FILTER_VALUES}`,
+  );
 
 function matcher(values: string[]): (s: string) => boolean {
-  const exact = new Set(values.filter((v) => !/[*?]/.test(v)));
-  const globs = values.filter((v) => /[*?]/.test(v)).map(globToRegExp);
-  return (s) => exact.has(s) || globs.some((g) => g.test(s));
+  const exact = new Set(values.filter((v) => !hasWildcard(v)));
+  const globs = values.filter(hasWildcard).map(compileGlob);
+  return (s) => exact.has(s) || globs.some((g) => g(s));
 }
 
 function asStrings(v: ReturnType<FilterField<unknown>>): string[] {
@@ -56,21 +69,20 @@ export function applyFilters<T>(
   table: FilterTable<T>,
 ): T[] {
   if (filters.length === 0) return [...items];
-  if (filters.length > MAX_FILTERS) {
-    throw apiError(
-      'FilterLimitExceeded',
-      `The maximum number of filters (${MAX_FILTERS}) has been exceeded.`,
-    );
+  let values = 0;
+  for (const f of filters) {
+    values += f.Value.length;
+    if (f.Value.some((v) => v.length > MAX_FILTER_VALUE_LENGTH)) {
+      throw apiError(
+        'FilterLimitExceeded',
+        `The maximum length for a filter value is ${MAX_FILTER_VALUE_LENGTH} characters`,
+      );
+    }
   }
+  if (values > MAX_FILTER_VALUES || filters.length > MAX_FILTER_VALUES) throw filterValuesExceeded();
   const preds = filters.map((f) => {
     const name = f.Name;
     if (!name) throw apiError('InvalidParameterValue', 'The filter name must not be empty.');
-    if (f.Value.length > MAX_VALUES) {
-      throw apiError(
-        'FilterLimitExceeded',
-        `The maximum number of filter values (${MAX_VALUES}) has been exceeded.`,
-      );
-    }
     const match = matcher(f.Value);
     // Own properties only: a filter named `constructor` or `valueOf` must not reach Object.prototype.
     let field: FilterField<T> | undefined = Object.prototype.hasOwnProperty.call(table, name)

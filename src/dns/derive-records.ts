@@ -2,7 +2,7 @@
  * Derives the DNS records of interface endpoints from stored state (pure: reads the store, writes
  * nothing). The record feeder calls it per endpoint and hands the result to the record tables.
  *
- * Fidelity ledger (reference §2.2, §2.3, §5.1; AWS PrivateLink guide, 2025):
+ * Fidelity ledger (docs/reference/aws-privatelink.md §2.2, §2.3, §5.1; AWS PrivateLink guide, 2025):
  * - Covered: only `available` Interface endpoints have records; the regional name answers every
  *   ENI's IP, each zonal name answers the ENI of that AZ; cross-region endpoints have the regional
  *   name only; S3-style `*.` names answer the bare name and every name under it; the private DNS
@@ -82,7 +82,7 @@ export function deriveEndpointRecords(control: Control, ep: DeepReadonly<VpcEndp
     VPCE_ZONE,
     enis,
   );
-  // Cross-region endpoints get the regional name only (reference §2.2).
+  // Cross-region endpoints get the regional name only (docs/reference/aws-privatelink.md §2.2).
   if (ep.serviceRegion === ep.region) {
     const zones = [...new Set(enis.map((e) => e.zoneName))];
     for (const zoneName of zones) {
@@ -106,7 +106,7 @@ function privateRecordsOf(
 ): DnsRecord[] {
   if (ep.dnsOptions?.privateDnsOnlyForInboundResolverEndpoint) return [];
   const vpc = control.store.find('vpc', ep.vpcId);
-  // The private hosted zone needs both VPC attributes (reference §5.1).
+  // The private hosted zone needs both VPC attributes (docs/reference/aws-privatelink.md §5.1).
   if (!vpc?.enableDnsSupport || !vpc.enableDnsHostnames) return [];
   const raw = endpointPrivateDnsName(control, ep);
   if (!raw) return [];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeInput, parseForm } from './decode.js';
+import { MAX_PARAMETERS, decodeInput, parseForm } from './decode.js';
 import { filterShape, s, tagSpecificationShape } from './shapes.js';
 import { ApiError } from '../../control/errors.js';
 
@@ -100,5 +100,42 @@ test('query dialect: .member.N lists, empty list as Name=, ValidationError wordi
   assert.equal(
     codeOf(() => decodeInput(q, parseForm('Names='), 'query')),
     'ValidationError',
+  );
+});
+
+test('linear decoding: list limits are checked before the members are read, parameters are capped', () => {
+  const many = (n: number, unit: (i: number) => string) =>
+    Array.from({ length: n }, (_, i) => unit(i + 1)).join('&');
+  assert.equal(
+    codeOf(() => decodeInput(shape, parseForm(`VpcId=v&${many(201, (i) => `Filter.${i}.Name=a`)}`), 'ec2')),
+    'FilterLimitExceeded',
+  );
+  assert.equal(
+    codeOf(() =>
+      decodeInput(
+        shape,
+        parseForm(`VpcId=v&Filter.1.Name=a&${many(201, (i) => `Filter.1.Value.${i}=x`)}`),
+        'ec2',
+      ),
+    ),
+    'FilterLimitExceeded',
+  );
+  assert.equal(
+    codeOf(() => parseForm(many(MAX_PARAMETERS + 1, (i) => `SubnetId.${i}=s`))),
+    'RequestEntityTooLarge',
+  );
+  const t0 = performance.now();
+  const v = decodeInput(
+    shape,
+    parseForm(`VpcId=v&${many(MAX_PARAMETERS - 1, (i) => `SubnetId.${i}=s${i}`)}`),
+    'ec2',
+  );
+  assert.equal(v.SubnetId.length, MAX_PARAMETERS - 1);
+  assert.equal(v.SubnetId[MAX_PARAMETERS - 2], `s${MAX_PARAMETERS - 1}`);
+  assert.ok(performance.now() - t0 < 1000, `${performance.now() - t0} ms`);
+  // A name deeper than any the shape can consume is unknown, however deep.
+  assert.equal(
+    codeOf(() => decodeInput(shape, parseForm(`VpcId=v&Filter.1.${'Value.1.'.repeat(20_000)}x=1`), 'ec2')),
+    'UnknownParameter',
   );
 });

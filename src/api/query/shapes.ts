@@ -3,6 +3,8 @@
  * A shape lists wire member names exactly as they arrive (`SubnetId`, `Filter`, `Tags`);
  * lists are flattened by the protocol (`X.N` for EC2, `X.member.N` for ELBv2/STS).
  */
+import type { ApiError } from '../../control/errors.js';
+import { MAX_FILTER_VALUES, filterValuesExceeded } from '../../control/filters.js';
 
 export interface StringShape<R extends boolean = boolean, E extends string = string> {
   kind: 'string';
@@ -20,16 +22,24 @@ export interface BoolShape<R extends boolean = boolean> {
   kind: 'bool';
   required: R;
 }
+/** A cap on a list's length with the error AWS answers past it (checked before the list is walked). */
+export interface ListLimit {
+  max: number;
+  error: () => ApiError;
+}
 export interface ListShape<R extends boolean = boolean, E extends Shape = Shape> {
   kind: 'list';
   required: R;
   of: E;
   max?: number;
+  limit?: ListLimit;
 }
 export interface StructShape<R extends boolean = boolean, M extends Members = Members> {
   kind: 'struct';
   required: R;
   members: M;
+  /** Caps every list of this structure (Filter.N wherever it appears). */
+  listLimit?: ListLimit;
 }
 export type Shape = StringShape | IntShape | BoolShape | ListShape | StructShape;
 export type Members = { readonly [wire: string]: Shape };
@@ -79,9 +89,10 @@ function bool(o?: NotReq): BoolShape<false>;
 function bool(o: { required?: boolean } = {}): BoolShape {
   return { kind: 'bool', required: o.required ?? false };
 }
-function list<E extends Shape>(of: E, o: Req & { max?: number }): ListShape<true, E>;
-function list<E extends Shape>(of: E, o?: NotReq & { max?: number }): ListShape<false, E>;
-function list(of: Shape, o: { required?: boolean; max?: number } = {}): ListShape {
+type ListOpt = { max?: number; limit?: ListLimit };
+function list<E extends Shape>(of: E, o: Req & ListOpt): ListShape<true, E>;
+function list<E extends Shape>(of: E, o?: NotReq & ListOpt): ListShape<false, E>;
+function list(of: Shape, o: { required?: boolean } & ListOpt = {}): ListShape {
   return { kind: 'list', of, ...o, required: o.required ?? false };
 }
 function struct<const M extends Members>(members: M, o: Req): StructShape<true, M>;
@@ -98,6 +109,14 @@ export const common = {
   DryRun: s.bool(),
 };
 
-export const filterShape = s.struct({ Name: s.str(), Value: s.list(s.str()) });
+/** EC2 refuses more than 200 filter values per call (control/filters.ts); lists longer are refused unread. */
+const filterLimit: ListLimit = { max: MAX_FILTER_VALUES, error: filterValuesExceeded };
+export const filterShape: StructShape<
+  false,
+  { Name: StringShape<false>; Value: ListShape<false, StringShape<false>> }
+> = {
+  ...s.struct({ Name: s.str(), Value: s.list(s.str(), { limit: filterLimit }) }),
+  listLimit: filterLimit,
+};
 export const tagShape = s.struct({ Key: s.str(), Value: s.str() });
 export const tagSpecificationShape = s.struct({ ResourceType: s.str(), Tag: s.list(tagShape) });

@@ -12,6 +12,7 @@
  *   connections listed while the endpoint record exists. States are lowerCamel (§3.5). Filters:
  *   ip-address-type, service-id, vpc-endpoint-owner, vpc-endpoint-region, vpc-endpoint-state,
  *   vpc-endpoint-id (accepted, although AWS once refused it). Pagination 5–1000, clamped.
+ *   Tag filters see no tags: the consumer's endpoint tags are not the provider's to read.
  * - Gaps: AWS's exact in-band codes/messages for wrong-state items are not in the sources
  *   (InvalidState chosen); accepting a rejected endpoint is refused (AWS likewise requires a new
  *   connection request).
@@ -80,10 +81,12 @@ export function describeConnections(
   input: DescribeConnectionsInput,
 ): Page<ConnectionView> {
   const services = new Map(control.store.list('endpointService', caller).map((s) => [s.id, s]));
-  const views: (ConnectionView & { tags: StoredEndpoint['tags'] })[] = [];
+  // The views carry no `tags`: the endpoint's tags are the consumer's and never shown to the
+  // provider, so `tag:`/`tag-key`/`tag-value` filters must not read them either.
+  const views: ConnectionView[] = [];
   for (const ep of control.store.listAll('vpcEndpoint')) {
     const service = ep.serviceId ? services.get(ep.serviceId) : undefined;
-    if (service) views.push({ endpoint: ep, service, tags: ep.tags });
+    if (service) views.push({ endpoint: ep, service });
   }
   const filtered = applyFilters(views, input.filters, {
     'ip-address-type': (v) => v.endpoint.ipAddressType,
