@@ -64,6 +64,7 @@ export class Privlink {
     this.logger = deps.logger ?? createLogger(this.options.logLevel);
     this.store = new SqliteStore(
       this.options.ephemeral ? ':memory:' : join(this.options.dataDir, 'privlink.db'),
+      { logger: this.logger.child('store') },
     );
     this.control = new Control({
       store: this.store,
