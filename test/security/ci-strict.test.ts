@@ -12,7 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+const SETPRIV = 'setpriv';
+const AS_NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 const haveSetpriv = spawnSync('setpriv', ['--version']).status === 0;
 const skip =
   process.getuid?.() !== 0 || !haveSetpriv ? 'needs root and setpriv to run a child as nobody' : false;
@@ -33,7 +34,7 @@ function scratchCi(): { dir: string; env: NodeJS.ProcessEnv } {
 test('.ci/run stops before installing anything when not root', { skip }, (t) => {
   const { dir, env } = scratchCi();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const r = spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), 'bash', join(dir, '.ci/run')], {
+  const r = spawnSync(SETPRIV, [...AS_NOBODY, 'bash', join(dir, '.ci/run')], {
     env,
     encoding: 'utf8',
   });
@@ -51,16 +52,12 @@ test('.ci/run as root runs the suite with CI=true', { skip }, (t) => {
 });
 
 function runAsNobody(file: string, ci: boolean) {
-  return spawnSync(
-    AS_NOBODY[0]!,
-    [...AS_NOBODY.slice(1), process.execPath, '--import', 'tsx', '--test', file],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'], HOME: tmpdir(), ...(ci ? { CI: 'true' } : {}) },
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
+  return spawnSync(SETPRIV, [...AS_NOBODY, process.execPath, '--import', 'tsx', '--test', file], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'], HOME: tmpdir(), ...(ci ? { CI: 'true' } : {}) },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 test('a namespace test file without root: skipped on a laptop, failed under CI=true', { skip }, () => {
