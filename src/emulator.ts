@@ -76,6 +76,11 @@ export class Privlink {
         deletedRetentionMs: this.options.deletedRetentionMs,
         verificationResolver: this.options.verificationResolver,
         snsEndpoint: this.options.snsEndpoint,
+        quotas: {
+          ...this.options.quotas,
+          maxNamespaces: this.options.maxNamespaces,
+          maxInstances: this.options.maxInstances,
+        },
       },
     });
     this.api = new ApiServer({

@@ -6,6 +6,7 @@ import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { Store } from '../store/store.js';
+import type { QuotaConfig } from './quotas.js';
 import { assumeHealthy, type TargetHealthSource } from './health.js';
 import { startNotifier } from './privatelink/notifier.js';
 import { startDnsVerifier } from './privatelink/dns-verification.js';
@@ -16,6 +17,7 @@ export interface ControlConfig {
   deletedRetentionMs: number;
   verificationResolver?: string;
   snsEndpoint?: string;
+  quotas?: Partial<QuotaConfig>;
 }
 
 export interface ControlDeps {

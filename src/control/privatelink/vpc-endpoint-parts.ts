@@ -27,8 +27,6 @@ import type { ResolvedService } from './service-catalog.js';
 export type IpAddressType = VpcEndpoint['ipAddressType'];
 export type DnsRecordIpType = DnsOptions['dnsRecordIpType'];
 
-/** Interface + GWLB endpoints per VPC (quota L-29B6F2EB). */
-export const MAX_INTERFACE_ENDPOINTS_PER_VPC = 50;
 /** Gateway endpoints per VPC (AWS's hard maximum). */
 export const MAX_GATEWAY_ENDPOINTS_PER_VPC = 255;
 

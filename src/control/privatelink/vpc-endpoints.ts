@@ -34,7 +34,6 @@ import { defaultPolicyFor, validatePolicyDocument } from './endpoint-policy.js';
 import { resolveServiceForCaller, type ResolvedService } from './service-catalog.js';
 import {
   MAX_GATEWAY_ENDPOINTS_PER_VPC,
-  MAX_INTERFACE_ENDPOINTS_PER_VPC,
   addGatewayRoutes,
   checkIpSettings,
   checkPrivateDns,
@@ -50,6 +49,7 @@ import {
   type DnsRecordIpType,
   type IpAddressType,
 } from './vpc-endpoint-parts.js';
+import { checkEndpointRoom, quota } from '../quotas.js';
 
 export interface SubnetConfigInput {
   subnetId?: string;
@@ -164,9 +164,10 @@ function checkQuota(control: Control, caller: CallerContext, vpcId: string, type
   if (
     type === 'Gateway'
       ? gateways >= MAX_GATEWAY_ENDPOINTS_PER_VPC
-      : interfaces >= MAX_INTERFACE_ENDPOINTS_PER_VPC
+      : interfaces >= quota(control, 'interfaceEndpointsPerVpc')
   ) {
-    const limit = type === 'Gateway' ? MAX_GATEWAY_ENDPOINTS_PER_VPC : MAX_INTERFACE_ENDPOINTS_PER_VPC;
+    const limit =
+      type === 'Gateway' ? MAX_GATEWAY_ENDPOINTS_PER_VPC : quota(control, 'interfaceEndpointsPerVpc');
     throw apiError(
       'VpcEndpointLimitExceeded',
       `The maximum number of ${type === 'Gateway' ? 'Gateway' : 'Interface and GatewayLoadBalancer'} VPC endpoints (${limit}) in VPC ${vpcId} has been reached.`,
@@ -319,6 +320,7 @@ export function createVpcEndpoint(
   }
   checkTypeParameters(type, input);
   checkQuota(control, caller, vpc.id, type);
+  checkEndpointRoom(control, type === 'Gateway' ? 0 : mergedSubnetIds(input).length);
   const policyDocument = endpointPolicy(svc, type, input.policyDocument);
 
   const now = control.clock.now();
