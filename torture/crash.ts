@@ -135,8 +135,14 @@ async function main(): Promise<void> {
   const runs = Number(arg('--runs') ?? process.env['CRASH_RUNS'] ?? 20);
   const seed = Number(process.env['CRASH_SEED'] ?? Date.now() % 1_000_000);
   console.log(`crash campaign: ${runs} runs × ${OPS} operations, seed ${seed}, prefix ${PREFIX}`);
+  // CRASH_UNTIL (epoch ms): start no run after it, and say how many of the asked-for runs ran.
+  const until = Number(process.env['CRASH_UNTIL'] ?? Infinity);
   const results: RunResult[] = [];
   for (let run = 1; run <= runs; run++) {
+    if (Date.now() > until) {
+      console.log(`time limit: ${run - 1} of ${runs} runs done`);
+      break;
+    }
     const r = await oneRun(run, seed + run);
     results.push(r);
     console.log(
@@ -151,7 +157,7 @@ async function main(): Promise<void> {
   );
   const restart = stats(results.map((r) => r.restartMs));
   console.log(
-    `\nsummary: ${runs} runs, ${results.reduce((a, r) => a + r.acked, 0)} acknowledged writes checked, ` +
+    `\nsummary: ${results.length} runs, ${results.reduce((a, r) => a + r.acked, 0)} acknowledged writes checked, ` +
       `${results.reduce((a, r) => a + r.available, 0)} available endpoints, traffic ok ${results.reduce((a, r) => a + r.trafficOk, 0)}, ` +
       `restart ms median ${restart.median} max ${restart.max}; runs with a failure: ${bad.length}`,
   );
