@@ -12,6 +12,7 @@ import {
   DeleteVpcCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
@@ -23,6 +24,13 @@ import { parseServeArgs } from '../../src/cli/serve.js';
 import { resolveOptions } from '../../src/config/options.js';
 import { CONSUMER, PROVIDER, ec2Client, expectAwsError, startPrivlink } from '../helpers/privlink.js';
 import { network } from '../api/elbv2-fixtures.js';
+import {
+  createInterfaceEndpoint,
+  rootArn,
+  seedService,
+  startConsumer,
+} from '../api/privatelink-consumer-fixtures.js';
+import { namespaceCount } from '../../src/control/quotas.js';
 
 const AMI = 'ami-0123456789abcdef0';
 
@@ -202,4 +210,20 @@ test('--max-instances alone: instances across accounts stop at the cap', async (
     ),
     'InsufficientInstanceCapacity',
   );
+});
+
+test('--max-namespaces: an interface endpoint needs one ENI namespace per subnet', async (t) => {
+  const { p, consumer, net } = await startConsumer(t, { maxNamespaces: 1000 });
+  const svc = seedService(p, { allow: [rootArn(CONSUMER)], acceptanceRequired: false });
+  // Room for exactly one more namespace.
+  const quotas = p.control.config.quotas as { maxNamespaces?: number };
+  quotas.maxNamespaces = namespaceCount(p.control) + 1;
+  const err = await expectAwsError(
+    createInterfaceEndpoint(consumer, net, svc.serviceName, { SubnetIds: net.subnetIds.slice(0, 2) }),
+    'VpcEndpointLimitExceeded',
+    400,
+  );
+  assert.match(err.message, /--max-namespaces/);
+  assert.equal((await consumer.send(new DescribeVpcEndpointsCommand({}))).VpcEndpoints?.length, 0);
+  await createInterfaceEndpoint(consumer, net, svc.serviceName, { SubnetIds: net.subnetIds.slice(0, 1) });
 });
