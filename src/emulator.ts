@@ -91,6 +91,7 @@ export class Privlink {
     this.logger = deps.logger ?? createLogger(this.options.logLevel);
     this.store = new SqliteStore(
       this.options.ephemeral ? ':memory:' : join(this.options.dataDir, 'privlink.db'),
+      { logger: this.logger.child('store') },
     );
     this.dataplane = deps.dataplane?.({
       store: this.store,
@@ -104,7 +105,15 @@ export class Privlink {
       clock: this.clock,
       ids: this.ids,
       logger: this.logger.child('control'),
-      config: { pendingMs: this.options.pendingMs, deletedRetentionMs: this.options.deletedRetentionMs },
+      config: {
+        pendingMs: this.options.pendingMs,
+        deletedRetentionMs: this.options.deletedRetentionMs,
+        quotas: {
+          ...this.options.quotas,
+          maxNamespaces: this.options.maxNamespaces,
+          maxInstances: this.options.maxInstances,
+        },
+      },
       ports: this.controlPorts(),
     });
     this.api = new ApiServer({

@@ -38,6 +38,13 @@ Options:
                                  one per core, at most 4)
   --dns-port PORT                host resolver port on 127.0.0.1 (default 5354; 0 = any; off)
   --dns-upstream H:P             loopback resolver for names privlink does not own
+  --max-namespaces N             server-wide cap on network namespaces (VPCs, instances, endpoint
+                                 ENIs, NLB nodes; default 1000): creates beyond it are refused
+  --max-instances N              server-wide cap on instances (default 100)
+  --quota NAME=N                 override an AWS default per-account quota (repeatable): vpcsPerRegion
+                                 5, subnetsPerVpc 200, securityGroupsPerRegion 2500,
+                                 interfaceEndpointsPerVpc 50, loadBalancersPerRegion 50,
+                                 targetGroupsPerRegion 3000, instancesPerRegion 20
   --log-level LEVEL              debug | info | warn | error (default info)
   -h, --help                     this help
 `;
@@ -63,6 +70,9 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
       'dns-port': { type: 'string' },
       'dns-upstream': { type: 'string' },
       'log-level': { type: 'string' },
+      'max-namespaces': { type: 'string' },
+      'max-instances': { type: 'string' },
+      quota: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -91,8 +101,17 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
   if (level !== undefined && !['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
     throw new Error(`--log-level must be debug, info, warn or error, got '${level}'`);
   }
+  const quotas: Record<string, number> = {};
+  for (const q of values.quota ?? []) {
+    const m = /^([A-Za-z]+)=(\d+)$/.exec(q);
+    if (!m?.[1] || !m[2]) throw new Error(`--quota must be NAME=N, got '${q}'`);
+    quotas[m[1]] = Number(m[2]);
+  }
   return {
     help: values.help,
+    maxNamespaces: num(values['max-namespaces'], 'max-namespaces'),
+    maxInstances: num(values['max-instances'], 'max-instances'),
+    quotas: values.quota ? (quotas as PrivlinkOptions['quotas']) : undefined,
     host: values.host,
     insecureBind: values['insecure-bind'],
     allowedHosts: values['allowed-host'],

@@ -6,6 +6,18 @@ import { join } from 'node:path';
 
 export type DataplaneMode = 'auto' | 'netns' | 'loopback' | 'off';
 
+/** Per-account quotas that `--quota NAME=N` may set (defaults and errors: control/quotas.ts). */
+export const ACCOUNT_QUOTA_NAMES = [
+  'vpcsPerRegion',
+  'subnetsPerVpc',
+  'securityGroupsPerRegion',
+  'interfaceEndpointsPerVpc',
+  'loadBalancersPerRegion',
+  'targetGroupsPerRegion',
+  'instancesPerRegion',
+] as const;
+export type AccountQuotaName = (typeof ACCOUNT_QUOTA_NAMES)[number];
+
 export interface CredentialEntry {
   secretAccessKey: string;
   accountId: string;
@@ -64,6 +76,12 @@ export interface PrivlinkOptions {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Maximum request body size in bytes. */
   maxBodyBytes: number;
+  /** Per-account quotas overriding AWS's defaults, by name (see control/quotas.ts). */
+  quotas?: Partial<Record<AccountQuotaName, number>>;
+  /** Server-wide cap on network namespaces (VPCs, instances, endpoint ENIs, NLB nodes). */
+  maxNamespaces?: number;
+  /** Server-wide cap on instances that are not terminated. */
+  maxInstances?: number;
 }
 
 export function defaultOptions(cwd = process.cwd()): PrivlinkOptions {
@@ -139,6 +157,20 @@ export function resolveOptions(partial: Partial<PrivlinkOptions> = {}): Privlink
   for (const h of o.allowedHosts) {
     if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(h))
       throw new ConfigError(`--allowed-host: invalid host name ${h}`);
+  }
+  for (const name of Object.keys(o.quotas ?? {})) {
+    if (!(ACCOUNT_QUOTA_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError(`unknown quota ${name}: one of ${ACCOUNT_QUOTA_NAMES.join(', ')}`);
+    }
+  }
+  for (const [name, v] of Object.entries({
+    ...o.quotas,
+    maxNamespaces: o.maxNamespaces,
+    maxInstances: o.maxInstances,
+  })) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) {
+      throw new ConfigError(`quota ${name} must be a whole number >= 0, got ${String(v)}`);
+    }
   }
   if (o.snsEndpoint) {
     try {

@@ -21,10 +21,12 @@ import {
 import { startNotifier } from './privatelink/notifier.js';
 import { startDnsVerifier } from './privatelink/dns-verification.js';
 import { startLifecycleDriver } from './privatelink/lifecycle-driver.js';
+import type { QuotaConfig } from './quotas.js';
 
 export interface ControlConfig {
   pendingMs: number;
   deletedRetentionMs: number;
+  quotas?: Partial<QuotaConfig>;
 }
 
 /** The ports; each one left out gets its no-data-plane default. */

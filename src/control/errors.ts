@@ -89,6 +89,19 @@ export const ERROR_CODES = {
   'InvalidAMIID.Malformed': { status: 400, doc: 'Malformed image ID.' },
   VPCIdNotSpecified: { status: 400, doc: 'No VpcId given and the account has no default VPC.' },
   InstanceLimitExceeded: { status: 400, doc: 'RunInstances would exceed the running-instance quota.' },
+  InsufficientInstanceCapacity: {
+    status: 500,
+    doc: 'The server has no room for the instances (privlink --max-instances / --max-namespaces).',
+  },
+  VpcLimitExceeded: {
+    status: 400,
+    doc: 'The VPCs-per-Region quota (default 5) or the server namespace cap is reached.',
+  },
+  SubnetLimitExceeded: { status: 400, doc: 'The subnets-per-VPC quota (default 200) is reached.' },
+  SecurityGroupLimitExceeded: {
+    status: 400,
+    doc: 'The security-groups-per-Region quota (default 2500) is reached.',
+  },
   IncorrectInstanceState: { status: 400, doc: 'The instance is not in a state that allows the operation.' },
   'InvalidSecurityGroupRuleId.NotFound': { status: 400, doc: 'Unknown security group rule.' },
   'InvalidSecurityGroupRuleId.Malformed': { status: 400, doc: 'Malformed security group rule ID.' },
@@ -153,6 +166,11 @@ export const ERROR_CODES = {
     doc: 'The listener action is not valid for this load balancer type.',
   },
   TooManyListeners: { status: 400, doc: 'The load balancer has the maximum number of listeners.' },
+  TooManyLoadBalancers: {
+    status: 400,
+    doc: 'The load-balancers-per-Region quota (default 50) or the server namespace cap is reached.',
+  },
+  TooManyTargetGroups: { status: 400, doc: 'The target-groups-per-Region quota (default 3000) is reached.' },
   AllocationIdNotFound: { status: 400, doc: 'Unknown Elastic IP allocation in a subnet mapping.' },
 
   // ---- STS

@@ -20,12 +20,20 @@ export function listMigrations(): { version: number; name: string; sql: string }
     }));
 }
 
-export function openDatabase(file: string): Database.Database {
+/**
+ * How long a write waits for a lock held by another connection. better-sqlite3 waits
+ * synchronously, so this blocks the event loop (API, DNS, health checks) for as long: privlink is
+ * the only writer of its file, a lock held longer is someone else's doing and the request fails
+ * with a retryable error instead of freezing the server.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 100;
+
+export function openDatabase(file: string, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): Database.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
   const current = row.v ?? 0;

@@ -2,12 +2,41 @@
  * Store backed by SQLite (a file, or `:memory:` for --ephemeral), with a write-through in-memory
  * index so reads never parse JSON. Node runs one request handler at a time, and every handler
  * mutates inside one transaction, so requests are serialisable without locks.
+ *
+ * Failure paths: whatever fails (BEGIN on a lock held past the busy timeout, a statement or
+ * COMMIT on a full disk, even ROLLBACK), the in-memory index is restored from the undo log, the
+ * pending change events are dropped, the depth is back at 0 and SQLite is out of the transaction
+ * (if ROLLBACK itself fails, the connection is closed, which discards it, and reopened on the
+ * next transaction). SQLite errors leave as StoreUnavailableError. Listeners run after COMMIT
+ * and each one's exception is logged, never propagated: the write is committed by then.
  */
 import type Database from 'better-sqlite3';
 import type { Kind, KindMap } from '../control/model/kinds.js';
 import { KINDS } from '../control/model/kinds.js';
+import type { Logger } from '../shared/logger.js';
 import type { ChangeEvent, Scope, Store, Stored } from './store.js';
-import { openDatabase } from './db.js';
+import { StoreUnavailableError } from './store.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './db.js';
+
+export interface SqliteStoreOptions {
+  /** How long a write waits for a lock held by another connection (default 100 ms). */
+  busyTimeoutMs?: number;
+  /** Where a listener's exception is reported (default: stderr). */
+  logger?: Pick<Logger, 'error'>;
+}
+
+/** A better-sqlite3 error (SqliteError carries the extended result code as `code`). */
+function sqliteCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+}
+
+function unavailable(e: unknown): unknown {
+  const code = sqliteCode(e);
+  if (!code) return e;
+  const busy = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+  return new StoreUnavailableError(busy ? 'busy' : 'failed', code, (e as Error).message);
+}
 
 type AnyStored = Stored<Kind> & { id: string; accountId: string; region: string };
 
@@ -56,7 +85,11 @@ class KindIndex {
 }
 
 export class SqliteStore implements Store {
-  private readonly db: Database.Database;
+  private db: Database.Database;
+  /** Set when a ROLLBACK failed: the connection is replaced before the next transaction. */
+  private reopenNeeded = false;
+  private readonly busyTimeoutMs: number;
+  private readonly logger: Pick<Logger, 'error'>;
   private readonly index = new Map<Kind, KindIndex>();
   private readonly listeners = new Set<(c: readonly ChangeEvent[]) => void>();
   private seq = 0;
@@ -67,22 +100,18 @@ export class SqliteStore implements Store {
   private undo: (() => void)[] = [];
   /** Kinds written in the open transaction (re-sorted if it rolls back). */
   private readonly touched = new Set<Kind>();
-  private readonly stmts;
+  private stmts;
   readonly location: string;
 
-  constructor(file: string) {
+  constructor(file: string, options: SqliteStoreOptions = {}) {
     this.location = file;
-    this.db = openDatabase(file);
-    for (const k of KINDS) this.index.set(k, new KindIndex());
-    this.stmts = {
-      upsert: this.db.prepare(
-        `INSERT INTO resources (kind, id, account_id, region, seq, body) VALUES (@kind, @id, @account, @region, @seq, @body)
-         ON CONFLICT(kind, id) DO UPDATE SET account_id = excluded.account_id, region = excluded.region, body = excluded.body`,
-      ),
-      del: this.db.prepare('DELETE FROM resources WHERE kind = ? AND id = ?'),
-      all: this.db.prepare('SELECT kind, id, seq, body FROM resources ORDER BY seq'),
-      wipe: this.db.prepare('DELETE FROM resources'),
+    this.busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    this.logger = options.logger ?? {
+      error: (msg, fields) => process.stderr.write(`${msg} ${JSON.stringify(fields ?? {})}\n`),
     };
+    this.db = openDatabase(file, this.busyTimeoutMs);
+    for (const k of KINDS) this.index.set(k, new KindIndex());
+    this.stmts = this.prepare();
     for (const row of this.stmts.all.iterate() as Iterable<{
       kind: string;
       id: string;
@@ -96,6 +125,18 @@ export class SqliteStore implements Store {
     }
   }
 
+  private prepare() {
+    return {
+      upsert: this.db.prepare(
+        `INSERT INTO resources (kind, id, account_id, region, seq, body) VALUES (@kind, @id, @account, @region, @seq, @body)
+         ON CONFLICT(kind, id) DO UPDATE SET account_id = excluded.account_id, region = excluded.region, body = excluded.body`,
+      ),
+      del: this.db.prepare('DELETE FROM resources WHERE kind = ? AND id = ?'),
+      all: this.db.prepare('SELECT kind, id, seq, body FROM resources ORDER BY seq'),
+      wipe: this.db.prepare('DELETE FROM resources'),
+    };
+  }
+
   private idx(kind: Kind): KindIndex {
     const i = this.index.get(kind);
     if (!i) throw new Error(`unknown kind ${kind}`);
@@ -104,29 +145,86 @@ export class SqliteStore implements Store {
 
   transaction<R>(fn: () => R): R {
     if (this.depth > 0) return fn();
-    this.depth++;
-    this.db.exec('BEGIN IMMEDIATE');
+    if (this.reopenNeeded) this.reopen();
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      throw unavailable(e);
+    }
+    // Only once SQLite is in the transaction: a BEGIN that fails must not leave the depth raised,
+    // or every later handler would run in autocommit mode, unpublished and unrollbackable.
+    this.depth = 1;
     let result: R;
     try {
       result = fn();
       this.db.exec('COMMIT');
     } catch (e) {
-      this.db.exec('ROLLBACK');
-      for (const u of this.undo.reverse()) u();
-      this.undo = [];
-      for (const k of this.touched) this.idx(k).resort();
-      this.touched.clear();
-      this.pending = [];
-      this.depth--;
-      throw e;
+      this.abort();
+      throw unavailable(e);
     }
-    this.depth--;
+    this.depth = 0;
     this.undo = [];
     this.touched.clear();
     const changes = this.pending;
     this.pending = [];
-    if (changes.length) for (const l of [...this.listeners]) l(changes);
+    if (changes.length) this.publish(changes);
     return result;
+  }
+
+  /** Undoes the open transaction in SQLite and in the index; never throws. */
+  private abort(): void {
+    // SQLite rolls back by itself on some errors (SQLITE_FULL during COMMIT, for one): a second
+    // ROLLBACK would throw "no transaction is active".
+    if (this.db.inTransaction) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        if (this.db.inTransaction) this.reopenNeeded = true;
+      }
+    }
+    for (const u of this.undo.reverse()) u();
+    this.undo = [];
+    for (const k of this.touched) this.idx(k).resort();
+    this.touched.clear();
+    this.pending = [];
+    this.depth = 0;
+    if (this.reopenNeeded && this.location !== ':memory:') {
+      // Closing a connection discards its open transaction; the file keeps the last commit.
+      try {
+        this.db.close();
+      } catch {
+        // already unusable: reopen() replaces it
+      }
+    }
+  }
+
+  /** Gets SQLite out of a transaction whose ROLLBACK failed, before the next one begins. */
+  private reopen(): void {
+    try {
+      if (this.location === ':memory:') {
+        // Closing would lose the data: retry the rollback instead.
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      } else {
+        if (this.db.open) this.db.close();
+        this.db = openDatabase(this.location, this.busyTimeoutMs);
+        this.stmts = this.prepare();
+      }
+      this.reopenNeeded = false;
+    } catch (e) {
+      throw unavailable(e);
+    }
+  }
+
+  private publish(changes: readonly ChangeEvent[]): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(changes);
+      } catch (e) {
+        this.logger.error('store change listener failed', {
+          error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+        });
+      }
+    }
   }
 
   find<K extends Kind>(kind: K, id: string): Stored<K> | undefined {

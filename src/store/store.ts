@@ -52,3 +52,23 @@ export interface Store {
   /** Where the data lives, for `privlink status`. */
   readonly location: string;
 }
+
+/**
+ * The store could not complete a transaction for a reason outside the request: the write lock is
+ * held elsewhere (`busy`), or the disk failed or is full (`failed`). Nothing of the transaction
+ * is visible afterwards; the API answers a retryable 5xx.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError' as const;
+  constructor(
+    readonly reason: 'busy' | 'failed',
+    readonly sqliteCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isStoreUnavailable(e: unknown): e is StoreUnavailableError {
+  return e instanceof Error && e.name === 'StoreUnavailableError';
+}

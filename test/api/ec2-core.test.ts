@@ -224,7 +224,8 @@ test('subnets: range, conflict, zones, address count, dependencies', async (t) =
 });
 
 test('DeleteVpc removes the default group and main route table; filters and pagination', async (t) => {
-  const p = await startPrivlink(t);
+  // Seven VPCs to page through: above AWS's default quota of 5 per Region.
+  const p = await startPrivlink(t, { quotas: { vpcsPerRegion: 10 } });
   const ec2 = ec2Client(p);
   const ids: string[] = [];
   for (let i = 0; i < 7; i++) ids.push(await vpc(ec2, `10.${i}.0.0/16`));

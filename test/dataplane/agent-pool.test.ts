@@ -11,13 +11,13 @@ import { AgentProxyHost, agentWorkers } from '../../src/dataplane/agent/agent-cl
 import { ConfigError, resolveOptions } from '../../src/config/options.js';
 import { parseServeArgs } from '../../src/cli/serve.js';
 import { openInNamespace } from '../../src/dataplane/netns/ns-sockets.js';
-import { deleteNamespace, nsExec, probeNetns, run, systemRunner } from '../../src/dataplane/netns/run.js';
+import { deleteNamespace, nsExec, run, systemRunner } from '../../src/dataplane/netns/run.js';
 import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
 import { silentLogger } from '../../src/shared/logger.js';
+import { netnsSkip } from '../helpers/netns.js';
 
 const NS = 'tap-fabric';
-const probe = await probeNetns();
-const skip = probe.ok ? false : `no network namespaces here: ${probe.reason}`;
+const skip = await netnsSkip('agent pool tests');
 
 async function listenerIn(ns: string): Promise<{ server: Server; port: number }> {
   const [s] = await openInNamespace(systemRunner, ns, [{ type: 'tcp', host: '127.0.0.1', port: 0 }]);

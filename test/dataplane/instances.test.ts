@@ -18,14 +18,13 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { createComponents, createDataplane } from '../../src/components.js';
-import { probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { run } from '../../src/dataplane/netns/run.js';
 import { CONSUMER, PROVIDER, ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
+import { netnsSkip } from '../helpers/netns.js';
 
 const PREFIX = 'tin';
 const AMI = 'ami-0123456789abcdef0';
-const probe = await probeNetns();
-const skip = probe.ok ? false : `no network namespaces here: ${probe.reason}`;
-if (skip) console.log(`# skipping instance namespace tests: ${probe.reason}`);
+const skip = await netnsSkip('instance namespace tests');
 
 const ns = (id: string) => `${PREFIX}-${id}`;
 

@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { legName, linkNamespaces, removeLink } from '../../src/dataplane/endpoints/node-links.js';
-import { deleteNamespace, nsExec, probeNetns, run, systemRunner } from '../../src/dataplane/netns/run.js';
+import { deleteNamespace, nsExec, run, systemRunner } from '../../src/dataplane/netns/run.js';
+import { netnsSkip } from '../helpers/netns.js';
 
-const probe = await probeNetns();
-const skip = probe.ok ? false : `no network namespaces here: ${probe.reason}`;
+const skip = await netnsSkip('node link tests');
 const A = { namespace: 'tnl-eni', address: '100.64.9.11', key: 'eni-a' };
 const B = { namespace: 'tnl-node', address: '100.64.9.10', key: 'eni-b' };
 

@@ -26,7 +26,8 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents, createDataplane } from '../../src/components.js';
-import { probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { run } from '../../src/dataplane/netns/run.js';
+import { netnsSkip } from '../helpers/netns.js';
 import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
 import {
   CONSUMER,
@@ -40,8 +41,7 @@ import {
 import { NsHost, publishService } from './traffic-helpers.js';
 
 const PREFIX = 'tcg';
-const probe = await probeNetns();
-const skip = probe.ok ? false : `no network namespaces here: ${probe.reason}`;
+const skip = await netnsSkip('CGNAT-range traffic tests');
 
 async function namespaces(): Promise<string[]> {
   const { stdout } = await run(['ip', '-j', 'netns', 'list']);

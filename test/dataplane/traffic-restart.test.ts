@@ -42,15 +42,14 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents, createDataplane } from '../../src/components.js';
-import { deleteNamespace, probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { deleteNamespace, run } from '../../src/dataplane/netns/run.js';
 import { CONSUMER, PROVIDER, REGION, eventually, startPrivlink } from '../helpers/privlink.js';
 import { publishService } from './traffic-helpers.js';
+import { netnsSkip } from '../helpers/netns.js';
 
 const PREFIX = 'trs';
 const AMI = 'ami-0123456789abcdef0';
-const probe = await probeNetns();
-const skip = probe.ok ? false : `no network namespaces here: ${probe.reason}`;
-if (skip) console.log(`# skipping traffic restart tests: ${probe.reason}`);
+const skip = await netnsSkip('traffic restart tests');
 
 const root = new URL('../..', import.meta.url).pathname;
 /** Marks `serve` subprocesses (and what inherits their environment, like the fabric agent). */

@@ -33,7 +33,7 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents, createDataplane } from '../../src/components.js';
-import { probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { run } from '../../src/dataplane/netns/run.js';
 import { eniNamespace } from '../../src/dataplane/netns/naming.js';
 import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
 import {
@@ -46,11 +46,10 @@ import {
   startPrivlink,
 } from '../helpers/privlink.js';
 import { NsHost, publishService } from './traffic-helpers.js';
+import { netnsSkip } from '../helpers/netns.js';
 
 const PREFIX = 'tra';
-const probe = await probeNetns();
-const skip = probe.ok ? false : `no network namespaces here: ${probe.reason}`;
-if (skip) console.log(`# skipping traffic tests: ${probe.reason}`);
+const skip = await netnsSkip('traffic tests');
 
 async function namespaces(): Promise<string[]> {
   const { stdout } = await run(['ip', '-j', 'netns', 'list']);

@@ -6,16 +6,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateSubnetCommand, CreateVpcCommand, DeleteSubnetCommand } from '@aws-sdk/client-ec2';
 import { createComponents, createDataplane } from '../../src/components.js';
-import { probeNetns, run, systemRunner } from '../../src/dataplane/netns/run.js';
+import { run, systemRunner } from '../../src/dataplane/netns/run.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
 import { DEFAULT_FABRIC_CIDR, Fabric, FABRIC_BRIDGE } from '../../src/dataplane/fabric/fabric.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
+import { netnsSkip } from '../helpers/netns.js';
 
 const PREFIX = 'tvp';
-const probe = await probeNetns();
-const skip = probe.ok ? false : `no network namespaces here: ${probe.reason}`;
-if (skip) console.log(`# skipping VPC namespace tests: ${probe.reason}`);
+const skip = await netnsSkip('VPC namespace tests');
 
 async function namespaces(): Promise<string[]> {
   const { stdout } = await run(['ip', '-j', 'netns', 'list']);

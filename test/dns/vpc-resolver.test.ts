@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { createComponents, createDataplane } from '../../src/components.js';
 import { DnsComponent } from '../../src/dns/dns-component.js';
-import { probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { run } from '../../src/dataplane/netns/run.js';
 import { startStaticZoneServer } from '../../src/dns/static-zone-server.js';
 import type { Privlink } from '../../src/emulator.js';
 import {
@@ -26,11 +26,10 @@ import {
 } from '../api/privatelink-consumer-fixtures.js';
 import { CONSUMER, PROVIDER, ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 import { dig, digStatus } from './dns-client.js';
+import { netnsSkip } from '../helpers/netns.js';
 
 const PREFIX = 'tdn';
-const probe = await probeNetns();
-const skip = probe.ok ? false : `no network namespaces here: ${probe.reason}`;
-if (skip) console.log(`# skipping VPC resolver tests: ${probe.reason}`);
+const skip = await netnsSkip('VPC resolver tests');
 
 async function namespaces(): Promise<string[]> {
   const { stdout } = await run(['ip', '-j', 'netns', 'list']);

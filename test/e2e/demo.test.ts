@@ -10,7 +10,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { probeNetns } from '../../src/dataplane/netns/run.js';
+import { requireNetns } from '../helpers/netns.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -62,11 +62,7 @@ function assertAllStepsPassed(out: string): void {
 }
 
 test('privlink demo passes every step and exits 0', async (t) => {
-  const probe = await probeNetns();
-  if (!probe.ok) {
-    t.skip(`the demo's data plane needs network namespaces here: ${probe.reason}`);
-    return;
-  }
+  if (!(await requireNetns(t, "the demo's data plane"))) return;
   const r = await run(process.execPath, ['bin/privlink.js', 'demo', '--port', '0'], ROOT, 240_000);
   assert.equal(r.code, 0, r.out);
   assertAllStepsPassed(r.out);
@@ -96,11 +92,7 @@ test('privlink demo fails at the first step, naming why, when its port is taken'
 });
 
 test("the README's demo command works literally from a fresh clone", async (t) => {
-  const probe = await probeNetns();
-  if (!probe.ok) {
-    t.skip(`the demo's data plane needs network namespaces here: ${probe.reason}`);
-    return;
-  }
+  if (!(await requireNetns(t, "the demo's data plane"))) return;
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const block = /```bash\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
   const lines = block.split('\n');

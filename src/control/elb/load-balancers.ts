@@ -47,6 +47,7 @@ import {
   validateElbName,
 } from './common.js';
 import { validateElbTags, type ElbTagInput } from './tags.js';
+import { checkLoadBalancerQuota } from '../quotas.js';
 
 export interface SubnetMappingInput {
   subnetId?: string;
@@ -229,6 +230,7 @@ export function createLoadBalancer(
     throw apiError('DuplicateLoadBalancerName', `A load balancer with the name '${req.name}' already exists`);
   }
 
+  checkLoadBalancerQuota(control, caller, mappings.length);
   const hex = control.ids.hex(16);
   const arn = loadBalancerArn(caller.region, caller.accountId, type, req.name, hex);
   const nodes = mappings.map((m, i) =>

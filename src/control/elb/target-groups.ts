@@ -43,6 +43,7 @@ import {
   validateElbName,
 } from './common.js';
 import { validateElbTags, type ElbTagInput } from './tags.js';
+import { checkTargetGroupQuota } from '../quotas.js';
 
 export const NLB_PROTOCOLS = ['TCP', 'UDP', 'TCP_UDP', 'TLS'] as const;
 const SUPPORTED_PROTOCOLS = [...NLB_PROTOCOLS, 'GENEVE', 'HTTP', 'HTTPS'];
@@ -294,6 +295,7 @@ export function createTargetGroup(
       `A target group with the same name '${req.name}' exists, but with different settings`,
     );
   }
+  checkTargetGroupQuota(control, caller);
   const arn = targetGroupArn(caller.region, caller.accountId, req.name, control.ids.hex(16));
   const tg: TargetGroup = {
     ...newElbResource(control, caller, arn, tags),

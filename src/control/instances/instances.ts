@@ -33,9 +33,8 @@ import type { Stored } from '../../store/store.js';
 import { createNetworkInterface } from '../network/addresses.js';
 import { checkIdShape, isWellFormedId, requireOwn, scopeOf } from '../network/core-lookup.js';
 import { priorResourceFor, rememberClientToken } from '../client-token.js';
+import { instanceRoom, quota } from '../quotas.js';
 
-/** Live (not terminated) instances an account may have per region. */
-export const INSTANCE_QUOTA = 20;
 /** AWS: user data is limited to 16 KB before base64 encoding. */
 export const MAX_USER_DATA_BYTES = 16 * 1024;
 
@@ -263,14 +262,14 @@ export function runInstances(control: Control, caller: CallerContext, input: New
     input.securityGroupNames,
   );
 
-  const free = INSTANCE_QUOTA - liveCount(control, caller);
+  const free = quota(control, 'instancesPerRegion') - liveCount(control, caller);
   if (input.minCount > free) {
     throw apiError(
       'InstanceLimitExceeded',
-      `You have requested more instances (${input.minCount}) than your current instance limit of ${INSTANCE_QUOTA} allows for the specified instance type.`,
+      `You have requested more instances (${input.minCount}) than your current instance limit of ${quota(control, 'instancesPerRegion')} allows for the specified instance type.`,
     );
   }
-  const count = Math.min(input.maxCount, free);
+  const count = Math.min(input.maxCount, free, instanceRoom(control, input.minCount));
   const now = control.clock.now();
   const reservationId = control.ids.resourceId('r');
   const instances: Stored<'instance'>[] = [];

@@ -8,6 +8,7 @@ import { apiError } from '../errors.js';
 import type { InterfaceType, NetworkInterface, Subnet } from '../model/network.js';
 import type { DeepReadonly } from '../model/common.js';
 import { cidrContainsIp, intToIp, isIpv4, isReservedInSubnet, parseCidr } from '../cidr.js';
+import { checkManagedInterfaceRoom } from '../quotas.js';
 
 export function addressesInUse(control: Control, subnet: DeepReadonly<Subnet>): Set<string> {
   const used = new Set<string>();
@@ -90,6 +91,7 @@ export interface NewInterface {
 
 /** Creates and stores a network interface (call inside a store transaction). */
 export function createNetworkInterface(control: Control, n: NewInterface): NetworkInterface {
+  if (n.requesterManaged) checkManagedInterfaceRoom(control, n.interfaceType);
   const ip = allocateAddress(control, n.subnet, n.privateIpAddress, n.addressParam);
   const eni: NetworkInterface = {
     id: control.ids.resourceId('eni'),

@@ -26,6 +26,7 @@ import { awsPrefixListsForRegion } from '../privatelink/aws-services.js';
 import type { Stored } from '../../store/store.js';
 import { isWellFormedId, requireOwn, scopeOf } from './core-lookup.js';
 import ipaddr from 'ipaddr.js';
+import { checkSecurityGroupQuota } from '../quotas.js';
 
 export type Direction = 'ingress' | 'egress';
 
@@ -365,6 +366,7 @@ export function createSecurityGroup(
       `The security group '${input.groupName}' already exists for VPC '${vpc.id}'`,
     );
   }
+  checkSecurityGroupQuota(control, caller);
   const g: SecurityGroup = {
     id: control.ids.resourceId('sg'),
     accountId: caller.accountId,

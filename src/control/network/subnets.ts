@@ -23,6 +23,7 @@ import { requireOwn, scopeOf } from './core-lookup.js';
 import { checkNetworkCidr } from './vpcs.js';
 import { addressesInUse } from './addresses.js';
 import { dropSubnetAssociations } from './route-tables.js';
+import { checkSubnetQuota } from '../quotas.js';
 
 export interface NewSubnet {
   vpcId: string;
@@ -89,6 +90,7 @@ export function createSubnet(control: Control, caller: CallerContext, input: New
       throw apiError('InvalidSubnet.Conflict', `The CIDR '${input.cidrBlock}' conflicts with another subnet`);
     }
   }
+  checkSubnetQuota(control, caller, vpc.id);
   const zone = pickZone(control, caller, input);
   const subnet: Subnet = {
     id: control.ids.resourceId('subnet'),

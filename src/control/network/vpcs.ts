@@ -21,6 +21,7 @@ import type { Stored } from '../../store/store.js';
 import { requireOwn, scopeOf } from './core-lookup.js';
 import { createDefaultSecurityGroup } from './security-groups.js';
 import { createMainRouteTable, isMainRouteTable } from './route-tables.js';
+import { checkVpcQuota } from '../quotas.js';
 
 export interface NewVpc {
   cidrBlock: string;
@@ -53,6 +54,7 @@ export function createVpc(control: Control, caller: CallerContext, input: NewVpc
   if (!['default', 'dedicated', 'host'].includes(tenancy)) {
     throw Errors.invalidValue('instanceTenancy', tenancy);
   }
+  checkVpcQuota(control, caller);
   const id = control.ids.resourceId('vpc');
   const rtbId = control.ids.resourceId('rtb');
   const sgId = control.ids.resourceId('sg');

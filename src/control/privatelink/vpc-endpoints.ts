@@ -71,6 +71,7 @@ import {
 } from './service-catalog.js';
 import type { NetworkInterface, RouteTable, Subnet, Vpc } from '../model/network.js';
 import { createNetworkInterface } from '../network/addresses.js';
+import { checkEndpointRoom, quota } from '../quotas.js';
 
 export interface SubnetConfigInput {
   subnetId?: string;
@@ -185,9 +186,10 @@ function checkQuota(control: Control, caller: CallerContext, vpcId: string, type
   if (
     type === 'Gateway'
       ? gateways >= MAX_GATEWAY_ENDPOINTS_PER_VPC
-      : interfaces >= MAX_INTERFACE_ENDPOINTS_PER_VPC
+      : interfaces >= quota(control, 'interfaceEndpointsPerVpc')
   ) {
-    const limit = type === 'Gateway' ? MAX_GATEWAY_ENDPOINTS_PER_VPC : MAX_INTERFACE_ENDPOINTS_PER_VPC;
+    const limit =
+      type === 'Gateway' ? MAX_GATEWAY_ENDPOINTS_PER_VPC : quota(control, 'interfaceEndpointsPerVpc');
     throw apiError(
       'VpcEndpointLimitExceeded',
       `The maximum number of ${type === 'Gateway' ? 'Gateway' : 'Interface and GatewayLoadBalancer'} VPC endpoints (${limit}) in VPC ${vpcId} has been reached.`,
@@ -340,6 +342,7 @@ export function createVpcEndpoint(
   }
   checkTypeParameters(type, input);
   checkQuota(control, caller, vpc.id, type);
+  checkEndpointRoom(control, type === 'Gateway' ? 0 : mergedSubnetIds(input).length);
   const policyDocument = endpointPolicy(svc, type, input.policyDocument);
 
   const now = control.clock.now();
@@ -846,8 +849,6 @@ export function modifyPayerResponsibility(
 export type IpAddressType = VpcEndpoint['ipAddressType'];
 export type DnsRecordIpType = DnsOptions['dnsRecordIpType'];
 
-/** Interface + GWLB endpoints per VPC (quota L-29B6F2EB). */
-export const MAX_INTERFACE_ENDPOINTS_PER_VPC = 50;
 /** Gateway endpoints per VPC (AWS's hard maximum). */
 export const MAX_GATEWAY_ENDPOINTS_PER_VPC = 255;
 
