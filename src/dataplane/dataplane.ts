@@ -310,9 +310,12 @@ export class Dataplane implements Component {
     // was booted as soon as it was launched — `privlink exec` accepts it too.
     if (!inst || (inst.state !== 'running' && inst.state !== 'pending'))
       throw new Error(`instance ${instanceId} is not running`);
+    const sandboxed = this.reconcilers
+      .find((r): r is InstanceReconciler => r instanceof InstanceReconciler)
+      ?.execArgv(instanceId, argv);
     const [cmd, ...args] =
       this.mode === 'netns'
-        ? ['ip', 'netns', 'exec', instanceNamespace(this.prefix, instanceId), ...argv]
+        ? (sandboxed ?? ['ip', 'netns', 'exec', instanceNamespace(this.prefix, instanceId), ...argv])
         : [...argv];
     if (!cmd) throw new Error('empty command');
     return new Promise((resolve, reject) => {
