@@ -62,6 +62,7 @@ import {
   type ImageRoot,
 } from './root-volume.js';
 import { sandboxSpec } from './sandbox-spec.js';
+import { closeExecSocket, serveExecSocket, type ExecTarget } from './exec-socket.js';
 import {
   Runc,
   cgroupFlavour,
@@ -172,6 +173,7 @@ export class InstanceReconciler implements Reconciler {
   private readonly runc: Runc | undefined;
   private readonly initBinary: string;
   private swept = false;
+  private execSocket: HttpServer | undefined;
   /** Where root volumes live: `<data dir>/volumes`, or next to the run dir of an ephemeral run. */
   private readonly volumesDir: string;
   private readonly masksDir: string;
@@ -212,8 +214,12 @@ export class InstanceReconciler implements Reconciler {
 
   /** Removes containers and root mounts a killed privlink left behind (first pass only). */
   private async sweepSandboxes(): Promise<void> {
-    if (this.swept || !this.runc) return;
+    if (this.swept) return;
     this.swept = true;
+    if (typeof process.getuid === 'function' && process.getuid() === 0) {
+      this.execSocket = await serveExecSocket(this.ctx.prefix, (id) => this.execTarget(id));
+    }
+    if (!this.runc) return;
     this.runtimeVersion = await this.runc.version();
     for (const id of await this.runc.list()) {
       if (id.startsWith(this.ctx.prefix + '-')) await this.runc.remove(id);
@@ -444,6 +450,15 @@ export class InstanceReconciler implements Reconciler {
     }
   }
 
+  /** What `privlink exec` needs to enter a running instance (served on the exec socket). */
+  execTarget(instanceId: string): ExecTarget | undefined {
+    const a = this.actual.get(instanceId);
+    if (!a) return undefined;
+    if (this.ctx.mode === 'loopback') return { mode: 'loopback', bindIp: a.bindIp, imds: a.imdsEndpoint };
+    if (!a.container || !this.runc) return undefined;
+    return { mode: 'netns', container: a.container, runcRoot: this.runc.root };
+  }
+
   /** argv running a command inside an instance's sandbox (exec), or undefined if it has none. */
   execArgv(instanceId: string, argv: readonly string[]): string[] | undefined {
     const a = this.actual.get(instanceId);
@@ -620,6 +635,7 @@ export class InstanceReconciler implements Reconciler {
 
   async close(): Promise<void> {
     setConsoleSource(this.ctx.control, undefined);
+    await closeExecSocket(this.execSocket, this.ctx.prefix).catch(() => undefined);
     for (const a of [...this.actual.values()]) {
       await this.teardown(a).catch((e: unknown) =>
         this.log.warn(`stopping ${a.id} failed`, { error: String(e) }),
