@@ -2,7 +2,9 @@
 # Debian packages privlink's data plane, demo and tests use. Safe to run repeatedly.
 set -euo pipefail
 # g++, make and python3 build better-sqlite3 when npm cannot fetch a prebuilt binary.
-PKGS=(g++ make python3 iproute2 nftables conntrack awscli python3-boto3 curl procps dnsutils haproxy dnsmasq-base iperf3 wrk)
+PKGS=(g++ make python3 iproute2 nftables conntrack awscli python3-boto3 curl procps dnsutils haproxy dnsmasq-base iperf3 wrk runc tini attr kmod)
+# runc, tini (tini-static is the sandboxes' PID 1) and attr (setfattr builds the overlay mask
+# layer) sandbox instances; kmod gives the attack tests an insmod to try.
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
