@@ -21,7 +21,6 @@ import type { Component, ExecResult } from '../emulator.js';
 import type { Logger } from '../shared/logger.js';
 import type { Store } from '../store/store.js';
 import { deleteNamespace, listNamespaces, probeNetns } from './netns/run.js';
-import { instanceNamespace } from './netns/naming.js';
 import { spawn } from 'node:child_process';
 import { VpcReconciler, type VpcNetworks } from './vpc/vpc-reconciler.js';
 import { InstanceReconciler, sweepLoopbackProcesses } from './instances/instance-reconciler.js';
@@ -313,10 +312,11 @@ export class Dataplane implements Component {
     const sandboxed = this.reconcilers
       .find((r): r is InstanceReconciler => r instanceof InstanceReconciler)
       ?.execArgv(instanceId, argv);
-    const [cmd, ...args] =
-      this.mode === 'netns'
-        ? (sandboxed ?? ['ip', 'netns', 'exec', instanceNamespace(this.prefix, instanceId), ...argv])
-        : [...argv];
+    // netns mode: only inside the instance's sandbox, never in its bare namespace.
+    if (this.mode === 'netns' && !sandboxed) {
+      return { code: 125, stdout: '', stderr: `instance ${instanceId} has no running sandbox (yet)\n` };
+    }
+    const [cmd, ...args] = sandboxed ?? [...argv];
     if (!cmd) throw new Error('empty command');
     return new Promise((resolve, reject) => {
       const child = spawn(cmd, args, {
