@@ -173,7 +173,14 @@ test(
     const cleanup = async () => {
       sleeper.kill('SIGKILL');
       await rm(cred, { force: true });
-      for (const f of probes) await rm(f, { force: true });
+      // On a tree without sandboxes these landed on the host: never leave a setuid shell behind.
+      for (const f of [
+        ...probes,
+        `/usr/local/bin/sush-ud-${process.pid}`,
+        `/usr/local/bin/sush-ex-${process.pid}`,
+      ]) {
+        await rm(f, { force: true });
+      }
       await rm(dataDir, { recursive: true, force: true });
     };
     const p = await startPrivlink(
