@@ -171,6 +171,7 @@ export async function run(): Promise<void> {
       () => true,
     );
 
+    if (SCALE <= 0) return;
     // Scale: SCALE idle instances across accounts (quota 20 each).
     const before = await memAvailableMiB();
     const t0 = performance.now();

@@ -177,6 +177,8 @@ export class InstanceReconciler implements Reconciler {
   /** Where root volumes live: `<data dir>/volumes`, or next to the run dir of an ephemeral run. */
   private readonly volumesDir: string;
   private readonly masksDir: string;
+  /** The host image's mask layer, built once per run (its hide list is fixed for the run). */
+  private maskBuilt: Promise<void> | undefined;
   private readonly dataDir: string | undefined;
   private readonly ephemeral: boolean;
   private runtimeVersion = '';
@@ -374,7 +376,11 @@ export class InstanceReconciler implements Reconciler {
     const vol = volumePaths(this.volumesDir, this.masksDir, inst.id);
     const image = this.imageRoot();
     await mkdir(vol.dir, { recursive: true, mode: 0o700 });
-    await buildMask(this.runner, vol.mask, image);
+    this.maskBuilt ??= buildMask(this.runner, vol.mask, image);
+    await this.maskBuilt.catch((e: unknown) => {
+      this.maskBuilt = undefined;
+      throw e;
+    });
     await mountRoot(this.runner, vol, image);
     const spec = sandboxSpec({
       hostname,

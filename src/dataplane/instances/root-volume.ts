@@ -4,7 +4,8 @@
  * (`<volumes>/<id>/upper`). The volume survives stop/start, reboot and restarts of privlink; it
  * is deleted on terminate.
  *
- * The mask layer is rebuilt at every boot. For the default image (the host's root) it hides, with
+ * The mask layer is built once per image and run of privlink, and shared by the image's
+ * instances (a read-only lower layer). For the default image (the host's root) it hides, with
  * overlayfs opaque directories and whiteouts, what an instance must not see: privlink's data and
  * run dirs, /root, /home, /var/tmp, /etc/netns, SSH host keys, and it replaces /etc/shadow and
  * /etc/gshadow with copies whose password hashes are locked. Host mounts (/proc, /run, /sys, /dev,
@@ -35,7 +36,8 @@ export function volumePaths(volumesDir: string, masksDir: string, instanceId: st
     upper: join(dir, 'upper'),
     work: join(dir, 'work'),
     merged: join(dir, 'root'),
-    mask: join(masksDir, instanceId),
+    // One mask per image, shared by its instances (the host image is the only one so far).
+    mask: join(masksDir, 'host'),
   };
 }
 
@@ -167,7 +169,6 @@ export async function mountsUnder(dir: string): Promise<string[]> {
 export async function deleteVolume(run: Runner, p: VolumePaths): Promise<void> {
   await unmountRoot(run, p);
   await rm(p.dir, { recursive: true, force: true });
-  await rm(p.mask, { recursive: true, force: true });
 }
 
 export class ImageMissingError extends Error {
