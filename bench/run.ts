@@ -25,6 +25,11 @@ const BENCHES: BenchEntry[] = [
     description: 'endpoint traffic vs a direct veth path: throughput, conn/s, latency, PPv2, scale',
     load: () => import('./dataplane.js'),
   },
+  {
+    name: 'instances',
+    description: 'sandboxed instances: boot, stop, start, memory, 100 running',
+    load: () => import('./instances.js'),
+  },
 ];
 
 async function main(): Promise<void> {

@@ -41,6 +41,15 @@ export async function status(argv: string[]): Promise<number> {
   out.push(
     `  dataplane: ${dp ? `${String(dp['mode'])}${dp['reason'] ? ` (${String(dp['reason'])})` : ''}` : 'off'}`,
   );
+  const instances = (dp?.['reconcilers'] as Record<string, Record<string, unknown>> | undefined)?.[
+    'instances'
+  ];
+  const sandbox = instances?.['sandbox'];
+  if (sandbox !== undefined) {
+    out.push(
+      `  sandbox:   ${typeof sandbox === 'string' ? sandbox : `${String((sandbox as Record<string, unknown>)['runtime'])}, cgroups ${String((sandbox as Record<string, unknown>)['cgroups'])}`}`,
+    );
+  }
   const dns = doc.components['dns'];
   if (dns) out.push(`  dns:       ${JSON.stringify(dns)}`);
   out.push(

@@ -41,6 +41,8 @@ export interface DataplaneContext {
   prefix: string;
   mode: DataplaneMode;
   logger: Logger;
+  /** The control plane's instance timings, to record observed instance transitions with. */
+  instanceTiming: { pendingMs: number; deletedRetentionMs: number };
   /** Directory for per-run files (user-data scripts, console logs); removed at close. */
   runDir: string;
   /** Lookup of VPC networks: namespace + bridge + isReady(vpcId). */

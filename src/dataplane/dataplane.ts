@@ -32,7 +32,6 @@ import type { Runner } from './netns/runner.js';
 import { systemRunner } from './netns/system-runner.js';
 import { deleteNamespace, listNamespaces, probeNetns } from './netns/commands.js';
 import { openInNamespace, type NsSocket, type NsSocketRequest } from './netns/ns-sockets.js';
-import { instanceNamespace } from './netns/naming.js';
 import type { VpcNetworks } from './vpc/vpc-network.js';
 import { VpcReconciler } from './vpc/vpc-reconciler.js';
 import { InstanceReconciler } from './instances/instance-reconciler.js';
@@ -207,6 +206,7 @@ export class Dataplane implements Component {
       mode: this.mode,
       logger,
       runDir,
+      instanceTiming: { pendingMs: options.pendingMs, deletedRetentionMs: options.deletedRetentionMs },
       events,
       vpcs: this.vpcs,
       hostAddresses: new Map<string, string>(),
@@ -357,10 +357,14 @@ export class Dataplane implements Component {
     // was booted as soon as it was launched — `privlink exec` accepts it too.
     if (!inst || (inst.state !== 'running' && inst.state !== 'pending'))
       throw new Error(`instance ${instanceId} is not running`);
-    const full =
-      this.mode === 'netns'
-        ? ['ip', 'netns', 'exec', instanceNamespace(this.prefix, instanceId), ...argv]
-        : [...argv];
+    const sandboxed = this.reconcilers
+      .find((r): r is InstanceReconciler => r instanceof InstanceReconciler)
+      ?.execArgv(instanceId, argv);
+    // netns mode: only inside the instance's sandbox, never in its bare namespace.
+    if (this.mode === 'netns' && !sandboxed) {
+      return { code: 125, stdout: '', stderr: `instance ${instanceId} has no running sandbox (yet)\n` };
+    }
+    const full = sandboxed ?? [...argv];
     if (full.length === 0) throw new Error('empty command');
     return new Promise((resolve, reject) => {
       const child = this.runner.spawn(full, {

@@ -16,7 +16,11 @@
  *   shutting-down (32) → terminated (48) after `pendingMs`; terminated instances stay
  *   describable for `deletedRetentionMs`. Transitions are applied when due, on the next instance
  *   call (`settleInstances`), so they also complete across a restart.
- * - Gaps: stop/start/reboot, launch templates, IPv6, multiple network interfaces, volumes,
+ * - Lifecycle: StopInstances (stopping → stopped after `pendingMs`), StartInstances (stopped →
+ *   pending, a new boot), RebootInstances, instance-initiated shutdown per
+ *   InstanceInitiatedShutdownBehavior, DisableApiTermination (OperationNotPermitted),
+ *   Modify/DescribeInstanceAttribute (instanceType and userData only while stopped).
+ * - Gaps: hibernation, launch templates, IPv6, multiple network interfaces, volumes,
  *   public IPs, placement groups, spot.
  * - By design: there is no default VPC, so a request without SubnetId or NetworkInterface fails
  *   with VPCIdNotSpecified (what AWS answers in an account without one); ImageId must look like
@@ -71,6 +75,8 @@ export interface NewInstances {
   };
   /** Network interface description (NetworkInterface.1.Description). */
   interfaceDescription?: string;
+  disableApiTermination?: boolean;
+  instanceInitiatedShutdownBehavior?: string;
 }
 
 export interface Reservation {
@@ -192,12 +198,14 @@ function resolveGroups(
  * `pendingMs`, terminated records purged after `deletedRetentionMs`. Called (inside the
  * request's transaction) at the start of every instance action.
  */
-export function settleInstances(control: Control): void {
+export function settleInstances(control: InstanceObserver): void {
   const now = control.clock.now();
   const { pendingMs, deletedRetentionMs } = control.config;
   for (const i of control.store.listAll('instance')) {
     if (i.state === 'pending' && now >= i.stateChangedAt + pendingMs) {
       control.store.put('instance', { ...i, state: 'running', stateChangedAt: i.stateChangedAt + pendingMs });
+    } else if (i.state === 'stopping' && now >= i.stateChangedAt + pendingMs) {
+      control.store.put('instance', { ...i, state: 'stopped', stateChangedAt: i.stateChangedAt + pendingMs });
     } else if (i.state === 'shutting-down' && now >= i.stateChangedAt + pendingMs) {
       control.store.put('instance', {
         ...i,
@@ -247,6 +255,12 @@ export function runInstances(control: Control, caller: CallerContext, input: New
     userData = input.userData.replace(/\s+/g, '');
   }
   const meta = metadataOptions(input.metadataOptions);
+  const shutdownBehavior = enumOr(
+    input.instanceInitiatedShutdownBehavior,
+    ['stop', 'terminate'],
+    'stop',
+    'InstanceInitiatedShutdownBehavior',
+  );
   if (input.subnetId === undefined) {
     throw apiError(
       'VPCIdNotSpecified',
@@ -321,6 +335,9 @@ export function runInstances(control: Control, caller: CallerContext, input: New
       metadataOptions: meta,
       stateReason: { code: 'pending', message: 'pending' },
       stateTransitionReason: '',
+      boots: 0,
+      instanceInitiatedShutdownBehavior: shutdownBehavior,
+      disableApiTermination: input.disableApiTermination ?? false,
     };
     instances.push(control.store.put('instance', instance));
   }
@@ -409,4 +426,210 @@ export function requireInstance(control: Control, caller: CallerContext, id: str
 /** The instance's console as the ConsoleOutputSource port reports it. */
 export function consoleOutputOf(control: Control, instanceId: string): ConsoleOutput | undefined {
   return control.console.consoleOutputOf(instanceId);
+}
+
+function gmt(now: number): string {
+  return `${new Date(now).toISOString().replace('T', ' ').slice(0, 19)} GMT`;
+}
+
+function incorrectState(id: string, what: string): Error {
+  return apiError(
+    'IncorrectInstanceState',
+    `The instance '${id}' is not in a state from which it can be ${what}.`,
+  );
+}
+
+const USER_SHUTDOWN = {
+  code: 'Client.UserInitiatedShutdown',
+  message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+};
+
+/** StopInstances: running/pending → stopping (→ stopped after pendingMs); stopped ones unchanged. */
+export function stopInstances(
+  control: Control,
+  caller: CallerContext,
+  ids: readonly string[],
+): StateChange[] {
+  if (ids.length === 0) throw Errors.missingParameter('InstanceId');
+  const targets = selectInstances(control, caller, ids);
+  for (const i of targets) {
+    if (i.state === 'terminated' || i.state === 'shutting-down') throw incorrectState(i.id, 'stopped');
+  }
+  const now = control.clock.now();
+  return targets.map((i) => {
+    if (i.state === 'stopped' || i.state === 'stopping') {
+      return { instanceId: i.id, previous: i.state, current: i.state };
+    }
+    control.store.put('instance', {
+      ...i,
+      state: 'stopping',
+      stateChangedAt: now,
+      stateReason: USER_SHUTDOWN,
+      stateTransitionReason: `User initiated (${gmt(now)})`,
+    });
+    return { instanceId: i.id, previous: i.state, current: 'stopping' };
+  });
+}
+
+/** StartInstances: stopped → pending (a new boot: user data does not run again). */
+export function startInstances(
+  control: Control,
+  caller: CallerContext,
+  ids: readonly string[],
+): StateChange[] {
+  if (ids.length === 0) throw Errors.missingParameter('InstanceId');
+  const targets = selectInstances(control, caller, ids);
+  for (const i of targets) {
+    if (i.state !== 'stopped' && i.state !== 'running' && i.state !== 'pending') {
+      throw incorrectState(i.id, 'started');
+    }
+  }
+  const now = control.clock.now();
+  return targets.map((i) => {
+    if (i.state !== 'stopped') return { instanceId: i.id, previous: i.state, current: i.state };
+    control.store.put('instance', {
+      ...i,
+      state: 'pending',
+      stateChangedAt: now,
+      boots: (i.boots ?? 0) + 1,
+      stateReason: { code: 'pending', message: 'pending' },
+      stateTransitionReason: '',
+    });
+    return { instanceId: i.id, previous: 'stopped', current: 'pending' };
+  });
+}
+
+/** RebootInstances: a new boot of a running instance (same root volume, no user data). */
+export function rebootInstances(control: Control, caller: CallerContext, ids: readonly string[]): void {
+  if (ids.length === 0) throw Errors.missingParameter('InstanceId');
+  const targets = selectInstances(control, caller, ids);
+  for (const i of targets) {
+    if (i.state !== 'running' && i.state !== 'pending') throw incorrectState(i.id, 'rebooted');
+  }
+  for (const i of targets) control.store.put('instance', { ...i, boots: (i.boots ?? 0) + 1 });
+}
+
+/** TerminateInstances refuses instances with DisableApiTermination, as AWS does (nothing changes). */
+export function checkTerminationAllowed(
+  control: Control,
+  caller: CallerContext,
+  ids: readonly string[],
+): void {
+  for (const i of selectInstances(control, caller, ids)) {
+    if (i.disableApiTermination && i.state !== 'terminated') {
+      throw apiError(
+        'OperationNotPermitted',
+        `The instance '${i.id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`,
+      );
+    }
+  }
+}
+
+/**
+ * The instance itself asked to power off (`poweroff`/`shutdown -h` inside) or its init died: it
+ * stops or terminates per InstanceInitiatedShutdownBehavior. Called by the data plane.
+ */
+/** What the data plane needs to record an instance transition it observed. */
+export type InstanceObserver = Pick<Control, 'store' | 'clock'> & {
+  config: Pick<Control['config'], 'pendingMs' | 'deletedRetentionMs'>;
+};
+
+export function instanceInitiatedShutdown(control: InstanceObserver, id: string, crashed = false): void {
+  control.store.transaction(() => {
+    settleInstances(control);
+    const i = control.store.find('instance', id);
+    if (!i || (i.state !== 'running' && i.state !== 'pending')) return;
+    const now = control.clock.now();
+    const reason = crashed
+      ? { code: 'Server.InternalError', message: "Server.InternalError: The instance's init exited" }
+      : {
+          code: 'Client.InstanceInitiatedShutdown',
+          message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown',
+        };
+    const terminate = !crashed && i.instanceInitiatedShutdownBehavior === 'terminate';
+    control.store.put('instance', {
+      ...i,
+      state: terminate ? 'shutting-down' : 'stopping',
+      stateChangedAt: now,
+      stateReason: reason,
+      stateTransitionReason: `User initiated (${gmt(now)})`,
+    });
+    if (terminate) control.store.delete('networkInterface', i.networkInterfaceId);
+  });
+}
+
+/** The instance rebooted itself (`reboot` inside). */
+export function instanceInitiatedReboot(control: InstanceObserver, id: string): void {
+  control.store.transaction(() => {
+    const i = control.store.find('instance', id);
+    if (!i || (i.state !== 'running' && i.state !== 'pending')) return;
+    control.store.put('instance', { ...i, boots: (i.boots ?? 0) + 1 });
+  });
+}
+
+/** A sandbox could not start (for example its image directory vanished): the instance stops. */
+export function instanceFailedToStart(control: InstanceObserver, id: string, message: string): void {
+  control.store.transaction(() => {
+    const i = control.store.find('instance', id);
+    if (!i || (i.state !== 'running' && i.state !== 'pending')) return;
+    const now = control.clock.now();
+    control.store.put('instance', {
+      ...i,
+      state: 'stopping',
+      stateChangedAt: now,
+      stateReason: { code: 'Server.InternalError', message: `Server.InternalError: ${message}` },
+      stateTransitionReason: `Server error (${gmt(now)})`,
+    });
+  });
+}
+
+export type InstanceAttributeName =
+  'instanceType' | 'userData' | 'disableApiTermination' | 'instanceInitiatedShutdownBehavior';
+
+export interface AttributeChange {
+  instanceType?: string;
+  userData?: string;
+  disableApiTermination?: boolean;
+  instanceInitiatedShutdownBehavior?: string;
+}
+
+/** ModifyInstanceAttribute: type and user data only while stopped (IncorrectInstanceState). */
+export function modifyInstanceAttribute(
+  control: Control,
+  caller: CallerContext,
+  id: string,
+  change: AttributeChange,
+): void {
+  const [i] = selectInstances(control, caller, [id]);
+  if (!i) throw Errors.instanceNotFound(id);
+  const set = Object.values(change).filter((v) => v !== undefined).length;
+  if (set === 0) throw Errors.missingParameter('Attribute');
+  if (set > 1) {
+    throw apiError('InvalidParameterCombination', 'Only one attribute can be modified at a time.');
+  }
+  let next: Instance = { ...i, tags: [...i.tags] } as Instance;
+  if (change.instanceType !== undefined || change.userData !== undefined) {
+    if (i.state !== 'stopped') {
+      throw apiError('IncorrectInstanceState', `The instance '${id}' is not in the 'stopped' state.`);
+    }
+  }
+  if (change.instanceType !== undefined) {
+    checkInstanceType(change.instanceType);
+    next = { ...next, instanceType: change.instanceType };
+  }
+  if (change.userData !== undefined) {
+    if (change.userData !== '') decodeUserData(change.userData);
+    next = { ...next, userData: change.userData === '' ? undefined : change.userData.replace(/\s+/g, '') };
+  }
+  if (change.disableApiTermination !== undefined) {
+    next = { ...next, disableApiTermination: change.disableApiTermination };
+  }
+  if (change.instanceInitiatedShutdownBehavior !== undefined) {
+    const v = change.instanceInitiatedShutdownBehavior;
+    if (v !== 'stop' && v !== 'terminate') {
+      throw Errors.invalidValue('InstanceInitiatedShutdownBehavior', v);
+    }
+    next = { ...next, instanceInitiatedShutdownBehavior: v };
+  }
+  control.store.put('instance', next);
 }

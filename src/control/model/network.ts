@@ -131,4 +131,8 @@ export interface Instance extends Scoped {
   /** Why the instance is in its state (`Client.UserInitiatedShutdown` …). */
   stateReason?: { code: string; message: string };
   stateTransitionReason?: string;
+  /** Boots after the launch (StartInstances, reboots): user data runs only while this is 0. */
+  boots?: number;
+  instanceInitiatedShutdownBehavior?: 'stop' | 'terminate';
+  disableApiTermination?: boolean;
 }

@@ -1,11 +1,16 @@
 /**
- * Instances in the data plane: converges "instances that should be up" (state pending or
- * running, VPC network ready) to what runs.
+ * Instances in the data plane: `desiredInstances(store)` (pure) says which instances should run
+ * (state pending or running, VPC network ready) and which root volumes to keep (every instance
+ * not terminated); the InstanceReconciler applies that.
  *
  * netns mode: one namespace per instance (`instanceNamespace`), veth `eth0` ↔ a port on the
  * VPC's `br0`, the ENI's MAC and private IP, default route via the subnet router,
- * `/etc/netns/<ns>/resolv.conf` → the VPC resolver (base+2) and `/etc/netns/<ns>/hosts`; user
- * data runs once inside it. One IMDS HTTP server per VPC listens on 169.254.169.254:80 inside
+ * `/etc/netns/<ns>/resolv.conf` → the VPC resolver (base+2) and `/etc/netns/<ns>/hosts`. In it
+ * runs the instance's sandbox (runc, see sandbox-spec.ts and root-volume.ts): own root volume,
+ * PID/UTS/IPC/mount namespaces, cgroup limits of its type; user data runs on the launch boot
+ * only (`boots` = 0), per-boot scripts on every boot. A change of `boots` (StartInstances,
+ * RebootInstances), of the type or the image restarts the sandbox. A `poweroff` or `reboot`
+ * inside, or its init dying, is reported to the control plane (instanceInitiatedShutdown). One IMDS HTTP server per VPC listens on 169.254.169.254:80 inside
  * the VPC namespace (socket bound there, served by this process) and tells instances apart by
  * source address.
  *
@@ -14,19 +19,25 @@
  * on that address at a free port (AWS_EC2_METADATA_SERVICE_ENDPOINT, which AWS SDKs honour).
  * Nothing stops a process from reaching another instance or VPC there.
  *
- * Teardown (terminate, close, reset) kills the user data's process group and, in netns mode,
- * deletes the namespace (which kills every process left inside). After a restart the
- * Dataplane's sweep has removed everything and the first pass boots instances again: user data
- * runs again, like a reboot.
+ * Teardown (stop, terminate, close, reset) removes the sandbox, unmounts its root and deletes
+ * the namespace. After a restart of privlink the first pass sweeps containers and mounts left by
+ * a killed run and boots the instances again on their kept volumes; an instance still in its
+ * launch boot (never stopped or rebooted) replays that boot, user data included — privlink cannot
+ * keep processes alive across its own restart, so it restores what was running.
  */
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseCidr } from '../../control/cidr.js';
+import {
+  instanceFailedToStart,
+  instanceInitiatedReboot,
+  instanceInitiatedShutdown,
+} from '../../control/instances/instances.js';
 import type { ConsoleOutput } from '../../control/ports.js';
 import type { Stored } from '../../store/store.js';
-import type { DataplaneContext, Reconciler } from '../context.js';
+import type { DataplaneContext, Reconciler } from '../dataplane.js';
 import { instanceNamespace, linkName } from '../netns/naming.js';
 import { openInNamespace } from '../netns/ns-sockets.js';
 import { deleteNamespace, ipBatch } from '../netns/commands.js';
@@ -34,6 +45,31 @@ import { IMDS_IP, VPC_BRIDGE, routerAddress } from '../vpc/vpc-reconciler.js';
 import { ConsoleBuffer } from './console-buffer.js';
 import { ImdsTokens, imdsHandler, type ImdsFacts } from './imds.js';
 import { decodeStoredUserData, killProcessGroup, startUserData, type UserDataRun } from './user-data.js';
+import { BOOT_SCRIPT, hostsFile, resolvConf } from './boot-files.js';
+import { ec2Hostname } from './hostname.js';
+import { limitsOf } from './instance-types.js';
+import {
+  ImageMissingError,
+  buildMask,
+  deleteVolume,
+  ensureMasksFs,
+  unmountMasksFs,
+  mountRoot,
+  mountsUnder,
+  unmountRoot,
+  volumePaths,
+  type ImageRoot,
+} from './root-volume.js';
+import { sandboxSpec } from './sandbox-spec.js';
+import { closeExecSocket, serveExecSocket, type ExecTarget } from './exec-socket.js';
+import {
+  Runc,
+  cgroupFlavour,
+  checkRuntimeInstalled,
+  sandboxRunner,
+  runcRoot,
+  type Runner,
+} from './sandbox-runtime.js';
 
 /** Loopback addresses of instances: 127.100.0.0/16 (other loopback users stay out of it). */
 const LOOPBACK_BASE = [127, 100] as const;
@@ -42,6 +78,12 @@ interface ActualInstance {
   id: string;
   vpcId: string;
   privateIp: string;
+  /** What a change of restarts the sandbox: boots, type, image. */
+  bootKey: string;
+  /** netns: the runc container, while it runs. */
+  container: string | undefined;
+  /** Set when privlink itself takes the sandbox down (its end is then not the instance's doing). */
+  stopping: boolean;
   namespace: string | undefined;
   bindIp: string;
   userData: UserDataRun | undefined;
@@ -56,6 +98,30 @@ interface VpcImds {
 }
 
 const LIVE = new Set(['pending', 'running']);
+/** Instances whose root volume is kept (deleted on terminate). */
+const KEEP_VOLUME = new Set(['pending', 'running', 'stopping', 'stopped']);
+
+export interface DesiredInstances {
+  /** Instances whose sandbox should run, by ID. */
+  up: Map<string, Stored<'instance'>>;
+  /** Instances whose root volume must be kept. */
+  volumes: Set<string>;
+}
+
+/** Pure: what should exist for these instances, given which VPC networks are ready. */
+export function desiredInstances(
+  all: readonly Stored<'instance'>[],
+  vpcReady: (vpcId: string) => boolean,
+): DesiredInstances {
+  return {
+    up: new Map(all.filter((i) => LIVE.has(i.state) && vpcReady(i.vpcId)).map((i) => [i.id, i] as const)),
+    volumes: new Set(all.filter((i) => KEEP_VOLUME.has(i.state)).map((i) => i.id)),
+  };
+}
+
+export function bootKeyOf(i: Stored<'instance'>): string {
+  return `${i.boots ?? 0}/${i.instanceType}/${i.imageId}`;
+}
 
 function closeHttp(s: HttpServer | NetServer | undefined): Promise<void> {
   if (!s) return Promise.resolve();
@@ -103,15 +169,73 @@ export class InstanceReconciler implements Reconciler {
   private readonly loopbackIps = new Map<string, string>();
   private nextLoopback = 1;
   private readonly tokens: ImdsTokens;
+  private readonly runc: Runc | undefined;
+  private readonly initBinary: string;
+  private swept = false;
+  private execSocket: HttpServer | undefined;
+  /** Where root volumes live: `<data dir>/volumes`, or next to the run dir of an ephemeral run. */
+  private readonly volumesDir: string;
+  private readonly masksDir: string;
+  /** The host image's mask layer, built once per run (its hide list is fixed for the run). */
+  private maskBuilt: Promise<void> | undefined;
+  private readonly dataDir: string | undefined;
+  private readonly ephemeral: boolean;
+  private runtimeVersion = '';
+
+  private readonly runner: Runner;
 
   constructor(private readonly ctx: DataplaneContext) {
+    this.runner = sandboxRunner(ctx.runner);
     this.tokens = new ImdsTokens(ctx);
+    // The Dataplane puts the run dir at <data dir>/run, or in the temp dir for --ephemeral.
+    this.ephemeral = basename(ctx.runDir) !== 'run';
+    this.dataDir = this.ephemeral ? undefined : dirname(ctx.runDir);
+    this.volumesDir = this.ephemeral ? `${ctx.runDir}-volumes` : join(dirname(ctx.runDir), 'volumes');
+    this.masksDir = `${runcRoot(ctx.prefix)}-masks`;
+    if (ctx.mode === 'netns') {
+      const found = checkRuntimeInstalled();
+      this.runc = new Runc(this.runner, runcRoot(ctx.prefix), found.runc);
+      this.initBinary = found.init;
+    } else {
+      this.runc = undefined;
+      this.initBinary = '';
+      ctx.logger.warn(
+        'loopback mode: instances run as host processes without a sandbox (no own root filesystem, ' +
+          'process table or limits); run privlink serve as root for sandboxed instances',
+      );
+    }
   }
 
-  /** The console buffer of an instance (the Dataplane's console port). */
-  consoleOutputOf(id: string): ConsoleOutput | undefined {
-    const c = this.consoles.get(id);
+  /**
+   * Where the reconciler records what it observes of an instance (it powered off, rebooted or
+   * could not start): the control plane's named instance transitions, in their own transaction.
+   */
+  private get observed() {
+    return { store: this.ctx.store, clock: this.ctx.clock, config: this.ctx.instanceTiming };
+  }
+
+  /** The ConsoleOutputSource port: what an instance's console holds. */
+  consoleOutputOf(instanceId: string): ConsoleOutput | undefined {
+    const c = this.consoles.get(instanceId);
     return c ? { text: c.text(), timestamp: c.timestamp } : undefined;
+  }
+
+  /** Removes containers and root mounts a killed privlink left behind (first pass only). */
+  private async sweepSandboxes(): Promise<void> {
+    if (this.swept) return;
+    this.swept = true;
+    if (typeof process.getuid === 'function' && process.getuid() === 0) {
+      this.execSocket = await serveExecSocket(this.ctx.prefix, (id) => this.execTarget(id));
+    }
+    if (!this.runc) return;
+    this.runtimeVersion = await this.runc.version();
+    for (const id of await this.runc.list()) {
+      if (id.startsWith(this.ctx.prefix + '-')) await this.runc.remove(id);
+    }
+    for (const m of (await mountsUnder(this.volumesDir)).reverse()) {
+      await this.runner.run(['umount', '-l', m]).catch(() => undefined);
+    }
+    await ensureMasksFs(this.runner, this.masksDir);
   }
 
   private get log() {
@@ -120,14 +244,19 @@ export class InstanceReconciler implements Reconciler {
 
   async reconcile(): Promise<void> {
     const { store, vpcs } = this.ctx;
+    await this.sweepSandboxes();
     const all = store.listAll('instance');
-    const desired = new Map(
-      all.filter((i) => LIVE.has(i.state) && vpcs.isReady(i.vpcId)).map((i) => [i.id, i] as const),
-    );
+    const want = desiredInstances(all, (id) => vpcs.isReady(id));
+    const desired = want.up;
     const errors: string[] = [];
     for (const [id, a] of [...this.actual]) {
       const want = desired.get(id);
-      if (!want || want.privateIpAddress !== a.privateIp || !this.sameVpcNetwork(a)) {
+      if (
+        !want ||
+        want.privateIpAddress !== a.privateIp ||
+        bootKeyOf(want) !== a.bootKey ||
+        !this.sameVpcNetwork(a)
+      ) {
         await this.teardown(a).catch((e: unknown) => errors.push(`${id}: ${String(e)}`));
       }
     }
@@ -142,6 +271,7 @@ export class InstanceReconciler implements Reconciler {
     await this.syncVpcImds(new Set([...desired.values()].map((i) => i.vpcId))).catch((e: unknown) =>
       errors.push(`imds: ${String(e)}`),
     );
+    await this.dropVolumes(want.volumes).catch((e: unknown) => errors.push(`volumes: ${String(e)}`));
     // Console output stays readable while the instance is describable (terminated included).
     const known = new Set(all.map((i) => i.id));
     for (const id of [...this.consoles.keys()]) if (!known.has(id)) this.consoles.delete(id);
@@ -179,6 +309,9 @@ export class InstanceReconciler implements Reconciler {
       id: inst.id,
       vpcId: inst.vpcId,
       privateIp: inst.privateIpAddress,
+      bootKey: bootKeyOf(inst),
+      container: undefined,
+      stopping: false,
       namespace: undefined,
       bindIp: netns ? inst.privateIpAddress : this.loopbackIp(inst.id),
       userData: undefined,
@@ -193,11 +326,156 @@ export class InstanceReconciler implements Reconciler {
         `privlink: ${inst.id} booting in ${netns ? `namespace ${a.namespace ?? ''}` : 'loopback mode (not isolated)'}; ` +
           `private IP ${inst.privateIpAddress}${netns ? '' : `, bind IP ${a.bindIp}`}\n`,
       );
-      await this.runUserData(inst, a, consoleBuf);
+      if (netns) await this.startSandbox(inst, a, consoleBuf);
+      else await this.runUserData(inst, a, consoleBuf);
     } catch (e) {
       await this.teardown(a).catch(() => undefined);
+      if (e instanceof ImageMissingError) {
+        consoleBuf.write(`privlink: cannot start: ${e.message}\n`);
+        instanceFailedToStart(this.observed, inst.id, `${e.message} (image ${inst.imageId})`);
+        return;
+      }
       throw e;
     }
+  }
+
+  /** The image's root: registered images are not supported yet, every AMI ID is the host's root. */
+  private imageRoot(): ImageRoot {
+    const hide = [this.ctx.runDir, this.volumesDir, ...(this.dataDir ? [this.dataDir] : [])];
+    return { kind: 'host', hide };
+  }
+
+  private async startSandbox(
+    inst: Stored<'instance'>,
+    a: ActualInstance,
+    consoleBuf: ConsoleBuffer,
+  ): Promise<void> {
+    const runc = this.runc;
+    const ns = a.namespace;
+    const vpc = this.ctx.vpcs.get(inst.vpcId);
+    if (!runc || !ns || !vpc) throw new Error(`no sandbox runtime for ${inst.id}`);
+    const dir = this.instanceDir(inst.id);
+    const bootDir = join(dir, 'boot');
+    const ctlDir = join(dir, 'ctl');
+    const bundle = join(dir, 'bundle');
+    await rm(dir, { recursive: true, force: true });
+    for (const d of [bootDir, ctlDir, bundle]) await mkdir(d, { recursive: true, mode: 0o755 });
+    const hostname = ec2Hostname(inst.privateIpAddress, inst.region);
+    // Mount points for the binds nested under the read-only /run/privlink.
+    await mkdir(join(bootDir, 'ctl'));
+    await writeFile(join(bootDir, 'init'), '');
+    await writeFile(join(bootDir, 'boot'), BOOT_SCRIPT);
+    await writeFile(join(bootDir, 'resolv.conf'), resolvConf(vpc.resolverIp));
+    await writeFile(join(bootDir, 'hosts'), hostsFile(inst.privateIpAddress, hostname));
+    await writeFile(join(bootDir, 'hostname'), `${hostname}\n`);
+    const script = decodeStoredUserData(inst.userData);
+    if (script && (inst.boots ?? 0) === 0) {
+      const head = script.subarray(0, 64).toString('utf8');
+      if (/^#cloud-config|^Content-Type: multipart|^#include|^#cloud-boothook/.test(head)) {
+        consoleBuf.write(
+          `privlink: user data format not supported (${head.split('\n')[0] ?? ''}); not run\n`,
+        );
+      } else {
+        await writeFile(join(bootDir, 'user-data'), script, { mode: 0o700 });
+      }
+    }
+    const vol = volumePaths(this.volumesDir, this.masksDir, inst.id);
+    const image = this.imageRoot();
+    await mkdir(vol.dir, { recursive: true, mode: 0o700 });
+    this.maskBuilt ??= buildMask(this.runner, vol.mask, image);
+    await this.maskBuilt.catch((e: unknown) => {
+      this.maskBuilt = undefined;
+      throw e;
+    });
+    await mountRoot(this.runner, vol, image);
+    const spec = sandboxSpec({
+      hostname,
+      netnsPath: `/run/netns/${ns}`,
+      rootfs: vol.merged,
+      bootDir,
+      ctlDir,
+      initBinary: this.initBinary,
+      env: this.instanceEnv(inst, a),
+      limits: limitsOf(inst.instanceType),
+      cgroupsPath: `/privlink-${this.ctx.prefix}/${inst.id}`,
+    });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+    const container = `${this.ctx.prefix}-${inst.id}`;
+    await runc.remove(container);
+    const child = runc.start(container, bundle);
+    let runcErr = '';
+    child.stdout?.on('data', (d: Buffer) => consoleBuf.write(d));
+    child.stderr?.on('data', (d: Buffer) => {
+      consoleBuf.write(d);
+      if (runcErr.length < 2000) runcErr += d.toString();
+    });
+    let ended = 0;
+    const onEnd = () => {
+      if (++ended === 2) void this.sandboxEnded(a, ctlDir);
+    };
+    child.stdout?.on('end', onEnd);
+    child.stderr?.on('end', onEnd);
+    const code = await new Promise<number>((resolve) => {
+      child.on('error', () => resolve(127));
+      child.on('exit', (c) => resolve(c ?? 1));
+    });
+    if (code !== 0) throw new Error(`runc could not start ${inst.id} (exit ${code}): ${runcErr.trim()}`);
+    a.container = container;
+  }
+
+  private instanceEnv(inst: Stored<'instance'>, a: ActualInstance): Record<string, string> {
+    return {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      HOME: '/root',
+      LANG: 'C.UTF-8',
+      PRIVLINK_INSTANCE_ID: inst.id,
+      PRIVLINK_PRIVATE_IP: a.bindIp,
+      PRIVLINK_BIND_IP: a.bindIp,
+      PRIVLINK_VPC_ID: inst.vpcId,
+      PRIVLINK_SUBNET_ID: inst.subnetId,
+      PRIVLINK_REGION: inst.region,
+      PRIVLINK_AVAILABILITY_ZONE: inst.availabilityZone,
+    };
+  }
+
+  /** The sandbox's PID 1 is gone: a shutdown or reboot request from inside, or a crash. */
+  private async sandboxEnded(a: ActualInstance, ctlDir: string): Promise<void> {
+    if (a.stopping || this.actual.get(a.id) !== a) return;
+    a.container = undefined;
+    const request = (await readFile(join(ctlDir, 'request'), 'utf8').catch(() => '')).trim();
+    this.consoles.get(a.id)?.write(`privlink: ${a.id} init exited (${request || 'no shutdown request'})\n`);
+    if (request === 'reboot') instanceInitiatedReboot(this.observed, a.id);
+    else instanceInitiatedShutdown(this.observed, a.id, request !== 'poweroff');
+  }
+
+  /** Deletes root volumes no instance keeps (terminated, purged, or a reset store). */
+  private async dropVolumes(keep: Set<string>): Promise<void> {
+    let ids: string[];
+    try {
+      ids = await readdir(this.volumesDir);
+    } catch {
+      return;
+    }
+    for (const id of ids) {
+      if (keep.has(id) || this.actual.has(id)) continue;
+      await deleteVolume(this.runner, volumePaths(this.volumesDir, this.masksDir, id));
+    }
+  }
+
+  /** What `privlink exec` needs to enter a running instance (served on the exec socket). */
+  execTarget(instanceId: string): ExecTarget | undefined {
+    const a = this.actual.get(instanceId);
+    if (!a) return undefined;
+    if (this.ctx.mode === 'loopback') return { mode: 'loopback', bindIp: a.bindIp, imds: a.imdsEndpoint };
+    if (!a.container || !this.runc) return undefined;
+    return { mode: 'netns', container: a.container, runcRoot: this.runc.root };
+  }
+
+  /** argv running a command inside an instance's sandbox (exec), or undefined if it has none. */
+  execArgv(instanceId: string, argv: readonly string[]): string[] | undefined {
+    const a = this.actual.get(instanceId);
+    if (!a?.container || !this.runc) return undefined;
+    return this.runc.execArgv(a.container, { PRIVLINK_INSTANCE_ID: instanceId, TERM: 'dumb' }, argv);
   }
 
   private async plumb(inst: Stored<'instance'>, subnetCidr: string, a: ActualInstance): Promise<void> {
@@ -359,7 +637,12 @@ export class InstanceReconciler implements Reconciler {
 
   private async teardown(a: ActualInstance): Promise<void> {
     this.actual.delete(a.id);
+    a.stopping = true;
     killProcessGroup(a.userData);
+    if (this.runc) {
+      await this.runc.remove(`${this.ctx.prefix}-${a.id}`);
+      await unmountRoot(this.runner, volumePaths(this.volumesDir, this.masksDir, a.id));
+    }
     await closeHttp(a.imds);
     if (a.namespace) {
       await deleteNamespace(this.ctx.runner, a.namespace);
@@ -371,6 +654,7 @@ export class InstanceReconciler implements Reconciler {
   }
 
   async close(): Promise<void> {
+    await closeExecSocket(this.execSocket, this.ctx.prefix).catch(() => undefined);
     for (const a of [...this.actual.values()]) {
       await this.teardown(a).catch((e: unknown) =>
         this.log.warn(`stopping ${a.id} failed`, { error: String(e) }),
@@ -381,6 +665,8 @@ export class InstanceReconciler implements Reconciler {
       await closeHttp(s.http);
       await closeHttp(s.net);
     }
+    if (this.ephemeral) await rm(this.volumesDir, { recursive: true, force: true });
+    if (this.runc) await unmountMasksFs(this.runner, this.masksDir).catch(() => undefined);
   }
 
   describe(): Record<string, unknown> {
@@ -392,10 +678,14 @@ export class InstanceReconciler implements Reconciler {
         bindIp: a.bindIp,
         vpcId: a.vpcId,
         ...(a.imdsEndpoint ? { imds: a.imdsEndpoint } : {}),
+        ...(a.container ? { container: a.container } : {}),
         userData: a.userData ? (a.userData.child.exitCode ?? 'running') : 'none',
       };
     }
     return {
+      sandbox: this.runc
+        ? { runtime: this.runtimeVersion || 'runc', cgroups: cgroupFlavour(), volumes: this.volumesDir }
+        : 'none: loopback mode runs instances as host processes (no own root filesystem, process table or limits)',
       namespaces: [...this.actual.values()].filter((a) => a.namespace).length,
       imdsServers: this.vpcImds.size,
       instances,

@@ -91,6 +91,7 @@ test('NLB reconciler applies its plan through the runner: node namespace, rules,
     mode: 'netns',
     logger: silentLogger,
     runDir: '/nonexistent',
+    instanceTiming: { pendingMs: 0, deletedRetentionMs: 0 },
     vpcs: {
       get: () => undefined,
       isReady: () => true,

@@ -79,6 +79,11 @@ export const EC2_INSTANCE_ACTIONS = [
   'TerminateInstances',
   'GetConsoleOutput',
   'DescribeInstanceStatus',
+  'StopInstances',
+  'StartInstances',
+  'RebootInstances',
+  'DescribeInstanceAttribute',
+  'ModifyInstanceAttribute',
 ] as const;
 
 export type Ec2CoreAction = (typeof EC2_CORE_ACTIONS)[number];

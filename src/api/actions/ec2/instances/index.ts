@@ -1,6 +1,7 @@
 /**
  * EC2 actions of the instances group: RunInstances, DescribeInstances, TerminateInstances,
- * GetConsoleOutput, DescribeInstanceStatus — wire ↔ control (control/instances/instances.ts).
+ * GetConsoleOutput, DescribeInstanceStatus, Stop/Start/RebootInstances,
+ * Describe/ModifyInstanceAttribute — wire ↔ control (control/instances/instances.ts).
  *
  * Fidelity ledger (EC2 API reference and the SDK's Reservation/Instance shapes, 2025)
  * - Covered: every request member of the five actions is accepted by the shapes; output trees
@@ -12,12 +13,16 @@
  *   DescribeInstanceStatus: running instances only unless IncludeAllInstances; filters
  *   availability-zone, instance-state-name, instance-state-code, instance-status.status,
  *   system-status.status.
- * - Gaps: LaunchTemplate, IPv6, secondary interfaces, existing NetworkInterfaceId, more than one
+ *   ModifyInstanceAttribute: instanceType, userData, disableApiTermination,
+ *   instanceInitiatedShutdownBehavior, as `Attribute`+`Value` or `X.Value`; DescribeInstanceAttribute
+ *   answers every InstanceAttributeName.
+ * - Gaps: StopInstances Hibernate; modifying other attributes (UnsupportedOperation);
+ *   LaunchTemplate, IPv6, secondary interfaces, existing NetworkInterfaceId, more than one
  *   network interface answer UnsupportedOperation; block devices, monitoring, placement,
  *   credit/CPU/hibernation options are accepted and ignored.
  * - By design: see control/instances/instances.ts (no default VPC, any AMI ID).
  */
-import { apiError } from '../../../../control/errors.js';
+import { apiError, Errors } from '../../../../control/errors.js';
 import type { Control } from '../../../../control/control.js';
 import {
   availabilityZoneIdOf,
@@ -28,6 +33,13 @@ import type { FilterTable } from '../../../../control/filters.js';
 import type { Stored } from '../../../../control/model/kinds.js';
 import {
   STATE_CODES,
+  checkTerminationAllowed,
+  modifyInstanceAttribute,
+  rebootInstances,
+  startInstances,
+  stopInstances,
+  type AttributeChange,
+  type StateChange,
   consoleOutputOf,
   groupByReservation,
   requireInstance,
@@ -197,6 +209,91 @@ const runInstancesShape = s.struct({
   IamInstanceProfile: s.struct({ Arn: s.str(), Name: s.str() }),
   EbsOptimized: s.bool(),
 });
+
+function unsupportedAction(what: string, action: string): never {
+  throw apiError('UnsupportedOperation', `privlink does not support ${what} on ${action}`);
+}
+
+/** EC2's `X.Value` wrapper of ModifyInstanceAttribute members. */
+function valueOf<T extends ReturnType<typeof s.str> | ReturnType<typeof s.bool>>(v: T) {
+  return s.struct({ Value: v });
+}
+
+function parseBool(name: string, v: string): boolean {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw Errors.invalidValue(name, v);
+}
+
+function changeSet(changes: readonly StateChange[]): XmlTree {
+  return {
+    instancesSet: changes.map((c) => ({
+      instanceId: c.instanceId,
+      currentState: stateTree(c.current),
+      previousState: stateTree(c.previous),
+    })),
+  };
+}
+
+/** The InstanceAttributeName enum of the EC2 API. */
+const ATTRIBUTES = [
+  'instanceType',
+  'kernel',
+  'ramdisk',
+  'userData',
+  'disableApiTermination',
+  'instanceInitiatedShutdownBehavior',
+  'rootDeviceName',
+  'blockDeviceMapping',
+  'productCodes',
+  'sourceDestCheck',
+  'groupSet',
+  'ebsOptimized',
+  'sriovNetSupport',
+  'enaSupport',
+  'enclaveOptions',
+  'disableApiStop',
+];
+
+/** DescribeInstanceAttribute's element for one attribute (`<name><value>…</value></name>`). */
+function attributeTree(control: Control, i: Stored<'instance'>, attribute: string): XmlTree {
+  switch (attribute) {
+    case 'instanceType':
+      return { instanceType: { value: i.instanceType } };
+    case 'userData':
+      return { userData: i.userData ? { value: i.userData } : {} };
+    case 'disableApiTermination':
+      return { disableApiTermination: { value: i.disableApiTermination ?? false } };
+    case 'instanceInitiatedShutdownBehavior':
+      return { instanceInitiatedShutdownBehavior: { value: i.instanceInitiatedShutdownBehavior ?? 'stop' } };
+    case 'disableApiStop':
+      return { disableApiStop: { value: false } };
+    case 'rootDeviceName':
+      return { rootDeviceName: { value: '/dev/xvda' } };
+    case 'kernel':
+      return { kernel: {} };
+    case 'ramdisk':
+      return { ramdisk: {} };
+    case 'blockDeviceMapping':
+      return { blockDeviceMapping: [] };
+    case 'productCodes':
+      return { productCodes: [] };
+    case 'sourceDestCheck':
+      return { sourceDestCheck: { value: true } };
+    case 'groupSet':
+      return { groupSet: groupSet(control, i.securityGroupIds) };
+    case 'ebsOptimized':
+      return { ebsOptimized: { value: false } };
+    case 'sriovNetSupport':
+      return { sriovNetSupport: {} };
+    case 'enaSupport':
+      return { enaSupport: { value: true } };
+    case 'enclaveOptions':
+      return { enclaveOptions: { enabled: false } };
+    default:
+      throw Errors.invalidValue('Attribute', attribute);
+  }
+}
 
 function unsupported(what: string): never {
   throw apiError('UnsupportedOperation', `privlink does not support ${what} on RunInstances`);
@@ -448,6 +545,8 @@ export const INSTANCE_ACTIONS: Record<Ec2InstanceAction, ActionDef> = {
           }
         : undefined,
       interfaceDescription: description,
+      disableApiTermination: input.DisableApiTermination,
+      instanceInitiatedShutdownBehavior: input.InstanceInitiatedShutdownBehavior,
     });
     return renderReservation(ctx.control, reservation);
   }),
@@ -479,14 +578,115 @@ export const INSTANCE_ACTIONS: Record<Ec2InstanceAction, ActionDef> = {
   TerminateInstances: defineAction(
     s.struct({ ...common, InstanceId: strList, Force: s.bool(), SkipOsShutdown: s.bool() }),
     (input, ctx) => {
-      const changes = terminateInstances(ctx.control, ctx, input.InstanceId);
-      return {
-        instancesSet: changes.map((c) => ({
-          instanceId: c.instanceId,
-          currentState: stateTree(c.current),
-          previousState: stateTree(c.previous),
-        })),
+      if (input.InstanceId.length) checkTerminationAllowed(ctx.control, ctx, input.InstanceId);
+      return changeSet(terminateInstances(ctx.control, ctx, input.InstanceId));
+    },
+  ),
+
+  StopInstances: defineAction(
+    s.struct({
+      ...common,
+      InstanceId: strList,
+      Hibernate: s.bool(),
+      Force: s.bool(),
+      SkipOsShutdown: s.bool(),
+    }),
+    (input, ctx) => {
+      if (input.Hibernate) unsupportedAction('hibernation (Hibernate=true)', 'StopInstances');
+      return changeSet(stopInstances(ctx.control, ctx, input.InstanceId));
+    },
+  ),
+
+  StartInstances: defineAction(
+    s.struct({ ...common, InstanceId: strList, AdditionalInfo: s.str() }),
+    (input, ctx) => changeSet(startInstances(ctx.control, ctx, input.InstanceId)),
+  ),
+
+  RebootInstances: defineAction(s.struct({ ...common, InstanceId: strList }), (input, ctx) => {
+    rebootInstances(ctx.control, ctx, input.InstanceId);
+    return { return: true };
+  }),
+
+  DescribeInstanceAttribute: defineAction(
+    s.struct({ ...common, InstanceId: s.str({ required: true }), Attribute: s.str({ required: true }) }),
+    (input, ctx) => {
+      const i = requireInstance(ctx.control, ctx, input.InstanceId);
+      return { instanceId: i.id, ...attributeTree(ctx.control, i, input.Attribute) };
+    },
+  ),
+
+  ModifyInstanceAttribute: defineAction(
+    s.struct({
+      ...common,
+      InstanceId: s.str({ required: true }),
+      Attribute: s.str(),
+      Value: s.str(),
+      BlockDeviceMapping: s.list(
+        s.struct({
+          DeviceName: s.str(),
+          Ebs: s.struct({ DeleteOnTermination: s.bool(), VolumeId: s.str() }),
+          NoDevice: s.str(),
+          VirtualName: s.str(),
+        }),
+      ),
+      SourceDestCheck: valueOf(s.bool()),
+      DisableApiStop: valueOf(s.bool()),
+      DisableApiTermination: valueOf(s.bool()),
+      InstanceType: valueOf(s.str()),
+      Kernel: valueOf(s.str()),
+      Ramdisk: valueOf(s.str()),
+      UserData: valueOf(s.str()),
+      InstanceInitiatedShutdownBehavior: valueOf(s.str()),
+      GroupId: strList,
+      EbsOptimized: valueOf(s.bool()),
+      SriovNetSupport: valueOf(s.str()),
+      EnaSupport: valueOf(s.bool()),
+    }),
+    (input, ctx) => {
+      const change: AttributeChange = {
+        instanceType: input.InstanceType?.Value,
+        userData: input.UserData?.Value,
+        disableApiTermination: input.DisableApiTermination?.Value,
+        instanceInitiatedShutdownBehavior: input.InstanceInitiatedShutdownBehavior?.Value,
       };
+      const others =
+        input.BlockDeviceMapping.length ||
+        input.GroupId.length ||
+        [
+          input.SourceDestCheck,
+          input.DisableApiStop,
+          input.Kernel,
+          input.Ramdisk,
+          input.EbsOptimized,
+          input.SriovNetSupport,
+          input.EnaSupport,
+        ].some((v) => v !== undefined);
+      if (input.Attribute !== undefined) {
+        if (input.Value === undefined) throw Errors.missingParameter('Value');
+        switch (input.Attribute) {
+          case 'instanceType':
+            change.instanceType = input.Value;
+            break;
+          case 'userData':
+            change.userData = input.Value;
+            break;
+          case 'disableApiTermination':
+            change.disableApiTermination = parseBool('Value', input.Value);
+            break;
+          case 'instanceInitiatedShutdownBehavior':
+            change.instanceInitiatedShutdownBehavior = input.Value;
+            break;
+          default:
+            if (ATTRIBUTES.includes(input.Attribute)) {
+              unsupportedAction(`modifying the ${input.Attribute} attribute`, 'ModifyInstanceAttribute');
+            }
+            throw Errors.invalidValue('Attribute', input.Attribute);
+        }
+      } else if (others) {
+        unsupportedAction('modifying this attribute', 'ModifyInstanceAttribute');
+      }
+      modifyInstanceAttribute(ctx.control, ctx, input.InstanceId, change);
+      return { return: true };
     },
   ),
 
