@@ -9,7 +9,6 @@ import type { Control } from '../control/control.js';
 import type { ApiError } from '../control/errors.js';
 import { Errors, apiError, isApiError } from '../control/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { StoreUnavailableError } from '../store/store.js';
 import { EC2_ACTION_TABLE } from './actions/ec2/index.js';
 import { ELBV2_ACTION_TABLE } from './actions/elbv2/index.js';
 import { STS_ACTION_TABLE } from './actions/sts/index.js';
@@ -163,8 +162,6 @@ export async function handleRequest(
     let err: ApiError;
     if (isApiError(e)) {
       err = e;
-    } else if (isStoreUnavailable(e)) {
-      err = storeError(e, deps.logger, requestId);
     } else {
       deps.logger.error('internal error', {
         requestId,
@@ -178,23 +175,6 @@ export async function handleRequest(
         : encodeQueryError(service.xmlns, err.code, err.message, requestId, err.status);
     return { status: err.status, body, requestId, contentType: 'text/xml;charset=UTF-8' };
   }
-}
-
-function isStoreUnavailable(e: unknown): e is StoreUnavailableError {
-  return e instanceof Error && e.name === 'StoreUnavailableError';
-}
-
-/**
- * A transaction the store could not complete (nothing of it is visible). A write lock held
- * elsewhere is contention, which EC2 and ELBv2 answer as throttling: RequestLimitExceeded 503,
- * retried by every SDK with backoff. A disk error or a full disk is our fault: InternalError 500,
- * which SDKs also retry as a transient server error.
- */
-function storeError(e: StoreUnavailableError, logger: Logger, requestId: string): ApiError {
-  logger.error('store unavailable', { requestId, reason: e.reason, code: e.sqliteCode, error: e.message });
-  return e.reason === 'busy'
-    ? apiError('RequestLimitExceeded', 'Request limit exceeded.')
-    : apiError('InternalError', 'An internal error has occurred');
 }
 
 /** The service a request names in its query string or body, without fully parsing either. */

@@ -7,7 +7,8 @@
 import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoreUnavailableError } from '../store/store.js';
+import { apiError, type ApiError } from './errors.js';
 import {
   alwaysReady,
   assumeHealthy,
@@ -21,7 +22,7 @@ import {
 import { startNotifier } from './privatelink/notifier.js';
 import { startDnsVerifier } from './privatelink/dns-verification.js';
 import { startLifecycleDriver } from './privatelink/lifecycle-driver.js';
-import type { QuotaConfig } from './quotas.js';
+import type { QuotaConfig } from './quota-config.js';
 
 export interface ControlConfig {
   pendingMs: number;
@@ -85,7 +86,24 @@ export class Control {
    * (an error, DryRun's included, rolls back), and change listeners hear of it once.
    */
   inTransaction<T>(fn: () => T): T {
-    return this.store.transaction(fn);
+    try {
+      return this.store.transaction(fn);
+    } catch (e) {
+      throw isStoreUnavailable(e) ? this.storeError(e) : e;
+    }
+  }
+
+  /**
+   * A transaction the store could not complete (nothing of it is visible). A write lock held
+   * elsewhere is contention, which EC2 and ELBv2 answer as throttling: RequestLimitExceeded 503,
+   * retried by every SDK with backoff. A disk error or a full disk is our fault: InternalError
+   * 500, which SDKs also retry as a transient server error.
+   */
+  private storeError(e: StoreUnavailableError): ApiError {
+    this.logger.error('store unavailable', { reason: e.reason, code: e.sqliteCode, error: e.message });
+    return e.reason === 'busy'
+      ? apiError('RequestLimitExceeded', 'Request limit exceeded.')
+      : apiError('InternalError', 'An internal error has occurred');
   }
 
   /**
@@ -106,4 +124,9 @@ export class Control {
   async close(): Promise<void> {
     for (const stop of this.stoppers.splice(0).reverse()) stop();
   }
+}
+
+/** The store's failure class, recognised by name (control may import only the store's types). */
+function isStoreUnavailable(e: unknown): e is StoreUnavailableError {
+  return e instanceof Error && e.name === 'StoreUnavailableError';
 }

@@ -23,22 +23,12 @@
  *   instances, and the resource's own limit error (`VpcLimitExceeded`,
  *   `VpcEndpointLimitExceeded`, `TooManyLoadBalancers`) naming the server limit otherwise.
  */
-import type { AccountQuotaName } from '../config/options.js';
 import type { Control } from './control.js';
 import type { CallerContext } from './context.js';
 import { apiError, type ErrorCode } from './errors.js';
 
-/** Named in config/options.ts so that `--quota NAME=N` can be checked when options are read. */
-export type AccountQuotas = Record<AccountQuotaName, number>;
-
-export interface ServerCaps {
-  /** Network namespaces the data plane may create in all (VPCs, instances, endpoint ENIs, NLB nodes). */
-  maxNamespaces: number;
-  /** Instances (not terminated) across all accounts. */
-  maxInstances: number;
-}
-
-export type QuotaConfig = AccountQuotas & ServerCaps;
+export type { AccountQuotas, QuotaConfig, ServerCaps } from './quota-config.js';
+import type { QuotaConfig } from './quota-config.js';
 
 export const DEFAULT_QUOTAS: Readonly<QuotaConfig> = {
   vpcsPerRegion: 5,

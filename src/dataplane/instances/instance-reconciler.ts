@@ -37,7 +37,7 @@ import {
 } from '../../control/instances/instances.js';
 import type { ConsoleOutput } from '../../control/ports.js';
 import type { Stored } from '../../store/store.js';
-import type { DataplaneContext, Reconciler } from '../dataplane.js';
+import type { DataplaneContext, Reconciler } from '../context.js';
 import { instanceNamespace, linkName } from '../netns/naming.js';
 import { openInNamespace } from '../netns/ns-sockets.js';
 import { deleteNamespace, ipBatch } from '../netns/commands.js';
