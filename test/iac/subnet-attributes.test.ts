@@ -75,10 +75,10 @@ test('ModifySubnetAttribute changes one attribute per call and DescribeSubnets s
   assert.equal((await read())?.MapPublicIpOnLaunch, true);
 });
 
-test('CreateVpc refuses the ranges AWS restricts (link-local, loopback, multicast)', async (t) => {
+test('CreateVpc refuses the ranges AWS restricts (link-local, multicast, this-network)', async (t) => {
   const p = await startPrivlink(t);
   const ec2 = ec2Client(p);
-  for (const cidr of ['169.254.0.0/16', '127.0.0.0/16', '224.0.0.0/16', '0.0.0.0/16']) {
+  for (const cidr of ['169.254.0.0/16', '169.254.128.0/20', '224.0.0.0/16', '0.0.0.0/16']) {
     await assert.rejects(
       ec2.send(new CreateVpcCommand({ CidrBlock: cidr })),
       (e: Error) => e.name === 'InvalidVpcRange' && /restricted/.test(e.message),

@@ -37,11 +37,13 @@ export function checkNetworkCidr(value: string, param: string, rangeError: () =>
 }
 
 /**
- * Ranges no VPC may use (AWS VPC user guide, "IPv4 VPC CIDR blocks"): "this network", loopback,
- * link-local (where instances reach IMDS and the Amazon DNS, and where privlink's fabric lives)
- * and multicast/reserved.
+ * Ranges no VPC may use (AWS VPC user guide, "IPv4 VPC CIDR blocks"): "this network", link-local
+ * (where instances reach IMDS and the Amazon DNS, and where privlink's fabric lives) and
+ * multicast/reserved. By design, loopback (127.0.0.0/8), which AWS also refuses, is accepted: in
+ * loopback mode (no root, no namespaces) a VPC in 127.0.0.0/8 is how IP targets and instances
+ * live on the host's loopback addresses.
  */
-const RESTRICTED_VPC_RANGES = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/3'];
+const RESTRICTED_VPC_RANGES = ['0.0.0.0/8', '169.254.0.0/16', '224.0.0.0/3'];
 
 export function createVpc(control: Control, caller: CallerContext, input: NewVpc): Stored<'vpc'> {
   checkNetworkCidr(input.cidrBlock, 'cidrBlock', () =>
