@@ -26,9 +26,10 @@ import {
   replaceRoute,
   replaceRouteTableAssociation,
   routeState,
+  type RouteInput,
 } from '../../../../control/network/route-tables.js';
 import { selectByIds } from '../../../../control/network/core-lookup.js';
-import { common, filterShape, s, tagSpecificationShape } from '../../../query/shapes.js';
+import { common, filterShape, s, tagSpecificationShape, type Value } from '../../../query/shapes.js';
 import type { XmlTree } from '../../../query/encode.js';
 import { defineAction, type ActionDef } from '../../types.js';
 import type { Ec2CoreAction } from '../names.js';
@@ -113,6 +114,22 @@ const routeMembers = {
   NatGatewayId: s.str(),
 };
 
+const routeShape = s.struct(routeMembers);
+
+/** CreateRoute's and ReplaceRoute's destination and target, wire → control. */
+function routeInput(input: Value<typeof routeShape>): RouteInput {
+  return {
+    destinationCidrBlock: input.DestinationCidrBlock,
+    destinationIpv6CidrBlock: input.DestinationIpv6CidrBlock,
+    destinationPrefixListId: input.DestinationPrefixListId,
+    gatewayId: input.GatewayId,
+    vpcEndpointId: input.VpcEndpointId,
+    instanceId: input.InstanceId,
+    networkInterfaceId: input.NetworkInterfaceId,
+    unsupportedTargets: UNSUPPORTED_TARGETS.filter((m) => input[m] !== undefined),
+  };
+}
+
 export const ROUTE_TABLE_ACTIONS = {
   CreateRouteTable: defineAction(
     s.struct({
@@ -173,30 +190,14 @@ export const ROUTE_TABLE_ACTIONS = {
     return { return: true };
   }),
 
-  CreateRoute: defineAction(s.struct(routeMembers), (input, ctx) => {
-    createRoute(ctx.control, ctx, input.RouteTableId, {
-      destinationCidrBlock: input.DestinationCidrBlock,
-      destinationIpv6CidrBlock: input.DestinationIpv6CidrBlock,
-      destinationPrefixListId: input.DestinationPrefixListId,
-      gatewayId: input.GatewayId,
-      vpcEndpointId: input.VpcEndpointId,
-      instanceId: input.InstanceId,
-      networkInterfaceId: input.NetworkInterfaceId,
-      unsupportedTargets: UNSUPPORTED_TARGETS.filter((m) => input[m] !== undefined),
-    });
+  CreateRoute: defineAction(routeShape, (input, ctx) => {
+    createRoute(ctx.control, ctx, input.RouteTableId, routeInput(input));
     return { return: true };
   }),
 
   ReplaceRoute: defineAction(s.struct({ ...routeMembers, LocalTarget: s.bool() }), (input, ctx) => {
     replaceRoute(ctx.control, ctx, input.RouteTableId, {
-      destinationCidrBlock: input.DestinationCidrBlock,
-      destinationIpv6CidrBlock: input.DestinationIpv6CidrBlock,
-      destinationPrefixListId: input.DestinationPrefixListId,
-      gatewayId: input.GatewayId,
-      vpcEndpointId: input.VpcEndpointId,
-      instanceId: input.InstanceId,
-      networkInterfaceId: input.NetworkInterfaceId,
-      unsupportedTargets: UNSUPPORTED_TARGETS.filter((m) => input[m] !== undefined),
+      ...routeInput(input),
       localTarget: input.LocalTarget,
     });
     return { return: true };
