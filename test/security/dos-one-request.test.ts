@@ -65,11 +65,17 @@ test('filters and filter values are capped as AWS caps them, with FilterLimitExc
 test('16,000 Filter.N.Name pairs are refused before they are walked', async (t) => {
   const s = await startIsolated(t);
   const pairs = (n: number) => Array.from({ length: n }, (_, i) => `Filter.${i + 1}.Name=a`).join('&');
-  // Beyond the parameter cap the body is refused before a single pair is decoded…
+  // Beyond the parameter cap the body is refused before a single pair is decoded, with AWS's
+  // answer for too many filters…
   const r = await s.post(`Action=DescribeVpcEndpoints&${EC2}&${pairs(16_000)}`, { timeoutMs: 5000 });
-  assert.equal(r.status, 413);
-  assert.equal(code(r.body), 'RequestEntityTooLarge');
+  assert.equal(r.status, 400);
+  assert.equal(code(r.body), 'FilterLimitExceeded');
   assert.ok(r.ms < FAST_MS, `took ${r.ms.toFixed(0)} ms`);
+  // …and a huge list of anything else is too large.
+  const ids = Array.from({ length: 16_000 }, (_, i) => `VpcEndpointId.${i + 1}=vpce-1`).join('&');
+  const big = await s.post(`Action=DescribeVpcEndpoints&${EC2}&${ids}`, { timeoutMs: 5000 });
+  assert.equal(big.status, 413);
+  assert.equal(code(big.body), 'RequestEntityTooLarge');
   // …and within it, a Filter list over AWS's limit gets AWS's error before it is walked.
   const f = await s.post(`Action=DescribeVpcEndpoints&${EC2}&${pairs(4_000)}`, { timeoutMs: 5000 });
   assert.equal(f.status, 400);

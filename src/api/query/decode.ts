@@ -276,6 +276,14 @@ export function parseForm(text: string): Map<string, string> {
   // Counted before anything is decoded: `split` with a limit stops at the cap.
   const pairs = text.split('&', MAX_PARAMETERS + 1);
   if (pairs.length > MAX_PARAMETERS) {
+    // So many parameters can only be legal lists gone far past AWS's limits; a request made of
+    // filters gets the answer EC2 gives for too many filter values.
+    if (pairs.some((p) => p.startsWith('Filter.'))) {
+      throw apiError(
+        'FilterLimitExceeded',
+        'The maximum number of filter values specified on a single call is 200',
+      );
+    }
     throw apiError('RequestEntityTooLarge', `The request has more than ${MAX_PARAMETERS} parameters`);
   }
   for (const pair of pairs) {
