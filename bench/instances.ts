@@ -18,7 +18,7 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { createComponents } from '../src/components.js';
+import { createComponents, createDataplane } from '../src/components.js';
 import { Privlink } from '../src/emulator.js';
 import { probeNetns } from '../src/dataplane/netns/run.js';
 import { fmt, summarize } from './stats.js';
@@ -108,7 +108,7 @@ export async function run(): Promise<void> {
       dnsPort: -1,
       pendingMs: 50,
     },
-    { components: createComponents },
+    { dataplane: createDataplane, components: createComponents },
   );
   await p.start();
   try {

@@ -20,7 +20,7 @@ import {
   type EC2Client,
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
-import { createComponents } from '../../src/components.js';
+import { createComponents, createDataplane } from '../../src/components.js';
 import { probeNetns, run } from '../../src/dataplane/netns/run.js';
 import { ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 
@@ -186,7 +186,7 @@ test(
     const p = await startPrivlink(
       t,
       { dataplane: 'netns', netnsPrefix: PREFIX, ephemeral: false, dataDir },
-      { components: createComponents },
+      { dataplane: createDataplane, components: createComponents },
     );
     t.after(async () => {
       await p.close();
@@ -238,7 +238,7 @@ test(
     const p = await startPrivlink(
       t,
       { dataplane: 'netns', netnsPrefix: PREFIX },
-      { components: createComponents },
+      { dataplane: createDataplane, components: createComponents },
     );
     const ec2 = ec2Client(p);
     const a = await vpc(ec2, '10.0.0.0/16');
