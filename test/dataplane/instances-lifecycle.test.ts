@@ -21,12 +21,11 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { probeNetns } from '../../src/dataplane/netns/run.js';
+import { netnsSkip } from '../helpers/netns.js';
 import { eventually } from '../helpers/privlink.js';
 
 const PREFIX = 'tlc';
-const probe = await probeNetns();
-const skip = probe.ok || process.env['CI'] ? false : `no network namespaces here: ${probe.reason}`;
+const skip = await netnsSkip('instance lifecycle tests');
 
 const USER_DATA = `#!/bin/bash
 echo run >> /var/log/user-data-runs

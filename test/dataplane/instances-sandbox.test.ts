@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateSubnetCommand,
@@ -21,13 +22,13 @@ import {
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { createComponents, createDataplane } from '../../src/components.js';
-import { probeNetns, run } from '../../src/dataplane/netns/run.js';
+import { run } from '../../src/dataplane/netns/run.js';
+import { netnsSkip } from '../helpers/netns.js';
 import { ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 
 const PREFIX = 'tsb';
 const AMI = 'ami-0123456789abcdef0';
-const probe = await probeNetns();
-const skip = probe.ok || process.env['CI'] ? false : `no network namespaces here: ${probe.reason}`;
+const skip = await netnsSkip('sandbox tests');
 
 async function vpc(ec2: EC2Client, cidr: string): Promise<{ vpcId: string; subnetId: string }> {
   const v = await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }));
@@ -162,7 +163,8 @@ test(
   async (t) => {
     // A data dir outside /tmp (the instance's /tmp is its own tmpfs anyway), like ./.privlink.
     const dataDir = await mkdtemp(join(process.cwd(), '.privlink-sandbox-'));
-    const cred = `/root/.sc-cred-${process.pid}`;
+    // A credentials file in the host's home of root, where the default image must hide it.
+    const cred = join(homedir(), `.sc-cred-${process.pid}`);
     await writeFile(cred, 'aws_secret_access_key=SECRET\n', { mode: 0o600 });
     await writeFile(join(dataDir, 'credentials.json'), '{"AKIA":{"secretAccessKey":"x"}}');
     const sentinel = `sc-sentinel-${process.pid}`;
