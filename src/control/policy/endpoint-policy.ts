@@ -147,9 +147,8 @@ export async function evaluateEndpointPolicy(
   const contextVariables: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.context)) contextVariables[k] = typeof v === 'string' ? v : [...v];
 
-  let implicit: string | undefined;
-  for (const resource of req.resources.length ? req.resources : ['*']) {
-    const result = await runSimulation(
+  const simulate = (resource: string) =>
+    runSimulation(
       {
         request: {
           principal: req.principalArn,
@@ -164,6 +163,26 @@ export async function evaluateEndpointPolicy(
       },
       { simulationMode: 'Strict' },
     );
+
+  let implicit: string | undefined;
+  let evaluated = 0;
+  const resources = req.resources.length ? req.resources : ['*'];
+  for (let i = 0; i <= resources.length; i++) {
+    // After the list: if no ARN was of a type the action authorizes, the action is judged on `*`.
+    if (i === resources.length && evaluated > 0) break;
+    const resource = resources[i] ?? '*';
+    let result = await simulate(resource);
+    if (result.resultType === 'error' && result.errors.message === 'must.use.wildcard') {
+      // A wildcard-only action (Describe*): AWS authorizes it on `*` whatever the request names.
+      result = await simulate('*');
+    } else if (
+      result.resultType === 'error' &&
+      result.errors.message === 'no.resource.types' &&
+      i < resources.length
+    ) {
+      continue; // the action does not authorize on this resource type
+    }
+    evaluated++;
     const d = decisionOf(result);
     if (d === 'ExplicitlyDenied') return { effect: 'ExplicitlyDenied', resource, reason: 'explicit' };
     if (d === 'invalid') return { effect: 'ImplicitlyDenied', resource, reason: 'invalid' };
