@@ -123,9 +123,10 @@ export interface S3RequestAction extends RequestAction {
 export function bucketFromHost(host: string | undefined): string | undefined {
   if (!host) return undefined;
   const name = host.toLowerCase().replace(/:\d+$/, '');
+  // The endpoint's own name (`bucket.vpce-….s3.…` or `vpce-….s3.…`) carries no bucket.
+  if (/^(bucket\.)?vpce-/.test(name)) return undefined;
   const vpce = /^(.+?)\.(?:bucket\.)?vpce-[0-9a-z-]+\.s3\.[a-z0-9-]+\.vpce\.amazonaws\.com$/.exec(name);
   if (vpce) return vpce[1];
-  if (/^(bucket\.)?vpce-/.test(name)) return undefined;
   const regional = /^(.+)\.s3(?:[.-](?:dualstack\.)?[a-z]{2}(?:-[a-z]+)+-\d+)?\.amazonaws\.com$/.exec(name);
   return regional?.[1];
 }
