@@ -28,6 +28,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import type { CredentialEntry } from '../config/options.js';
 import { apiError, type ApiError } from '../control/errors.js';
 import type { Principal } from '../control/model/common.js';
+import type { EndpointOrigin } from '../control/privatelink/endpoint-authorization.js';
 
 export interface AuthInfo {
   accessKeyId?: string;
@@ -154,6 +155,8 @@ export interface RawRequest {
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** Set by the transport when the request came through a VPC endpoint: its policy applies. */
+  origin?: EndpointOrigin;
 }
 
 /** Strict mode: recompute the signature and compare. Throws an ApiError when it does not match. */
