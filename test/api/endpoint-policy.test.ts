@@ -21,7 +21,11 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { handleRequest } from '../../src/api/pipeline.js';
-import type { EndpointOrigin } from '../../src/control/privatelink/endpoint-authorization.js';
+import {
+  authorizeEndpointRequest,
+  type EndpointOrigin,
+} from '../../src/control/privatelink/endpoint-authorization.js';
+import { dynamodbRequestAction, s3RequestAction } from '../../src/control/policy/request-actions.js';
 import { CONSUMER, PROVIDER, REGION, expectAwsError } from '../helpers/privlink.js';
 import { startConsumer } from './privatelink-consumer-fixtures.js';
 import type { Privlink } from '../../src/emulator.js';
@@ -193,4 +197,118 @@ test('endpoint policies decide what passes through an interface endpoint to ec2/
   // A deleted endpoint carries nothing.
   await consumer.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: [vpceId] }));
   await expectAwsError(describe(), 'UnauthorizedOperation', 403);
+});
+
+test('gateway endpoints: S3 and DynamoDB requests mapped and judged against the current policy', async (t) => {
+  const { p, consumer, net } = await startConsumer(t);
+  const gateway = async (service: string) => {
+    const out = await consumer.send(
+      new CreateVpcEndpointCommand({
+        VpcEndpointType: 'Gateway',
+        VpcId: net.vpcId,
+        ServiceName: `com.amazonaws.${REGION}.${service}`,
+        RouteTableIds: [net.routeTableId],
+      }),
+    );
+    return out.VpcEndpoint?.VpcEndpointId ?? '';
+  };
+  const s3Id = await gateway('s3');
+  const ddbId = await gateway('dynamodb');
+  const root = { accountId: CONSUMER, arn: `arn:aws:iam::${CONSUMER}:root` };
+  const user = { accountId: CONSUMER, arn: `arn:aws:iam::${CONSUMER}:user/alice` };
+  const origin = (vpceId: string) => ({ vpceId, sourceIp: SOURCE_IP });
+  const s3 = (method: string, path: string, principal = root) => {
+    const r = s3RequestAction({
+      method,
+      path,
+      query: new URLSearchParams(),
+      host: 's3.us-east-1.amazonaws.com',
+    });
+    return authorizeEndpointRequest(p.control, origin(s3Id), principal, r.action, r.resources);
+  };
+
+  // Default (compact 2008 form): everything passes.
+  assert.deepEqual(await s3('PUT', '/photos/cat.jpg'), { allowed: true });
+
+  // S3 User Guide, gateway endpoint policy example: deny one bucket.
+  await consumer.send(
+    new ModifyVpcEndpointCommand({
+      VpcEndpointId: s3Id,
+      PolicyDocument: policy(ALLOW_ALL, {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: ['arn:aws:s3:::secret', 'arn:aws:s3:::secret/*'],
+      }),
+    }),
+  );
+  assert.deepEqual(await s3('GET', '/photos/cat.jpg'), { allowed: true });
+  const denied = await s3('HEAD', '/secret/plans.txt');
+  assert.deepEqual(denied, {
+    allowed: false,
+    reason: 'explicit',
+    resource: 'arn:aws:s3:::secret/plans.txt',
+    message: `User: arn:aws:iam::${CONSUMER}:root is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::secret/plans.txt with an explicit deny in a VPC endpoint policy`,
+  });
+  assert.equal((await s3('GET', '/secret')).allowed, false);
+
+  // Gateway endpoints: an account principal means the root user only (VPC User Guide,
+  // "Principals for gateway endpoints"); aws:PrincipalArn is the way to name users.
+  await consumer.send(
+    new ModifyVpcEndpointCommand({
+      VpcEndpointId: s3Id,
+      PolicyDocument: policy({
+        Effect: 'Allow',
+        Principal: { AWS: CONSUMER },
+        Action: 's3:*',
+        Resource: '*',
+      }),
+    }),
+  );
+  assert.equal((await s3('GET', '/photos/a')).allowed, true);
+  assert.equal((await s3('GET', '/photos/a', user)).allowed, false);
+  await consumer.send(
+    new ModifyVpcEndpointCommand({
+      VpcEndpointId: s3Id,
+      PolicyDocument: policy({
+        ...ALLOW_ALL,
+        Condition: { ArnEquals: { 'aws:PrincipalArn': user.arn } },
+      }),
+    }),
+  );
+  assert.equal((await s3('GET', '/photos/a', user)).allowed, true);
+  assert.equal((await s3('GET', '/photos/a')).allowed, false);
+
+  // DynamoDB: read-only on one table.
+  const table = `arn:aws:dynamodb:${REGION}:${CONSUMER}:table/Music`;
+  await consumer.send(
+    new ModifyVpcEndpointCommand({
+      VpcEndpointId: ddbId,
+      PolicyDocument: policy({
+        Effect: 'Allow',
+        Principal: '*',
+        Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+        Resource: table,
+      }),
+    }),
+  );
+  const ddb = async (op: string, body: object) => {
+    const r = dynamodbRequestAction(`DynamoDB_20120810.${op}`, JSON.stringify(body), CONSUMER, REGION);
+    return authorizeEndpointRequest(p.control, origin(ddbId), root, r.action, r.resources);
+  };
+  assert.deepEqual(await ddb('GetItem', { TableName: 'Music', Key: {} }), { allowed: true });
+  const put = await ddb('PutItem', { TableName: 'Music', Item: {} });
+  assert.equal(put.allowed, false);
+  assert.equal(
+    !put.allowed && put.message,
+    `User: arn:aws:iam::${CONSUMER}:root is not authorized to perform: dynamodb:PutItem on resource: ${table} because no VPC endpoint policy allows the dynamodb:PutItem action`,
+  );
+  assert.equal((await ddb('GetItem', { TableName: 'Other', Key: {} })).allowed, false);
+
+  // An endpoint that does not exist carries nothing.
+  assert.equal(
+    (await authorizeEndpointRequest(p.control, origin('vpce-0000000000000000f'), root, 's3:GetObject', ['*']))
+      .allowed,
+    false,
+  );
 });

@@ -115,6 +115,19 @@ function statementsFor(doc: Json, req: PolicyRequest): Json[] {
   return out;
 }
 
+/** `{"Effect":"Allow","Action":"*","Resource":"*"}` with nothing narrowing it. */
+function allowsEverything(st: Json): boolean {
+  const only = (v: unknown) => v === '*' || (Array.isArray(v) && v.includes('*'));
+  return (
+    st.Effect === 'Allow' &&
+    only(st.Action) &&
+    only(st.Resource) &&
+    st.Condition === undefined &&
+    st.NotAction === undefined &&
+    st.NotResource === undefined
+  );
+}
+
 function decisionOf(
   r: RunSimulationResults,
 ): 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied' | 'invalid' {
@@ -142,6 +155,14 @@ export async function evaluateEndpointPolicy(
     return { effect: 'ImplicitlyDenied', resource: first, reason: 'invalid' };
   }
   const statements = statementsFor(doc as Json, req);
+  // The default policy (and any like it) allows everything: no need to ask the evaluator, which
+  // costs about half a millisecond per call.
+  if (
+    statements.length > 0 &&
+    statements.some(allowsEverything) &&
+    statements.every((st) => st.Effect === 'Allow')
+  )
+    return { effect: 'Allowed' };
   if (statements.length === 0) return { effect: 'ImplicitlyDenied', resource: first, reason: 'implicit' };
   const policy: Json = { ...(doc as Json), Statement: statements };
   const contextVariables: Record<string, string | string[]> = {};

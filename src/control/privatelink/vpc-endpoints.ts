@@ -41,8 +41,9 @@
  *   UnsupportedOperation; subnets have no IPv6 ranges, so `ipv6`/`dualstack` endpoints are
  *   refused; the endpoint keeps its state during a modify (AWS
  *   may show `pending` briefly; every client waits for `available`, which it already is); policy
- *   actions, resources and condition keys are not checked against IAM's grammar, and the policy
- *   is stored but not enforced by the data plane.
+ *   actions, resources and condition keys are not checked against IAM's grammar here (the
+ *   evaluator fails closed on a document it cannot read). The policy is enforced on requests
+ *   that arrive through the endpoint (endpoint-authorization.ts).
  * - By design: PrivateDnsEnabled defaults to true for AWS interface services that have a private
  *   name (AWS's documented API default, which then needs the VPC DNS attributes) except
  *   S3/DynamoDB interface endpoints (their private DNS needs a gateway endpoint set-up), and to
