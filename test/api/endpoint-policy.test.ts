@@ -114,6 +114,12 @@ test('endpoint policies decide what passes through an interface endpoint to ec2/
     denied.message,
     `You are not authorized to perform this operation. User: arn:aws:iam::${CONSUMER}:root is not authorized to perform: ec2:DescribeVpcs with an explicit deny in a VPC endpoint policy`,
   );
+  // DryRun answers UnauthorizedOperation when the call would be refused, as EC2 does.
+  await expectAwsError(
+    viaEndpoint.send(new DescribeVpcsCommand({ DryRun: true })),
+    'UnauthorizedOperation',
+    403,
+  );
   // The same call straight to the API (no endpoint) is not subject to the policy.
   assert.ok((await consumer.send(new DescribeVpcsCommand({}))).Vpcs);
 

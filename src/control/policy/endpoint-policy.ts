@@ -168,7 +168,7 @@ export async function evaluateEndpointPolicy(
   const contextVariables: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.context)) contextVariables[k] = typeof v === 'string' ? v : [...v];
 
-  const simulate = (resource: string) =>
+  const simulate = (resource: string): Promise<RunSimulationResults> =>
     runSimulation(
       {
         request: {
@@ -183,6 +183,9 @@ export async function evaluateEndpointPolicy(
         vpcEndpointPolicies: [{ name: 'endpoint', policy }],
       },
       { simulationMode: 'Strict' },
+    ).catch(
+      // A document shape the evaluator trips over is one it cannot read: fail closed.
+      (): RunSimulationResults => ({ resultType: 'error', errors: { message: 'evaluator.failed' } }),
     );
 
   let implicit: string | undefined;
