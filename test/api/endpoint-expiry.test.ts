@@ -3,6 +3,9 @@
  * (default 7 days), on the injected clock: real SDK clients, a ManualClock, a fake SNS.
  */
 import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import {
   AcceptVpcEndpointConnectionsCommand,
@@ -111,4 +114,29 @@ test('--pending-acceptance-ttl sets the period; durations are checked', async (t
   assert.equal(p.store.find('vpcEndpoint', id)?.state, 'pendingAcceptance');
   clock.advance(1);
   assert.equal(p.store.find('vpcEndpoint', id)?.state, 'expired');
+});
+
+test('a request that fell due while the server was down expires when it starts again', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'privlink-expiry-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const options = { ephemeral: false, dataDir: dir, pendingAcceptanceTtlMs: DAY };
+  const clock1 = new ManualClock();
+  const first = await startPrivlink(t, options, { clock: clock1 });
+  const net = seedVpc(first, { account: CONSUMER });
+  const svc = seedService(first, { acceptanceRequired: true, allow: [rootArn(CONSUMER)] });
+  const id = await request(
+    ec2Client(first, { account: CONSUMER }),
+    net.vpcId,
+    net.subnetIds[0] ?? '',
+    svc.serviceName,
+  );
+  await first.close();
+
+  const clock2 = new ManualClock(clock1.now() + 2 * DAY);
+  const second = await startPrivlink(t, options, { clock: clock2 });
+  clock2.advance(0);
+  const out = await ec2Client(second, { account: PROVIDER }).send(
+    new DescribeVpcEndpointConnectionsCommand({ Filters: [{ Name: 'vpc-endpoint-id', Values: [id] }] }),
+  );
+  assert.equal(out.VpcEndpointConnections?.[0]?.VpcEndpointState, 'expired');
 });
