@@ -86,7 +86,7 @@ export const TERRAFORM: readonly TerraformResource[] = [
     name: 'aws_route_table',
     source: `${TF}ec2/vpc_route_table.go`,
     create: ['CreateRouteTable', 'DescribeRouteTables', 'CreateRoute', 'DescribeRouteTables'],
-    read: ['DescribeRouteTables', 'DescribeNetworkInterfaces'],
+    read: ['DescribeRouteTables'],
     update: ['ReplaceRoute', 'DescribeRouteTables'],
     delete: [
       'DescribeRouteTables',
