@@ -48,11 +48,14 @@ const NESTED: readonly NestedTaggable[] = [
           if (!rule) continue;
           return {
             tags: rule.tags ?? [],
-            put: (tags) =>
+            // Re-read at write time: one CreateTags may name a group and its rule.
+            put: (tags) => {
+              const now = control.store.get('securityGroup', scopeOf(caller), g.id) ?? g;
               control.store.put('securityGroup', {
-                ...g,
-                [dir]: g[dir].map((r) => (r.ruleId === id ? { ...r, tags } : r)),
-              }),
+                ...now,
+                [dir]: now[dir].map((r) => (r.ruleId === id ? { ...r, tags } : r)),
+              });
+            },
           };
         }
       }
@@ -75,7 +78,11 @@ const NESTED: readonly NestedTaggable[] = [
       if (!i) return undefined;
       return {
         tags: i.rootVolumeTags ?? [],
-        put: (tags) => control.store.put('instance', { ...i, rootVolumeTags: tags }),
+        put: (tags) =>
+          control.store.put('instance', {
+            ...(control.store.get('instance', scopeOf(caller), i.id) ?? i),
+            rootVolumeTags: tags,
+          }),
       };
     },
     list: (control, caller) => listRootVolumes(control, caller),
@@ -136,7 +143,17 @@ function requireTaggable(control: Control, caller: CallerContext, id: string): T
   const res = control.store.get(kind, scopeOf(caller), id) as Taggable | undefined;
   if (!res)
     throw (NOT_FOUND[kind] ?? ((x: string) => apiError('InvalidID', `The ID '${x}' does not exist`)))(id);
-  return { id, tags: res.tags, put: (tags) => putTags(control, kind, res, tags) };
+  return {
+    id,
+    tags: res.tags,
+    put: (tags) =>
+      putTags(
+        control,
+        kind,
+        (control.store.get(kind, scopeOf(caller), id) as Taggable | undefined) ?? res,
+        tags,
+      ),
+  };
 }
 
 export function createTags(
