@@ -296,6 +296,12 @@ test('root volumes: stable IDs, launch mappings, filters, tags, gone with the in
   );
 
   await ec2.send(new TerminateInstancesCommand({ InstanceIds: [a, b] }));
+  // The volume stays while the instance shuts down and goes with it (DeleteOnTermination).
+  for (let n = 0; n < 200; n++) {
+    const d = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [a] }));
+    if (d.Reservations?.[0]?.Instances?.[0]?.State?.Name === 'terminated') break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
   await assert.rejects(ec2.send(new DescribeVolumesCommand({ VolumeIds: [va] })), {
     name: 'InvalidVolume.NotFound',
   });
