@@ -116,7 +116,9 @@ test('credit specifications: the type default, the launch choice, none for other
   const m5 = await launch('m5.large');
   const out = await ec2.send(new DescribeInstanceCreditSpecificationsCommand({ InstanceIds: [t2, t3, m5] }));
   assert.deepEqual(
-    out.InstanceCreditSpecifications?.map((c) => [c.InstanceId, c.CpuCredits]),
+    out.InstanceCreditSpecifications?.map((c) => [c.InstanceId, c.CpuCredits]).sort((a, b) =>
+      String(a[0]).localeCompare(String(b[0])),
+    ),
     [
       [t2, 'standard'],
       [t3, 'standard'],
