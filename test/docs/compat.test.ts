@@ -4,7 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { COMPAT_PATH, callStatus, renderCompat } from '../../scripts/gen-compat.js';
 import { ANSIBLE, TERRAFORM } from '../../scripts/iac-calls.js';
 import { SERVICES } from '../../src/api/pipeline.js';
@@ -30,4 +32,14 @@ test('every call the IaC lists name is an action AWS has', () => {
     calls.filter((c) => callStatus(c) === 'unknown'),
     [],
   );
+});
+
+test('every Terraform resource listed has a replay under test/iac/terraform', () => {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'iac', 'terraform');
+  const sources = readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
+  const missing = TERRAFORM.filter((r) => !sources.includes(`'${r.name}'`)).map((r) => r.name);
+  assert.deepEqual(missing, []);
 });
