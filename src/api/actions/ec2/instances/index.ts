@@ -18,8 +18,10 @@
  *   answers every InstanceAttributeName.
  * - Gaps: StopInstances Hibernate; modifying other attributes (UnsupportedOperation);
  *   LaunchTemplate, IPv6, secondary interfaces, existing NetworkInterfaceId, more than one
- *   network interface answer UnsupportedOperation; block devices, monitoring, placement,
- *   credit/CPU/hibernation options are accepted and ignored.
+ *   network interface, block device mappings other than the root device answer
+ *   UnsupportedOperation; monitoring, placement, CPU/hibernation options are accepted and ignored.
+ *   The root device's size/type/IOPS and CreditSpecification are kept (instances/details.ts
+ *   reads them back).
  * - By design: see control/instances/instances.ts (no default VPC, any AMI ID).
  */
 import { apiError, Errors } from '../../../../control/errors.js';
