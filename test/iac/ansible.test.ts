@@ -123,6 +123,8 @@ for (const { file, prepare } of PLAYBOOK_CASES) {
     assert.ok(recap, `no play recap in the output:\n${output.slice(-3000)}`);
     assert.equal(recap[4], '0', output.slice(-6000));
     assert.ok(Number(recap[1]) >= 10, `only ${recap[1]} tasks ran`);
+    // Every playbook starts with ec2_vpc_net, so its lookup went through the recorder.
+    assert.ok(recorder.actions.includes('DescribeVpcs'), 'the playbook went through the recording proxy');
     const undocumented = [...new Set(recorder.actions)].filter((a) => !DOCUMENTED.has(a));
     assert.deepEqual(undocumented, [], 'calls missing from scripts/iac-calls.ts (docs/compat.md)');
   });
