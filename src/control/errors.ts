@@ -104,6 +104,16 @@ export const ERROR_CODES = {
     doc: 'The security-groups-per-Region quota (default 2500) is reached.',
   },
   IncorrectInstanceState: { status: 400, doc: 'The instance is not in a state that allows the operation.' },
+  InvalidBlockDeviceMapping: {
+    status: 400,
+    doc: 'A block device mapping privlink cannot honour (root volume smaller than the image).',
+  },
+  InvalidInstanceType: {
+    status: 400,
+    doc: 'DescribeInstanceTypes: an instance type privlink (and the Region) lacks.',
+  },
+  'InvalidVolume.NotFound': { status: 400, doc: 'Unknown volume.' },
+  'InvalidVolumeID.Malformed': { status: 400, doc: 'Malformed volume ID.' },
   'InvalidSecurityGroupRuleId.NotFound': { status: 400, doc: 'Unknown security group rule.' },
   'InvalidSecurityGroupRuleId.Malformed': { status: 400, doc: 'Malformed security group rule ID.' },
   'InvalidGatewayID.NotFound': { status: 400, doc: 'Unknown gateway (route target).' },

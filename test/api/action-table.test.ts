@@ -6,6 +6,7 @@ import {
   EC2_CORE_ACTIONS,
   EC2_ENDPOINT_ACTIONS,
   EC2_INSTANCE_ACTIONS,
+  EC2_INSTANCE_DETAIL_ACTIONS,
   EC2_SERVICE_ACTIONS,
 } from '../../src/api/actions/ec2/names.js';
 import { ELBV2_ACTION_TABLE } from '../../src/api/actions/elbv2/index.js';
@@ -17,6 +18,7 @@ test('every listed EC2 action has a handler', () => {
     ...EC2_SERVICE_ACTIONS,
     ...EC2_ENDPOINT_ACTIONS,
     ...EC2_INSTANCE_ACTIONS,
+    ...EC2_INSTANCE_DETAIL_ACTIONS,
   ];
   const missing = listed.filter((a) => !EC2_ACTION_TABLE[a]);
   assert.deepEqual(missing, []);

@@ -31,13 +31,14 @@ import type { Control } from '../control.js';
 import type { CallerContext } from '../context.js';
 import { apiError, Errors } from '../errors.js';
 import type { Tag } from '../model/common.js';
-import type { Instance } from '../model/network.js';
+import type { Instance, RootVolumeSettings } from '../model/network.js';
 import type { ConsoleOutput } from '../ports.js';
 import type { Stored } from '../../store/store.js';
 import { createNetworkInterface } from '../network/addresses.js';
 import { checkIdShape, isWellFormedId, requireOwn, scopeOf } from '../network/core-lookup.js';
 import { priorResourceFor, rememberClientToken } from '../client-token.js';
 import { instanceRoom, quota } from '../quotas.js';
+import { instanceTypeInfo } from './instance-types.js';
 
 /** AWS: user data is limited to 16 KB before base64 encoding. */
 export const MAX_USER_DATA_BYTES = 16 * 1024;
@@ -77,6 +78,9 @@ export interface NewInstances {
   interfaceDescription?: string;
   disableApiTermination?: boolean;
   instanceInitiatedShutdownBehavior?: string;
+  rootVolume?: RootVolumeSettings;
+  volumeTags?: readonly Tag[];
+  cpuCredits?: string;
 }
 
 export interface Reservation {
@@ -123,9 +127,22 @@ function checkCounts(min: number, max: number): void {
 }
 
 function checkInstanceType(t: string): void {
-  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t)) {
+  if (!instanceTypeInfo(t)) {
     throw apiError('InvalidParameterValue', `Invalid value '${t}' for InstanceType.`);
   }
+}
+
+/** CreditSpecification only applies to burstable types (AWS: InvalidParameterCombination otherwise). */
+function creditsFor(instanceType: string, v: string | undefined): Instance['cpuCredits'] {
+  if (v === undefined) return undefined;
+  if (v !== 'standard' && v !== 'unlimited') throw Errors.invalidValue('CreditSpecification.CpuCredits', v);
+  if (!instanceTypeInfo(instanceType)?.burstable) {
+    throw apiError(
+      'InvalidParameterCombination',
+      `The parameter creditSpecification is not supported for instance type ${instanceType}.`,
+    );
+  }
+  return v;
 }
 
 function checkImageId(id: string | undefined): string {
@@ -255,6 +272,7 @@ export function runInstances(control: Control, caller: CallerContext, input: New
     userData = input.userData.replace(/\s+/g, '');
   }
   const meta = metadataOptions(input.metadataOptions);
+  const cpuCredits = creditsFor(instanceType, input.cpuCredits);
   const shutdownBehavior = enumOr(
     input.instanceInitiatedShutdownBehavior,
     ['stop', 'terminate'],
@@ -338,6 +356,9 @@ export function runInstances(control: Control, caller: CallerContext, input: New
       boots: 0,
       instanceInitiatedShutdownBehavior: shutdownBehavior,
       disableApiTermination: input.disableApiTermination ?? false,
+      rootVolume: input.rootVolume,
+      rootVolumeTags: input.volumeTags?.length ? [...input.volumeTags] : undefined,
+      cpuCredits,
     };
     instances.push(control.store.put('instance', instance));
   }

@@ -135,4 +135,19 @@ export interface Instance extends Scoped {
   boots?: number;
   instanceInitiatedShutdownBehavior?: 'stop' | 'terminate';
   disableApiTermination?: boolean;
+  /** The root EBS volume as launched (BlockDeviceMapping for the root device); absent: AWS's 8 GiB gp3. */
+  rootVolume?: RootVolumeSettings;
+  /** Tags of the root volume (TagSpecification `volume`, CreateTags on its vol- ID). */
+  rootVolumeTags?: Tag[];
+  /** CreditSpecification.CpuCredits from launch; absent: the type's default. */
+  cpuCredits?: 'standard' | 'unlimited';
+}
+
+export interface RootVolumeSettings {
+  sizeGiB: number;
+  volumeType: 'gp2' | 'gp3' | 'io1' | 'io2' | 'st1' | 'sc1' | 'standard';
+  deleteOnTermination: boolean;
+  iops?: number;
+  throughput?: number;
+  encrypted: boolean;
 }

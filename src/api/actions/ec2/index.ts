@@ -8,10 +8,12 @@ import { CORE_ACTIONS } from './core/index.js';
 import { SERVICE_ACTIONS } from './services/index.js';
 import { ENDPOINT_ACTIONS } from './endpoints/index.js';
 import { INSTANCE_ACTIONS } from './instances/index.js';
+import { INSTANCE_DETAIL_ACTIONS } from './instances/details.js';
 
 export const EC2_ACTION_TABLE: Record<Ec2Action, ActionDef> = {
   ...CORE_ACTIONS,
   ...SERVICE_ACTIONS,
   ...ENDPOINT_ACTIONS,
   ...INSTANCE_ACTIONS,
+  ...INSTANCE_DETAIL_ACTIONS,
 };

@@ -86,8 +86,19 @@ export const EC2_INSTANCE_ACTIONS = [
   'ModifyInstanceAttribute',
 ] as const;
 
+/** Reads and writes around instances that IaC tools make on every plan (instances/details.ts). */
+export const EC2_INSTANCE_DETAIL_ACTIONS = [
+  'DescribeInstanceTypes',
+  'DescribeInstanceCreditSpecifications',
+  'ModifyInstanceMetadataOptions',
+  'DescribeVolumes',
+  'DescribeAccountAttributes',
+] as const;
+
 export type Ec2CoreAction = (typeof EC2_CORE_ACTIONS)[number];
 export type Ec2ServiceAction = (typeof EC2_SERVICE_ACTIONS)[number];
 export type Ec2EndpointAction = (typeof EC2_ENDPOINT_ACTIONS)[number];
 export type Ec2InstanceAction = (typeof EC2_INSTANCE_ACTIONS)[number];
-export type Ec2Action = Ec2CoreAction | Ec2ServiceAction | Ec2EndpointAction | Ec2InstanceAction;
+export type Ec2InstanceDetailAction = (typeof EC2_INSTANCE_DETAIL_ACTIONS)[number];
+export type Ec2Action =
+  Ec2CoreAction | Ec2ServiceAction | Ec2EndpointAction | Ec2InstanceAction | Ec2InstanceDetailAction;

@@ -18,8 +18,10 @@
  *   answers every InstanceAttributeName.
  * - Gaps: StopInstances Hibernate; modifying other attributes (UnsupportedOperation);
  *   LaunchTemplate, IPv6, secondary interfaces, existing NetworkInterfaceId, more than one
- *   network interface answer UnsupportedOperation; block devices, monitoring, placement,
- *   credit/CPU/hibernation options are accepted and ignored.
+ *   network interface, block device mappings other than the root device answer
+ *   UnsupportedOperation; monitoring, placement, CPU/hibernation options are accepted and ignored.
+ *   The root device's size/type/IOPS and CreditSpecification are kept (instances/details.ts
+ *   reads them back).
  * - By design: see control/instances/instances.ts (no default VPC, any AMI ID).
  */
 import { apiError, Errors } from '../../../../control/errors.js';
@@ -50,6 +52,16 @@ import {
   type Reservation,
 } from '../../../../control/instances/instances.js';
 import { tagsFromSpecifications } from '../../../../control/tags.js';
+import { instanceTypeInfo } from '../../../../control/instances/instance-types.js';
+import {
+  DEFAULT_ROOT_VOLUME,
+  hasRootVolume,
+  ROOT_DEVICE,
+  rootVolumeOf,
+  VOLUME_TYPES,
+} from '../../../../control/instances/volumes.js';
+import type { RootVolumeSettings } from '../../../../control/model/network.js';
+import { rootBlockDevice } from './details.js';
 import type { Tag } from '../../../../control/model/common.js';
 import { isoTime } from '../../../../shared/clock.js';
 import { common, filterShape, s, tagSpecificationShape } from '../../../query/shapes.js';
@@ -275,7 +287,7 @@ function attributeTree(control: Control, i: Stored<'instance'>, attribute: strin
     case 'ramdisk':
       return { ramdisk: {} };
     case 'blockDeviceMapping':
-      return { blockDeviceMapping: [] };
+      return { blockDeviceMapping: hasRootVolume(i) ? [rootBlockDevice(rootVolumeOf(i))] : [] };
     case 'productCodes':
       return { productCodes: [] };
     case 'sourceDestCheck':
@@ -295,14 +307,70 @@ function attributeTree(control: Control, i: Stored<'instance'>, attribute: strin
   }
 }
 
+type MappingInput = {
+  DeviceName?: string;
+  NoDevice?: string;
+  Ebs?: {
+    VolumeSize?: number;
+    VolumeType?: string;
+    DeleteOnTermination?: boolean;
+    Iops?: number;
+    Throughput?: number;
+    Encrypted?: boolean;
+  };
+};
+
+/**
+ * The root device's settings from BlockDeviceMapping.N (the AMI's root device, /dev/xvda, or
+ * /dev/sda1 as older AMIs name it). Mappings for other devices would be extra volumes.
+ */
+function rootVolumeFromMappings(mappings: readonly MappingInput[]): RootVolumeSettings | undefined {
+  let root: RootVolumeSettings | undefined;
+  for (const m of mappings) {
+    const isRoot = m.DeviceName === ROOT_DEVICE || m.DeviceName === '/dev/sda1';
+    if (!isRoot) {
+      if (m.NoDevice !== undefined) continue;
+      unsupported('block device mappings other than the root device');
+    }
+    const ebs = m.Ebs ?? {};
+    const volumeType = ebs.VolumeType ?? DEFAULT_ROOT_VOLUME.volumeType;
+    if (!(VOLUME_TYPES as readonly string[]).includes(volumeType)) {
+      throw Errors.invalidValue('BlockDeviceMapping.Ebs.VolumeType', volumeType);
+    }
+    const sizeGiB = ebs.VolumeSize ?? DEFAULT_ROOT_VOLUME.sizeGiB;
+    if (!Number.isInteger(sizeGiB) || sizeGiB < DEFAULT_ROOT_VOLUME.sizeGiB || sizeGiB > 16384) {
+      throw apiError(
+        'InvalidBlockDeviceMapping',
+        `Volume of size ${sizeGiB}GB is smaller than snapshot, expect size >= ${DEFAULT_ROOT_VOLUME.sizeGiB}GB`,
+      );
+    }
+    const type = volumeType as RootVolumeSettings['volumeType'];
+    root = {
+      sizeGiB,
+      volumeType: type,
+      deleteOnTermination: ebs.DeleteOnTermination ?? true,
+      iops:
+        type === 'gp3'
+          ? (ebs.Iops ?? 3000)
+          : type === 'gp2'
+            ? Math.min(16000, Math.max(100, 3 * sizeGiB))
+            : ebs.Iops,
+      throughput: type === 'gp3' ? (ebs.Throughput ?? 125) : undefined,
+      encrypted: ebs.Encrypted ?? false,
+    };
+  }
+  return root;
+}
+
 function unsupported(what: string): never {
   throw apiError('UnsupportedOperation', `privlink does not support ${what} on RunInstances`);
 }
 
-/** Tags per resource type; `volume` (and other launch-time types AWS accepts) are dropped. */
+/** Tags per resource type; other launch-time types AWS accepts (spot requests, GPUs) are dropped. */
 function launchTags(specs: readonly { ResourceType?: string; Tag: { Key?: string; Value?: string }[] }[]): {
   instance: Tag[];
   eni: Tag[];
+  volume: Tag[];
 } {
   const of = (type: string) => {
     const mine = specs.filter((x) => x.ResourceType === type);
@@ -317,7 +385,7 @@ function launchTags(specs: readonly { ResourceType?: string; Tag: { Key?: string
       );
     }
   }
-  return { instance: of('instance'), eni: of('network-interface') };
+  return { instance: of('instance'), eni: of('network-interface'), volume: of('volume') };
 }
 
 function stateTree(state: InstanceState): XmlTree {
@@ -393,8 +461,8 @@ export function renderInstance(control: Control, i: Stored<'instance'>): XmlTree
     subnetId: terminated ? undefined : i.subnetId,
     vpcId: terminated ? undefined : i.vpcId,
     privateIpAddress: terminated ? undefined : i.privateIpAddress,
-    architecture: 'x86_64',
-    blockDeviceMapping: [],
+    architecture: instanceTypeInfo(i.instanceType)?.architecture ?? 'x86_64',
+    blockDeviceMapping: hasRootVolume(i) ? [rootBlockDevice(rootVolumeOf(i))] : [],
     clientToken: i.clientToken ?? '',
     ebsOptimized: false,
     enaSupport: true,
@@ -547,6 +615,9 @@ export const INSTANCE_ACTIONS: Record<Ec2InstanceAction, ActionDef> = {
       interfaceDescription: description,
       disableApiTermination: input.DisableApiTermination,
       instanceInitiatedShutdownBehavior: input.InstanceInitiatedShutdownBehavior,
+      rootVolume: rootVolumeFromMappings(input.BlockDeviceMapping),
+      volumeTags: tags.volume,
+      cpuCredits: input.CreditSpecification?.CpuCredits,
     });
     return renderReservation(ctx.control, reservation);
   }),
