@@ -48,12 +48,13 @@ function importMapHash(): string {
 
 /** Vendor modules served from their packages (resolved once, at start). */
 function vendorFiles(): Record<string, string> {
-  const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+  // The directory of each package's CommonJS entry holds its ES module build too.
+  const dir = (spec: string) => dirname(require.resolve(spec));
   return {
-    'preact.mjs': join(pkgDir('preact'), 'dist/preact.module.js'),
-    'hooks.mjs': join(pkgDir('preact'), 'hooks/dist/hooks.module.js'),
-    'htm.mjs': join(pkgDir('htm'), 'dist/htm.module.js'),
-    'elk.bundled.js': join(pkgDir('elkjs'), 'lib/elk.bundled.js'),
+    'preact.mjs': join(dir('preact'), 'preact.module.js'),
+    'hooks.mjs': join(dir('preact/hooks'), 'hooks.module.js'),
+    'htm.mjs': join(dir('htm'), 'htm.module.js'),
+    'elk.bundled.js': join(dir('elkjs'), 'elk.bundled.js'),
   };
 }
 
@@ -313,7 +314,8 @@ export class ConsoleRoutes {
     const client: SseClient = { res, viewer, pendingChange: undefined };
     this.clients.add(client);
     req.socket.setTimeout(0);
-    req.on('close', () => {
+    // The response's close is the connection's (the request's fires once its empty body is read).
+    res.on('close', () => {
       clearTimeout(client.pendingChange);
       this.clients.delete(client);
       if (this.clients.size === 0) this.stopTraffic();

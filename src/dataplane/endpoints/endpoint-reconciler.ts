@@ -90,7 +90,6 @@ export class EndpointReconciler implements Reconciler {
   }
 
   /** Whether traffic can flow once the endpoint turns available (lifecycle-driver seam). */
-
   isReady(ep: DeepReadonly<VpcEndpoint>): boolean {
     if (ep.endpointType !== 'Interface' || !ep.serviceId) return true;
     if (this.ctx.clock.now() - ep.stateChangedAt > READINESS_CAP_MS) return true;
