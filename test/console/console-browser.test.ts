@@ -35,6 +35,7 @@ import { createComponents, createDataplane } from '../../src/components.js';
 import { providerUserData } from '../../src/demo/provider-web-server.js';
 import { CONSUMER, PROVIDER, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
 import { netnsSkip } from '../helpers/netns.js';
+import { sample, scrape } from '../helpers/prometheus.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -50,6 +51,7 @@ export const CHROMIUM_ARGS = [
 const KEYS = {
   provider: { accessKeyId: 'AKIAPROVIDER0000001', secretAccessKey: 'provider-secret' },
   consumer: { accessKeyId: 'AKIACONSUMER0000001', secretAccessKey: 'consumer-secret' },
+  admin: { accessKeyId: 'AKIAADMIN00000000001', secretAccessKey: 'admin-secret' },
 };
 
 const skip =
@@ -73,6 +75,11 @@ test(
           [KEYS.consumer.accessKeyId]: {
             secretAccessKey: KEYS.consumer.secretAccessKey,
             accountId: CONSUMER,
+          },
+          [KEYS.admin.accessKeyId]: {
+            secretAccessKey: KEYS.admin.secretAccessKey,
+            accountId: PROVIDER,
+            admin: true,
           },
         },
       },
@@ -284,6 +291,23 @@ test(
       console.log(`# counter rose ${Math.round(performance.now() - t0)} ms after the request`);
       const bytesIn = await page.textContent(`${row} [data-bytes-in]`);
       assert.notEqual(bytesIn, '0 B');
+    });
+
+    await step('/metrics counts measured connections and bytes of real requests exactly', async () => {
+      const series = { endpoint: epId, account: CONSUMER, service: svc.ServiceId ?? '' };
+      const before = await scrape(p.url, KEYS.admin);
+      for (let i = 0; i < 3; i++) assert.ok(await curl());
+      const after = await scrape(p.url, KEYS.admin);
+      const d = (name: string) =>
+        sample(after.families, name, series) - sample(before.families, name, series);
+      assert.equal(
+        d('privlink_endpoint_connections_total'),
+        3,
+        `${after.status} ${after.text.slice(0, 300)}`,
+      );
+      // Three HTTP requests and their answers: well over a hundred bytes each way.
+      assert.ok(d('privlink_endpoint_received_bytes_total') > 300, 'bytes in');
+      assert.ok(d('privlink_endpoint_sent_bytes_total') > 300, 'bytes out');
     });
 
     await step('Reject cuts traffic and the page shows rejected', async () => {

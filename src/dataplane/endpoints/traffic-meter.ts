@@ -11,8 +11,9 @@
  *
  * Kernel counters restart from zero whenever the rules are reloaded (the script replaces the
  * table); totals are kept monotonic by remembering the last reading per ENI. Readings of one
- * call are taken in parallel with a small concurrency cap, and a reading younger than
- * `maxAgeMs` is served from cache so several readers (console, /metrics) cost one pass.
+ * call are taken in parallel with a small concurrency cap, and callers arriving while a reading
+ * is under way share it, so several readers (console stream, /metrics) cost one pass; a reading
+ * is never served after it completed (a scrape right after traffic sees that traffic).
  */
 import type { Socket, Server } from 'node:net';
 import type { EndpointTraffic } from '../../control/ports.js';
@@ -92,21 +93,18 @@ export function countFlows(stdout: string): number {
 export class TrafficMeter {
   /** Per ENI: last kernel reading and what earlier table generations had counted. */
   private readonly seen = new Map<string, { last: Totals; base: Totals }>();
-  private cache: { at: number; value: Promise<Map<string, EndpointTraffic>> } | undefined;
+  private inflight: Promise<Map<string, EndpointTraffic>> | undefined;
 
   constructor(
     private readonly runner: Runner,
     private readonly enis: () => Iterable<MeteredEni>,
-    private readonly now: () => number = () => performance.now(),
-    private readonly maxAgeMs = 250,
   ) {}
 
   read(): Promise<Map<string, EndpointTraffic>> {
-    const t = this.now();
-    if (this.cache && t - this.cache.at < this.maxAgeMs) return this.cache.value;
-    const value = this.measure();
-    this.cache = { at: t, value };
-    return value;
+    this.inflight ??= this.measure().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
   }
 
   private async measure(): Promise<Map<string, EndpointTraffic>> {
