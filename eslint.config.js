@@ -12,6 +12,8 @@ export default tseslint.config(
       'eslint.config.js',
       'bin/**',
       'scripts/*.mjs',
+      // The console's browser modules: plain ES modules served as they are (no build step).
+      'web/**',
     ],
   },
   js.configs.recommended,

@@ -30,6 +30,11 @@ const BENCHES: BenchEntry[] = [
     description: 'sandboxed instances: boot, stop, start, memory, 100 running',
     load: () => import('./instances.js'),
   },
+  {
+    name: 'console',
+    description: 'web console snapshot, live update, page load and /metrics with 1,000 endpoints',
+    load: () => import('./console.js'),
+  },
 ];
 
 async function main(): Promise<void> {

@@ -135,6 +135,12 @@ export class Privlink {
         health: () => ({ status: 'ok' }),
         status: () => this.status(),
         reset: () => this.reset(),
+        dnsQueries: () => {
+          const dns = this.components.find(
+            (c): c is Component & { queryStats: { counts: Record<string, number> } } => 'queryStats' in c,
+          );
+          return dns ? { ...dns.queryStats.counts } : {};
+        },
       },
     });
   }

@@ -75,6 +75,8 @@ export interface PipelineResult {
   body: string;
   requestId: string;
   contentType: string;
+  /** What /metrics counts: the service and action (when known) and the error code or 'OK'. */
+  metric: { service: string; action: string; code: string };
 }
 
 /** Every action AWS has, per service: the ones privlink lacks answer UnsupportedOperation. */
@@ -96,6 +98,7 @@ export async function handleRequest(
   requestId: string,
 ): Promise<PipelineResult> {
   let service: ApiService | undefined;
+  let action: string | undefined;
   try {
     const auth = parseAuth(headerString(req.headers['authorization']), req.query);
     // Strict mode authenticates before looking at the body, as AWS does: an unsigned or forged
@@ -127,7 +130,7 @@ export async function handleRequest(
         ? apiError('InvalidAction', `Version ${v.slice(0, 40)} is not supported by privlink`)
         : Errors.missingParameter('Version');
     }
-    const action = params.get('Action');
+    action = params.get('Action');
     if (!action) throw apiError('MissingAction', 'The request must contain the parameter Action');
     const def = Object.prototype.hasOwnProperty.call(service.actions, action)
       ? service.actions[action]
@@ -138,6 +141,7 @@ export async function handleRequest(
       }
       throw apiError('InvalidAction', `The action ${action.slice(0, 80)} is not valid for this web service.`);
     }
+    const known = action;
     const principal = principalFor(auth.accessKeyId, deps.credentials);
     const region =
       auth.region && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(auth.region) ? auth.region : deps.defaultRegion;
@@ -146,7 +150,7 @@ export async function handleRequest(
       accountId: principal.accountId,
       region,
       principal,
-      action,
+      action: known,
       control: deps.control,
       identity: callerIdentity(
         principal.accountId,
@@ -164,9 +168,15 @@ export async function handleRequest(
     });
     const body =
       service.dialect === 'ec2'
-        ? encodeEc2Response(action, requestId, out)
-        : encodeQueryResponse(action, service.xmlns, requestId, out);
-    return { status: 200, body, requestId, contentType: 'text/xml;charset=UTF-8' };
+        ? encodeEc2Response(known, requestId, out)
+        : encodeQueryResponse(known, service.xmlns, requestId, out);
+    return {
+      status: 200,
+      body,
+      requestId,
+      contentType: 'text/xml;charset=UTF-8',
+      metric: { service: service.name, action: known, code: 'OK' },
+    };
   } catch (e) {
     let err: ApiError;
     if (isApiError(e)) {
@@ -182,7 +192,19 @@ export async function handleRequest(
       !service || service.dialect === 'ec2'
         ? encodeEc2Error(err.code, err.message, requestId)
         : encodeQueryError(service.xmlns, err.code, err.message, requestId, err.status);
-    return { status: err.status, body, requestId, contentType: 'text/xml;charset=UTF-8' };
+    // Only actions the service knows become label values: clients cannot grow the series set.
+    const label = service && action && Object.prototype.hasOwnProperty.call(service.actions, action);
+    return {
+      status: err.status,
+      body,
+      requestId,
+      contentType: 'text/xml;charset=UTF-8',
+      metric: {
+        service: service?.name ?? 'unknown',
+        action: label && action ? action : 'unknown',
+        code: err.code,
+      },
+    };
   }
 }
 

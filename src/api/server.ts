@@ -2,9 +2,12 @@
  * The HTTP listener: binds an explicit address, caps body size, serves the AWS query endpoint on
  * `/` and privlink's own endpoints under `/_privlink/`:
  * - `GET /_privlink/health`: liveness only (`{"status":"ok"}`), open to any local client;
- * - `GET /_privlink/status` (every account's resources) and `POST /_privlink/reset` (wipes every
- *   account): open on a server without --credentials; with --credentials they need a SigV4-signed
- *   request from a key marked `"admin": true` in the credentials file (403 otherwise).
+ * - `GET /_privlink/status` (every account's resources), `POST /_privlink/reset` (wipes every
+ *   account) and `GET /metrics` (Prometheus text, metrics.ts): open on a server without
+ *   --credentials; with --credentials they need a SigV4-signed request from a key marked
+ *   `"admin": true` in the credentials file (403 otherwise);
+ * - `/console/…`: the web console (console/console-routes.ts), with its own sign-in by access key
+ *   in --credentials mode.
  * Every request first passes request-guard.ts (Host names this server, no cross-origin browser
  * request): a web page can neither POST a reset nor reach the API through DNS rebinding.
  *
@@ -22,12 +25,16 @@ import { credentialFor, parseAuth, verifySignature } from './auth.js';
 import { encodeEc2Error } from './query/encode.js';
 import { handleRequest, type PipelineDeps } from './pipeline.js';
 import { checkRequest } from './request-guard.js';
+import { ApiMetrics } from './metrics.js';
+import { ConsoleRoutes } from './console/console-routes.js';
 
 export interface AdminHooks {
   /** Liveness: says nothing about any account. */
   health(): Record<string, unknown>;
   status(): Record<string, unknown>;
   reset(): Promise<void>;
+  /** DNS queries by kind of answer, for /metrics (absent: no DNS component). */
+  dnsQueries?(): Record<string, number>;
 }
 
 /** Admin request bodies are empty; anything larger is not one. */
@@ -83,7 +90,13 @@ function readBody(req: IncomingMessage, max: number, idleMs: number): Promise<Bu
 
 export class ApiServer {
   private server?: Server;
-  constructor(private readonly o: ApiServerOptions) {}
+  private readonly metrics: ApiMetrics;
+  private readonly console: ConsoleRoutes;
+  constructor(private readonly o: ApiServerOptions) {
+    const dns = o.admin.dnsQueries?.bind(o.admin);
+    this.metrics = new ApiMetrics({ control: o.pipeline.control, ...(dns && { dnsQueries: dns }) });
+    this.console = new ConsoleRoutes({ control: o.pipeline.control, credentials: o.pipeline.credentials });
+  }
 
   async listen(): Promise<AddressInfo> {
     const headersMs = this.o.timeouts?.headersMs ?? 20_000;
@@ -166,8 +179,21 @@ export class ApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = this.o.ids.uuid();
-    if (url.pathname.startsWith('/_privlink/')) {
+    if (url.pathname.startsWith('/_privlink/') || url.pathname === '/metrics') {
       return this.admin(req, res, url);
+    }
+    if (ConsoleRoutes.handles(url.pathname)) {
+      const verdict = checkRequest(req.headers, this.guardOptions());
+      if (!verdict.ok) {
+        req.resume();
+        return this.send(
+          res,
+          403,
+          'application/json',
+          JSON.stringify({ error: 'Forbidden', message: verdict.reason }),
+        );
+      }
+      return this.console.handle(req, res, url);
     }
     if (this.declaredTooLarge(req)) return this.tooLarge(req, res, requestId);
     let body: Buffer;
@@ -213,11 +239,13 @@ export class ApiServer {
         requestId,
       );
     }
+    const t0 = performance.now();
     const result = await handleRequest(
       this.o.pipeline,
       { method: req.method, path: url.pathname, query: url.searchParams, headers: req.headers, body },
       requestId,
     );
+    this.metrics.observe(result.metric, (performance.now() - t0) / 1000);
     this.send(res, result.status, result.contentType, result.body, requestId);
   }
 
@@ -241,7 +269,8 @@ export class ApiServer {
     }
     const isStatus = path === '/_privlink/status' && req.method === 'GET';
     const isReset = path === '/_privlink/reset' && req.method === 'POST';
-    if (!isStatus && !isReset) {
+    const isMetrics = path === '/metrics' && req.method === 'GET';
+    if (!isStatus && !isReset && !isMetrics) {
       req.resume();
       return json(404, { error: 'not found' });
     }
@@ -281,11 +310,16 @@ export class ApiServer {
       req.resume();
     }
     if (isStatus) return json(200, this.o.admin.status());
+    if (isMetrics) {
+      const m = await this.metrics.render();
+      return this.send(res, 200, m.contentType, m.body);
+    }
     await this.o.admin.reset();
     return json(200, { reset: true });
   }
 
   async close(): Promise<void> {
+    this.console.close();
     const s = this.server;
     if (!s) return;
     this.server = undefined;

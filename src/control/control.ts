@@ -13,7 +13,11 @@ import {
   alwaysReady,
   assumeHealthy,
   noConsoleOutput,
+  noReconcileStats,
+  noTraffic,
   type ConsoleOutputSource,
+  type EndpointTrafficSource,
+  type ReconcileStatsSource,
   type EndpointReadinessSource,
   type SnsPublisher,
   type TargetHealthSource,
@@ -37,6 +41,10 @@ export interface ControlPorts {
   health?: TargetHealthSource;
   readiness?: EndpointReadinessSource;
   console?: ConsoleOutputSource;
+  /** Measured per-endpoint traffic (the console and /metrics). */
+  traffic?: EndpointTrafficSource;
+  /** Reconcile passes of the data plane (/metrics). */
+  reconcile?: ReconcileStatsSource;
   /** Absent: no `--sns-endpoint`, notifications are recorded as `not-configured`. */
   sns?: SnsPublisher;
   /** Absent: no `--verification-resolver`, private DNS verification ends `failed`. */
@@ -64,6 +72,9 @@ export class Control {
   readonly readiness: EndpointReadinessSource;
   /** Instance consoles (GetConsoleOutput). */
   readonly console: ConsoleOutputSource;
+  /** Per-endpoint traffic as the data plane measures it. */
+  readonly traffic: EndpointTrafficSource;
+  readonly reconcile: ReconcileStatsSource;
   private readonly sns: SnsPublisher | undefined;
   private readonly txt: TxtResolver | undefined;
   /** Stop functions of the background workers start() launched. */
@@ -79,6 +90,8 @@ export class Control {
     this.health = ports.health ?? assumeHealthy;
     this.readiness = ports.readiness ?? alwaysReady;
     this.console = ports.console ?? noConsoleOutput;
+    this.traffic = ports.traffic ?? noTraffic;
+    this.reconcile = ports.reconcile ?? noReconcileStats;
     this.sns = ports.sns;
     this.txt = ports.txt;
   }

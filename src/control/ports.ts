@@ -43,9 +43,53 @@ export interface TxtResolver {
   lookupTxt(name: string, signal?: AbortSignal): Promise<TxtAnswer>;
 }
 
+/**
+ * Measured traffic of one interface endpoint, summed over its ENIs. Totals only grow (a rule
+ * reload that resets a kernel counter is folded in by the data plane).
+ */
+export interface EndpointTraffic {
+  /** Connections open right now (established TCP flows to the endpoint's ENIs). */
+  activeConnections: number;
+  /** New TCP connections let through the endpoint since it was built. */
+  connectionsTotal: number;
+  /** Bytes from the consumer into the endpoint's ENIs. */
+  bytesIn: number;
+  /** Bytes from the endpoint's ENIs back to the consumer. */
+  bytesOut: number;
+}
+
+/**
+ * Per-endpoint traffic as the data plane measures it (nftables counters and conntrack in netns
+ * mode, the proxies themselves in loopback mode). Abstract on purpose: an eBPF data path reads
+ * its maps behind the same call.
+ */
+export interface EndpointTrafficSource {
+  /** Traffic by VPC endpoint ID; endpoints without data-plane parts are absent. */
+  endpointTraffic(): Promise<Map<string, EndpointTraffic>>;
+}
+
+export const noTraffic: EndpointTrafficSource = { endpointTraffic: () => Promise.resolve(new Map()) };
+
+/** One reconcile pass of one reconciler, for metrics. */
+export interface ReconcileStats {
+  passes: number;
+  failures: number;
+  /** Sum of pass durations in seconds. */
+  secondsTotal: number;
+}
+
+/** Reconcile passes per reconciler name (the data plane counts them). */
+export interface ReconcileStatsSource {
+  reconcileStats(): Map<string, ReconcileStats>;
+}
+
+export const noReconcileStats: ReconcileStatsSource = { reconcileStats: () => new Map() };
+
 /** The data plane's view for the control plane: everything it reports back. */
 export interface DataplanePorts {
   health: TargetHealthSource;
   readiness: EndpointReadinessSource;
   console: ConsoleOutputSource;
+  traffic?: EndpointTrafficSource;
+  reconcile?: ReconcileStatsSource;
 }

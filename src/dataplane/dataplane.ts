@@ -22,7 +22,13 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PrivlinkOptions } from '../config/options.js';
 import type { Component, ExecResult } from '../emulator.js';
-import { alwaysReady, assumeHealthy, noConsoleOutput, type DataplanePorts } from '../control/ports.js';
+import {
+  alwaysReady,
+  assumeHealthy,
+  noConsoleOutput,
+  type DataplanePorts,
+  type ReconcileStats,
+} from '../control/ports.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
@@ -97,6 +103,8 @@ export class Dataplane implements Component {
   private passes = 0;
   private lastError: string | undefined;
   private readonly errors = new Map<string, string>();
+  /** Passes, failures and time per reconciler (the `reconcile` port, for /metrics). */
+  private readonly stats = new Map<string, ReconcileStats>();
   private vpcReconciler: VpcReconciler | undefined;
   private instances: InstanceReconciler | undefined;
   private endpoints: EndpointReconciler | undefined;
@@ -134,6 +142,11 @@ export class Dataplane implements Component {
           ? this.instances.consoleOutputOf(id)
           : noConsoleOutput.consoleOutputOf(id),
     },
+    traffic: {
+      endpointTraffic: () =>
+        this.endpoints && !this.closed ? this.endpoints.endpointTraffic() : Promise.resolve(new Map()),
+    },
+    reconcile: { reconcileStats: () => this.stats },
   };
   /** For the DNS component. */
   readonly dns: DataplaneDnsPort = {
@@ -253,15 +266,22 @@ export class Dataplane implements Component {
       let failed = false;
       for (const r of this.reconcilers) {
         if (this.closed) return;
+        const stat = this.stats.get(r.name) ?? { passes: 0, failures: 0, secondsTotal: 0 };
+        this.stats.set(r.name, stat);
+        const t0 = performance.now();
         try {
           await r.reconcile();
           this.errors.delete(r.name);
         } catch (e) {
           failed = true;
+          stat.failures++;
           const msg = e instanceof Error ? e.message : String(e);
           this.errors.set(r.name, msg);
           this.lastError = `${r.name}: ${msg}`;
           this.deps.logger.warn(`reconcile step ${r.name} failed; will retry`, { error: msg });
+        } finally {
+          stat.passes++;
+          stat.secondsTotal += (performance.now() - t0) / 1000;
         }
       }
       if (failed) this.scheduleRetry();

@@ -574,7 +574,8 @@ function printExplore(out: (l: string) => void, url: string, serviceId: string, 
   const env = (acct: string) =>
     `AWS_ACCESS_KEY_ID=${acct} AWS_SECRET_ACCESS_KEY=demo AWS_DEFAULT_REGION=${DEMO_REGION}`;
   out('');
-  out('privlink keeps running (Ctrl-C to stop and clean up). Explore it with the aws CLI:');
+  out(`privlink keeps running (Ctrl-C to stop and clean up). Web console: ${url}/console/`);
+  out('Explore it with the aws CLI:');
   out(`  # provider (${PROVIDER_ACCOUNT})`);
   out(
     `  ${env(PROVIDER_ACCOUNT)} aws --endpoint-url ${url} ec2 describe-vpc-endpoint-service-configurations`,

@@ -14,6 +14,7 @@ import { Forwarder, parseUpstream } from './forwarder.js';
 import { RecordFeeder } from './record-feeder.js';
 import { LimitedUpstream } from './upstream-limit.js';
 import { answerQuery } from './resolver.js';
+import { QueryStats } from './query-stats.js';
 import { hostView } from './views.js';
 import { VpcResolvers, type NamespaceBinder, type VpcNetworkSource } from './vpc-resolvers.js';
 
@@ -40,6 +41,8 @@ export interface DnsComponentDeps {
 export class DnsComponent implements Component {
   readonly name = 'dns';
   readonly feeder: RecordFeeder;
+  /** Queries answered by every resolver of this component, by kind of answer. */
+  readonly queryStats = new QueryStats();
   private host: DnsListener | undefined;
   private forwarder: Forwarder | undefined;
   /** The forwarder behind a cap on concurrent upstream TCP sockets (shared by every resolver). */
@@ -75,7 +78,9 @@ export class DnsComponent implements Component {
         this.host = await listenDns(
           HOST_RESOLVER_ADDRESS,
           options.dnsPort,
-          (msg, transport) => answerQuery(view, msg, transport, fwd),
+          this.queryStats.wrap((msg: Buffer, transport: Parameters<typeof answerQuery>[2]) =>
+            answerQuery(view, msg, transport, fwd),
+          ),
           (e) => logger.debug('host resolver socket error', { error: String(e) }),
         );
       } catch (e) {
@@ -100,6 +105,7 @@ export class DnsComponent implements Component {
         upstream: this.upstream,
         bind: this.deps.bindInNamespace,
         logger: logger.child('vpc'),
+        stats: this.queryStats,
       });
       this.vpcResolvers.start();
     }

@@ -15,6 +15,7 @@ import type { Logger } from '../shared/logger.js';
 import { DnsListener } from './dns-server.js';
 import type { RecordFeeder } from './record-feeder.js';
 import { answerQuery, type Upstream } from './resolver.js';
+import type { QueryStats } from './query-stats.js';
 import { vpcView } from './views.js';
 
 export const RESOLVER_PORT = 53;
@@ -66,6 +67,8 @@ export class VpcResolvers {
       upstream: Upstream | undefined;
       bind: NamespaceBinder;
       logger: Logger;
+      /** Counts every reply (the DNS component's query statistics). */
+      stats?: QueryStats;
     },
   ) {}
 
@@ -120,7 +123,11 @@ export class VpcResolvers {
         const listener = new DnsListener(
           udp.socket,
           tcp.server,
-          (msg, transport) => answerQuery(view, msg, transport, upstream),
+          (msg, transport) =>
+            answerQuery(view, msg, transport, upstream).then((r) => {
+              this.deps.stats?.count(r);
+              return r;
+            }),
           (e) => this.deps.logger.debug(`VPC resolver ${vpcId} socket error`, { error: String(e) }),
         );
         // A 'vpc-down' or close() may have come while binding.

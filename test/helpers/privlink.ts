@@ -153,6 +153,8 @@ export function fakeDataplane(ports: Partial<DataplanePorts>): NonNullable<Privl
       health: ports.health ?? assumeHealthy,
       readiness: ports.readiness ?? alwaysReady,
       console: ports.console ?? noConsoleOutput,
+      ...(ports.traffic && { traffic: ports.traffic }),
+      ...(ports.reconcile && { reconcile: ports.reconcile }),
     },
     start: async () => undefined,
     close: async () => undefined,

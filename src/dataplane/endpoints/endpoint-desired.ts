@@ -94,5 +94,6 @@ export function endpointScript(
       .filter(([, u]) => !u.ppv2)
       .map(([port, u]) => ({ port, upstreamIp: u.address, upstreamPort: port })),
     ingress: ingressOf(store, d.ep),
+    open: [...want.keys()].sort((a, b) => a - b),
   });
 }

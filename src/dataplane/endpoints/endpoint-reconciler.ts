@@ -43,6 +43,8 @@ import {
 } from './endpoint-desired.js';
 import { linkNamespaces, removeLink } from './node-links.js';
 import net from 'node:net';
+import type { EndpointTraffic } from '../../control/ports.js';
+import { LoopbackMeter, TrafficMeter } from './traffic-meter.js';
 
 /** Longest an endpoint is held in `pending` waiting for its data plane. */
 const READINESS_CAP_MS = 10_000;
@@ -64,6 +66,8 @@ interface ActualEni {
   programmed: boolean;
   /** netns: NLB nodes this ENI has a point-to-point link to (node ENI id → node as linked). */
   links: Map<string, NodeInfo>;
+  /** Loopback mode: what this ENI's proxies carried. */
+  loopback?: LoopbackMeter;
 }
 
 export class EndpointReconciler implements Reconciler {
@@ -72,10 +76,17 @@ export class EndpointReconciler implements Reconciler {
   private readonly actual = new Map<string, ActualEni>();
   private readonly queue = new SerialQueue();
   private readonly staleVpcs = new Set<string>();
+  private readonly meter: TrafficMeter;
 
   constructor(private readonly ctx: DataplaneContext) {
     this.traffic = ctx.traffic;
     ctx.events.on('vpc-down', (e: { vpcId: string }) => this.staleVpcs.add(e.vpcId));
+    this.meter = new TrafficMeter(ctx.runner, () => this.actual.values());
+  }
+
+  /** Measured traffic by endpoint ID (traffic-meter.ts). */
+  endpointTraffic(): Promise<Map<string, EndpointTraffic>> {
+    return this.meter.read();
   }
 
   /** Whether traffic can flow once the endpoint turns available (lifecycle-driver seam). */
@@ -238,6 +249,7 @@ export class EndpointReconciler implements Reconciler {
       server.once('error', reject);
       server.listen({ host: a.address, port }, () => resolve());
     });
+    a.loopback?.watch(server);
     const picker = this.traffic.picker;
     return new TcpProxy(server, {
       upstreamHost: u.address,
@@ -278,6 +290,7 @@ export class EndpointReconciler implements Reconciler {
         ...base,
         namespace: undefined,
         address: this.traffic.loopback?.allocate(eni.id) ?? '127.0.0.1',
+        loopback: new LoopbackMeter(),
       };
       this.actual.set(eni.id, a);
       return a;

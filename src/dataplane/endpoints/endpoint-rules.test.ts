@@ -10,6 +10,7 @@ test('endpoint ENI rules: forwards, security-group ingress of every kind, one-wa
       { port: 80, upstreamIp: '169.254.0.10', upstreamPort: 80 },
       { port: 443, upstreamIp: '169.254.0.10', upstreamPort: 443 },
     ],
+    open: [80, 443, 8443],
     ingress: [
       { protocol: 'tcp', fromPort: 80, toPort: 80, sources: ['10.0.0.0/16'] },
       { protocol: '6', fromPort: 8000, toPort: 8100, sources: ['10.0.2.10', '10.0.2.11'] },

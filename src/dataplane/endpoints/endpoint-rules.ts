@@ -6,6 +6,11 @@
  * MSS clamping, and the one-way rule (nothing from the provider side opens connections towards
  * the consumer).
  *
+ * Counters (read by traffic-meter.ts): `conns` counts new TCP connections to an open listener port
+ * (the nat hook sees the first packet of a flow only), `bytes_in` / `bytes_out` every packet
+ * crossing the consumer leg towards / from the ENI. Reloading the table resets them; the meter
+ * folds that in.
+ *
  * Gating: the listener map has elements only while the endpoint is `available`. Without an
  * element a SYN reaches the namespace's own stack, which has no socket on that port and answers
  * with a reset — a refused connection, not a timeout.
@@ -31,6 +36,8 @@ export interface EndpointRuleInput {
   forwards: readonly { port: number; upstreamIp: string; upstreamPort: number }[];
   /** undefined = no security groups enforced (allow all). */
   ingress: readonly IngressRule[] | undefined;
+  /** Every listener port open now (DNAT and proxied), for the connection counter. */
+  open?: readonly number[];
 }
 
 const PROTO_NAMES: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp' };
@@ -64,9 +71,20 @@ export function renderEndpointRules(input: EndpointRuleInput): string {
     `    type inet_service : ipv4_addr . inet_service`,
     ...(elems.length ? [`    elements = { ${elems.join(', ')} }`] : []),
     `  }`,
+    `  set open {`,
+    `    type inet_service`,
+    ...(input.open?.length ? [`    elements = { ${input.open.join(', ')} }`] : []),
+    `  }`,
+    `  counter conns {`,
+    `  }`,
+    `  counter bytes_in {`,
+    `  }`,
+    `  counter bytes_out {`,
+    `  }`,
     // Security groups are stateful: replies and established flows pass, new flows need a rule.
     `  chain sg {`,
     `    type filter hook prerouting priority -150; policy accept;`,
+    `    iifname "${ENDPOINT_VPC_LEG}" ip daddr ${input.eniIp} counter name "bytes_in"`,
     `    iifname != "${ENDPOINT_VPC_LEG}" accept`,
     `    ip daddr != ${input.eniIp} accept`,
     `    ct state established,related accept`,
@@ -82,6 +100,7 @@ export function renderEndpointRules(input: EndpointRuleInput): string {
     `  }`,
     `  chain pre {`,
     `    type nat hook prerouting priority dstnat; policy accept;`,
+    `    iifname "${ENDPOINT_VPC_LEG}" ip daddr ${input.eniIp} tcp dport @open counter name "conns"`,
     `    iifname "${ENDPOINT_VPC_LEG}" ip daddr ${input.eniIp} dnat ip to tcp dport map @listeners`,
     `  }`,
     `  chain post {`,
@@ -93,6 +112,10 @@ export function renderEndpointRules(input: EndpointRuleInput): string {
     `    ct state established,related accept`,
     `    iifname "${ENDPOINT_VPC_LEG}" oifname != "${ENDPOINT_VPC_LEG}" ct status dnat tcp flags syn tcp option maxseg size set rt mtu`,
     `    iifname "${ENDPOINT_VPC_LEG}" oifname != "${ENDPOINT_VPC_LEG}" ct status dnat accept`,
+    `  }`,
+    `  chain out_c {`,
+    `    type filter hook postrouting priority filter; policy accept;`,
+    `    oifname "${ENDPOINT_VPC_LEG}" counter name "bytes_out"`,
     `  }`,
     // PrivateLink is one-way: the provider side can never open a connection to the consumer.
     `  chain input_f {`,
