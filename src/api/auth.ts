@@ -147,6 +147,12 @@ export function principalFor(akid: string | undefined, creds?: Record<string, Cr
   return { accountId, arn: `arn:aws:iam::${accountId}:root` };
 }
 
+/** Where a request came from when it arrived through a VPC endpoint. */
+export interface EndpointOrigin {
+  vpceId: string;
+  sourceIp: string;
+}
+
 export interface RawRequest {
   method: string;
   /** Path without the query string. */
@@ -154,6 +160,8 @@ export interface RawRequest {
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** Set when the request came through an endpoint (the endpoint policy applies). */
+  origin?: EndpointOrigin;
 }
 
 /** Strict mode: recompute the signature and compare. Throws an ApiError when it does not match. */

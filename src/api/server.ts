@@ -14,11 +14,11 @@
  * request whose headers never finish is dropped by Node's headersTimeout.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { IdSource } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { isApiError } from '../control/errors.js';
-import { credentialFor, parseAuth, verifySignature } from './auth.js';
+import { credentialFor, type EndpointOrigin, parseAuth, verifySignature } from './auth.js';
 import { encodeEc2Error } from './query/encode.js';
 import { handleRequest, type PipelineDeps } from './pipeline.js';
 import { checkRequest } from './request-guard.js';
@@ -83,6 +83,8 @@ function readBody(req: IncomingMessage, max: number, idleMs: number): Promise<Bu
 
 export class ApiServer {
   private server?: Server;
+  /** Connections handed in by the endpoint listener, with where they came from. */
+  private readonly origins = new WeakMap<Socket, EndpointOrigin>();
   constructor(private readonly o: ApiServerOptions) {}
 
   async listen(): Promise<AddressInfo> {
@@ -121,6 +123,20 @@ export class ApiServer {
       });
     });
     return server.address() as AddressInfo;
+  }
+
+  /**
+   * Serves a connection that arrived through a VPC endpoint (already decrypted): its requests
+   * carry `origin`, so the pipeline applies the endpoint's policy.
+   */
+  acceptConnection(socket: Socket, origin: EndpointOrigin): void {
+    const server = this.server;
+    if (!server) {
+      socket.destroy();
+      return;
+    }
+    this.origins.set(socket, origin);
+    server.emit('connection', socket);
   }
 
   private send(
@@ -166,7 +182,8 @@ export class ApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = this.o.ids.uuid();
-    if (url.pathname.startsWith('/_privlink/')) {
+    const origin = this.origins.get(req.socket);
+    if (url.pathname.startsWith('/_privlink/') && !origin) {
       return this.admin(req, res, url);
     }
     if (this.declaredTooLarge(req)) return this.tooLarge(req, res, requestId);
@@ -203,7 +220,8 @@ export class ApiServer {
         requestId,
       );
     }
-    const verdict = checkRequest(req.headers, this.guardOptions());
+    // Through an endpoint the Host is the AWS name the client used, and no browser is involved.
+    const verdict = origin ? ({ ok: true } as const) : checkRequest(req.headers, this.guardOptions());
     if (!verdict.ok) {
       return this.send(
         res,
@@ -215,7 +233,14 @@ export class ApiServer {
     }
     const result = await handleRequest(
       this.o.pipeline,
-      { method: req.method, path: url.pathname, query: url.searchParams, headers: req.headers, body },
+      {
+        method: req.method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        ...(origin && { origin }),
+      },
       requestId,
     );
     this.send(res, result.status, result.contentType, result.body, requestId);
