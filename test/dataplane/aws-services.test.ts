@@ -1,0 +1,154 @@
+/**
+ * privlink as the provider of its own AWS services: the unmodified `aws` CLI inside an instance,
+ * with default endpoint URLs, reaches ec2, sts and elasticloadbalancing over HTTPS through
+ * interface endpoints with private DNS (TLS from privlink's CA, which the instance trusts through
+ * its system bundle and AWS_CA_BUNDLE); from a VPC without the endpoints the same names do not
+ * reach privlink. One server, two VPCs, two instances for the whole file.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  CreateVpcEndpointCommand,
+  DescribeVpcEndpointsCommand,
+  ModifyVpcAttributeCommand,
+  RunInstancesCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import { createComponents, createDataplane } from '../../src/components.js';
+import type { Privlink } from '../../src/emulator.js';
+import { netnsSkip } from '../helpers/netns.js';
+import { CONSUMER, REGION, ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
+
+const PREFIX = 'tas';
+const AMI = 'ami-0123456789abcdef0';
+const skip = await netnsSkip('AWS-service endpoint tests');
+
+async function vpc(ec2: EC2Client, cidr: string): Promise<{ vpcId: string; subnetId: string }> {
+  const v = await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }));
+  const vpcId = v.Vpc?.VpcId ?? '';
+  await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
+  const sn = await ec2.send(
+    new CreateSubnetCommand({
+      VpcId: vpcId,
+      CidrBlock: cidr.replace(/\.0\.0\/16$/, '.1.0/24'),
+      AvailabilityZone: 'us-east-1a',
+    }),
+  );
+  return { vpcId, subnetId: sn.Subnet?.SubnetId ?? '' };
+}
+
+async function launch(ec2: EC2Client, subnetId: string): Promise<string> {
+  const r = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: AMI,
+      InstanceType: 't3.micro',
+      MinCount: 1,
+      MaxCount: 1,
+      SubnetId: subnetId,
+    }),
+  );
+  return r.Instances?.[0]?.InstanceId ?? '';
+}
+
+/** The real aws CLI inside the instance, default endpoints, credentials of `account`. */
+async function awsIn(
+  p: Privlink,
+  instanceId: string,
+  args: string[],
+  account = CONSUMER,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return p.execInInstance(
+    instanceId,
+    [
+      'env',
+      `AWS_ACCESS_KEY_ID=${account}`,
+      'AWS_SECRET_ACCESS_KEY=test-secret',
+      `AWS_DEFAULT_REGION=${REGION}`,
+      'aws',
+      '--cli-connect-timeout',
+      '2',
+      '--cli-read-timeout',
+      '10',
+      '--output',
+      'json',
+      ...args,
+    ],
+    30_000,
+  );
+}
+
+test(
+  'aws CLI in an instance reaches ec2, sts and elasticloadbalancing through interface endpoints over HTTPS',
+  { skip, timeout: 120_000 },
+  async (t) => {
+    const p = await startPrivlink(
+      t,
+      { dataplane: 'netns', netnsPrefix: PREFIX },
+      { dataplane: createDataplane, components: createComponents },
+    );
+    const ec2 = ec2Client(p, { account: CONSUMER });
+    const withEp = await vpc(ec2, '10.20.0.0/16');
+    const without = await vpc(ec2, '10.21.0.0/16');
+    const endpoints: string[] = [];
+    for (const svc of ['ec2', 'sts', 'elasticloadbalancing']) {
+      const r = await ec2.send(
+        new CreateVpcEndpointCommand({
+          VpcId: withEp.vpcId,
+          ServiceName: `com.amazonaws.${REGION}.${svc}`,
+          VpcEndpointType: 'Interface',
+          SubnetIds: [withEp.subnetId],
+          PrivateDnsEnabled: true,
+        }),
+      );
+      endpoints.push(r.VpcEndpoint?.VpcEndpointId ?? '');
+    }
+    const inside = await launch(ec2, withEp.subnetId);
+    const outside = await launch(ec2, without.subnetId);
+    await eventually(
+      async () =>
+        (await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: endpoints }))).VpcEndpoints ?? [],
+      (eps) => eps.length === 3 && eps.every((e) => e.State === 'available'),
+    );
+
+    await t.test('ec2 describe-vpcs lists the consumer VPCs', async () => {
+      const r = await eventually(
+        () => awsIn(p, inside, ['ec2', 'describe-vpcs']),
+        (x) => x.code === 0,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const ids = (JSON.parse(r.stdout) as { Vpcs: { VpcId: string }[] }).Vpcs.map((v) => v.VpcId).sort();
+      assert.deepEqual(ids, [withEp.vpcId, without.vpcId].sort());
+    });
+
+    await t.test('sts get-caller-identity answers the caller account', async () => {
+      const r = await awsIn(p, inside, ['sts', 'get-caller-identity']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { Account: string }).Account, CONSUMER);
+    });
+
+    await t.test('elbv2 describe-load-balancers answers (empty)', async () => {
+      const r = await awsIn(p, inside, ['elbv2', 'describe-load-balancers']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual((JSON.parse(r.stdout) as { LoadBalancers: unknown[] }).LoadBalancers, []);
+    });
+
+    await t.test('the endpoint-specific name works too, with the same certificate', async () => {
+      const dns = (await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [endpoints[0] ?? ''] })))
+        .VpcEndpoints?.[0]?.DnsEntries?.[0]?.DnsName;
+      assert.ok(dns?.includes('.ec2.us-east-1.vpce.amazonaws.com'), dns);
+      const r = await awsIn(p, inside, ['ec2', 'describe-vpcs', '--endpoint-url', `https://${dns}`]);
+      assert.equal(r.code, 0, r.stderr);
+    });
+
+    await t.test('from a VPC without the endpoint the service name does not reach privlink', async () => {
+      const r = await awsIn(p, outside, ['ec2', 'describe-vpcs']);
+      assert.notEqual(r.code, 0, r.stdout);
+      assert.match(
+        r.stderr,
+        /Could not connect|connect timeout|Connection refused|Name or service not known|resolve/i,
+      );
+    });
+  },
+);
