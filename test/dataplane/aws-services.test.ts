@@ -109,7 +109,7 @@ test(
     await eventually(
       async () =>
         (await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: endpoints }))).VpcEndpoints ?? [],
-      (eps) => eps.length === 3 && eps.every((e) => e.State === 'available'),
+      (eps) => eps.length === 3 && eps.every((e) => String(e.State) === 'available'),
     );
 
     await t.test('ec2 describe-vpcs lists the consumer VPCs', async () => {
@@ -143,6 +143,12 @@ test(
     });
 
     await t.test('from a VPC without the endpoint the service name does not reach privlink', async () => {
+      // The public name resolves to the benchmarking range (never a real public address)…
+      const g = await p.execInInstance(outside, ['getent', 'hosts', 'ec2.us-east-1.amazonaws.com']);
+      assert.match(g.stdout, /^198\.1[89]\.\d+\.\d+\s/, g.stdout + g.stderr);
+      const gi = await p.execInInstance(inside, ['getent', 'hosts', 'ec2.us-east-1.amazonaws.com']);
+      assert.match(gi.stdout, /^10\.20\.1\.\d+\s/, gi.stdout + gi.stderr);
+      // …which nothing routes from this VPC.
       const r = await awsIn(p, outside, ['ec2', 'describe-vpcs']);
       assert.notEqual(r.code, 0, r.stdout);
       assert.match(
