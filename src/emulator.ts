@@ -130,6 +130,7 @@ export class Privlink {
       config: {
         pendingMs: this.options.pendingMs,
         deletedRetentionMs: this.options.deletedRetentionMs,
+        pendingAcceptanceTtlMs: this.options.pendingAcceptanceTtlMs,
         quotas: {
           ...this.options.quotas,
           maxNamespaces: this.options.maxNamespaces,

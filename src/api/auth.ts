@@ -28,6 +28,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import type { CredentialEntry } from '../config/options.js';
 import { apiError, type ApiError } from '../control/errors.js';
 import type { Principal } from '../control/model/common.js';
+import type { EndpointOrigin } from '../control/privatelink/endpoint-authorization.js';
 
 export interface AuthInfo {
   accessKeyId?: string;
@@ -147,12 +148,6 @@ export function principalFor(akid: string | undefined, creds?: Record<string, Cr
   return { accountId, arn: `arn:aws:iam::${accountId}:root` };
 }
 
-/** Where a request came from when it arrived through a VPC endpoint. */
-export interface EndpointOrigin {
-  vpceId: string;
-  sourceIp: string;
-}
-
 export interface RawRequest {
   method: string;
   /** Path without the query string. */
@@ -160,7 +155,7 @@ export interface RawRequest {
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
-  /** Set when the request came through an endpoint (the endpoint policy applies). */
+  /** Set by the transport when the request came through a VPC endpoint: its policy applies. */
   origin?: EndpointOrigin;
 }
 

@@ -16,7 +16,7 @@ import { rm } from 'node:fs/promises';
 import tls, { type SecureContext } from 'node:tls';
 import type { Logger } from '../shared/logger.js';
 import type { CertificateAuthority } from './tls/certificate-authority.js';
-import type { EndpointOrigin } from './auth.js';
+import type { EndpointOrigin } from '../control/privatelink/endpoint-authorization.js';
 
 /** Where decrypted connections go (the API server). */
 export interface ConnectionSink {

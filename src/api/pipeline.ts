@@ -1,6 +1,8 @@
 /**
  * The request pipeline, in order: read body (capped) → auth/context → route by Version (or SigV4
  * service) → decode against the action's shape → run in one store transaction → encode.
+ * A request that came through a VPC endpoint (`req.origin`) is checked against the endpoint's
+ * policy after decoding and before running, so a denied call changes nothing.
  * Any ApiError renders in the dialect's envelope; anything else is a bug: logged with the
  * request ID and answered InternalError 500 without a stack trace.
  */
@@ -8,6 +10,12 @@ import type { CredentialEntry } from '../config/options.js';
 import type { Control } from '../control/control.js';
 import type { ApiError } from '../control/errors.js';
 import { Errors, apiError, isApiError } from '../control/errors.js';
+import type { Principal } from '../control/model/common.js';
+import { queryApiAction, type QueryService } from '../control/policy/request-actions.js';
+import {
+  authorizeEndpointRequest,
+  type EndpointOrigin,
+} from '../control/privatelink/endpoint-authorization.js';
 import type { Logger } from '../shared/logger.js';
 import { EC2_ACTION_TABLE } from './actions/ec2/index.js';
 import { ELBV2_ACTION_TABLE } from './actions/elbv2/index.js';
@@ -147,6 +155,7 @@ export async function handleRequest(
       ),
     };
     const input = decodeInput(def.input, params, service.dialect);
+    if (req.origin) await enforceEndpointPolicy(deps, req.origin, service, action, params, principal, region);
     const dryRun = service.dialect === 'ec2' && (input as { DryRun?: boolean }).DryRun === true;
     const out = deps.control.inTransaction(() => {
       const result = def.run(input, ctx);
@@ -175,6 +184,28 @@ export async function handleRequest(
         : encodeQueryError(service.xmlns, err.code, err.message, requestId, err.status);
     return { status: err.status, body, requestId, contentType: 'text/xml;charset=UTF-8' };
   }
+}
+
+/** The endpoint policy's verdict on this call; throws the service's access-denied error. */
+async function enforceEndpointPolicy(
+  deps: PipelineDeps,
+  origin: EndpointOrigin,
+  service: ApiService,
+  action: string,
+  params: ReadonlyMap<string, string>,
+  principal: Principal,
+  region: string,
+): Promise<void> {
+  const iamService = service.signingName as QueryService;
+  const req = queryApiAction(iamService, action, params, principal.accountId, region);
+  const verdict = await authorizeEndpointRequest(deps.control, origin, principal, req.action, req.resources);
+  if (verdict.allowed) return;
+  throw service.dialect === 'ec2'
+    ? apiError(
+        'UnauthorizedOperation',
+        `You are not authorized to perform this operation. ${verdict.message}`,
+      )
+    : apiError('AccessDenied', verdict.message);
 }
 
 /** The service a request names in its query string or body, without fully parsing either. */

@@ -1,4 +1,5 @@
 /** `privlink serve`: runs the API (and data plane, DNS) until SIGINT/SIGTERM. */
+import { parseDuration } from '../config/duration.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
@@ -29,6 +30,8 @@ Options:
                                  "roleName"?, "roleSessionName"?, "admin"?}}: verify SigV4
                                  signatures (strict mode); admin keys may call status and reset
   --pending-ms MS                how long accepted endpoints stay pending (default 300)
+  --pending-acceptance-ttl DUR   how long a connection request may wait for acceptance before it
+                                 expires (default 7d; units ms, s, m, h, d)
   --verification-resolver H:P    DNS server for private DNS name verification (TXT lookups)
   --sns-endpoint URL             SNS-compatible endpoint for connection notifications
   --dataplane MODE               auto | netns | loopback | off (default auto)
@@ -62,6 +65,7 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
       region: { type: 'string' },
       credentials: { type: 'string' },
       'pending-ms': { type: 'string' },
+      'pending-acceptance-ttl': { type: 'string' },
       'verification-resolver': { type: 'string' },
       'sns-endpoint': { type: 'string' },
       dataplane: { type: 'string' },
@@ -121,6 +125,10 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
     defaultRegion: values.region,
     credentials,
     pendingMs: num(values['pending-ms'], 'pending-ms'),
+    pendingAcceptanceTtlMs:
+      values['pending-acceptance-ttl'] === undefined
+        ? undefined
+        : parseDuration(values['pending-acceptance-ttl'], 'pending-acceptance-ttl'),
     verificationResolver: values['verification-resolver'],
     snsEndpoint: values['sns-endpoint'],
     dataplane: mode as DataplaneMode | undefined,

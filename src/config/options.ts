@@ -55,6 +55,8 @@ export interface PrivlinkOptions {
   pendingMs: number;
   /** How long `deleted` endpoints stay describable before they are purged. */
   deletedRetentionMs: number;
+  /** How long a connection request may stay `pendingAcceptance` before it is `expired`. */
+  pendingAcceptanceTtlMs: number;
   /** DNS server (HOST:PORT) used for private DNS name verification TXT lookups. */
   verificationResolver?: string;
   /** SNS-compatible endpoint URL for connection notifications. */
@@ -95,6 +97,8 @@ export function defaultOptions(cwd = process.cwd()): PrivlinkOptions {
     defaultRegion: 'us-east-1',
     pendingMs: 300,
     deletedRetentionMs: 60_000,
+    // AWS does not document it; VPC peering requests expire after 7 days.
+    pendingAcceptanceTtlMs: 7 * 86_400_000,
     dataplane: 'auto',
     dnsPort: 5354,
     netnsPrefix: 'pl',
@@ -121,6 +125,7 @@ export function resolveOptions(partial: Partial<PrivlinkOptions> = {}): Privlink
   }
   if (!/^[a-z]{1,4}$/.test(o.netnsPrefix)) throw new ConfigError('netnsPrefix must be 1-4 lowercase letters');
   if (o.pendingMs < 0) throw new ConfigError('pendingMs must be >= 0');
+  if (!(o.pendingAcceptanceTtlMs > 0)) throw new ConfigError('pendingAcceptanceTtlMs must be > 0');
   if (o.verificationResolver && !/^[^:]+:\d+$/.test(o.verificationResolver)) {
     throw new ConfigError(`--verification-resolver must be HOST:PORT, got ${o.verificationResolver}`);
   }

@@ -27,6 +27,8 @@ import type { QuotaConfig } from './quota-config.js';
 export interface ControlConfig {
   pendingMs: number;
   deletedRetentionMs: number;
+  /** pendingAcceptance → expired after this long (absent: never). */
+  pendingAcceptanceTtlMs?: number;
   quotas?: Partial<QuotaConfig>;
 }
 

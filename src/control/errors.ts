@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   InvalidPaginationToken: { status: 400, doc: 'The NextToken is not valid.' },
   DryRunOperation: { status: 412, doc: 'Request would have succeeded, but DryRun flag is set.' },
   UnauthorizedOperation: { status: 403, doc: 'The caller is not allowed to perform the operation.' },
+  AccessDenied: { status: 403, doc: 'ELBv2/STS: the caller is not allowed to perform the operation.' },
   AuthFailure: { status: 401, doc: 'Credentials could not be validated.' },
   SignatureDoesNotMatch: { status: 403, doc: 'The request signature does not match.' },
   InvalidClientTokenId: { status: 403, doc: 'The access key ID is not known.' },

@@ -1,7 +1,9 @@
 /**
  * The time-driven half of the endpoint lifecycle (docs/reference/aws-privatelink.md §3.1, §3.6): `pending` → `available`
- * and `deleting` → `deleted` after `config.pendingMs`, and `deleted` records purged after
- * `config.deletedRetentionMs`, all measured from the endpoint's `stateChangedAt`.
+ * and `deleting` → `deleted` after `config.pendingMs`, `pendingAcceptance` → `expired` after
+ * `config.pendingAcceptanceTtlMs` (a period AWS does not document: 7 days by default, as for VPC
+ * peering requests), and `deleted` records purged after `config.deletedRetentionMs`, all
+ * measured from the endpoint's `stateChangedAt`.
  *
  * It owns one timer per endpoint on the injected clock (never setTimeout in handlers), learns
  * about changes from the store's change feed, and scans the store when it starts, so a restarted
@@ -28,9 +30,12 @@ export interface LifecycleDriverDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
-  config: { pendingMs: number; deletedRetentionMs: number };
+  config: { pendingMs: number; deletedRetentionMs: number; pendingAcceptanceTtlMs?: number };
   readiness: EndpointReadinessSource;
 }
+
+/** The longest delay setTimeout honours (2^31-1 ms, about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** How often a not-yet-ready endpoint is asked again, at least. */
 const MIN_RECHECK_MS = 50;
@@ -56,6 +61,9 @@ export function startLifecycleDriver(deps: LifecycleDriverDeps): () => void {
       case 'deleted':
         return ep.stateChangedAt + deps.config.deletedRetentionMs;
       case 'pendingAcceptance':
+        return deps.config.pendingAcceptanceTtlMs === undefined
+          ? undefined
+          : ep.stateChangedAt + deps.config.pendingAcceptanceTtlMs;
       case 'available':
       case 'rejected':
       case 'failed':
@@ -75,6 +83,8 @@ export function startLifecycleDriver(deps: LifecycleDriverDeps): () => void {
     const fire = () => {
       timers.delete(ep.id);
       if (stopped) return;
+      // Long waits (days) are taken in steps a platform timer can hold.
+      if (deps.clock.now() < when) return schedule(ep, when);
       try {
         step(ep.id, expected, stamp);
       } catch (e) {
@@ -84,7 +94,8 @@ export function startLifecycleDriver(deps: LifecycleDriverDeps): () => void {
         });
       }
     };
-    timers.set(ep.id, deps.clock.setTimer(Math.max(0, when - deps.clock.now()), fire));
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, when - deps.clock.now()));
+    timers.set(ep.id, deps.clock.setTimer(delay, fire));
   };
 
   /** One due transition; the store change it makes reschedules the endpoint via the feed. */
@@ -102,7 +113,7 @@ export function startLifecycleDriver(deps: LifecycleDriverDeps): () => void {
         retryAt = now + Math.max(MIN_RECHECK_MS, deps.config.pendingMs);
         return;
       }
-      const next = nextEndpointState(ep.state, 'ready');
+      const next = nextEndpointState(ep.state, ep.state === 'pendingAcceptance' ? 'expire' : 'ready');
       if (next) deps.store.put('vpcEndpoint', { ...ep, state: next, stateChangedAt: now });
     });
     if (retryAt !== undefined) {

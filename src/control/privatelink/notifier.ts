@@ -6,7 +6,9 @@
  * Fidelity ledger (docs/reference/aws-privatelink.md §5.8; PrivateLink guide "Receive alerts for
  * endpoint service events"):
  * - Covered: events Connect (the consumer created an endpoint: it appears in pendingAcceptance,
- *   pending or available), Accept (pendingAcceptance → pending), Reject (→ rejected) and Delete
+ *   pending or available), Accept (pendingAcceptance → pending), Reject (→ rejected, and
+ *   pendingAcceptance → expired with vpcEndpointState `expired`: AWS has no Expire event and
+ *   does not document which one an expiry sends) and Delete
  *   (→ deleting, or the record vanishing before it was deleting); service-scoped notifications
  *   hear about every endpoint of the service, endpoint-scoped ones about that endpoint only;
  *   only Enabled notifications subscribed to the event fire.
@@ -53,7 +55,8 @@ export function connectionEventOf(ch: ChangeEvent): ConnectionEvent | undefined 
   if (!before) return LIVE.has(after.state) ? 'Connect' : undefined;
   if (before.state === after.state) return undefined;
   if (before.state === 'pendingAcceptance' && after.state === 'pending') return 'Accept';
-  if (after.state === 'rejected') return 'Reject';
+  // An expired request was never accepted: the closest of AWS's four events (it has no Expire).
+  if (after.state === 'rejected' || after.state === 'expired') return 'Reject';
   if (after.state === 'deleting' || (after.state === 'deleted' && before.state !== 'deleting'))
     return 'Delete';
   return undefined;

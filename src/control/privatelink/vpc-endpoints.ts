@@ -39,7 +39,7 @@
  *   most 20,480 characters including whitespace; ResetPolicy restores the default.
  * - Gaps: Resource and ServiceNetwork (VPC Lattice) endpoints are refused with
  *   UnsupportedOperation; subnets have no IPv6 ranges, so `ipv6`/`dualstack` endpoints are
- *   refused; pendingAcceptance never expires; the endpoint keeps its state during a modify (AWS
+ *   refused; the endpoint keeps its state during a modify (AWS
  *   may show `pending` briefly; every client waits for `available`, which it already is); policy
  *   actions, resources and condition keys are not checked against IAM's grammar, and the policy
  *   is stored but not enforced by the data plane.
