@@ -12,14 +12,16 @@ import {
   CreateVpcCommand,
   CreateVpcEndpointCommand,
   DescribeVpcEndpointsCommand,
+  DescribeVpcsCommand,
   ModifyVpcAttributeCommand,
+  ModifyVpcEndpointCommand,
   RunInstancesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { createComponents, createDataplane } from '../../src/components.js';
 import type { Privlink } from '../../src/emulator.js';
 import { netnsSkip } from '../helpers/netns.js';
-import { CONSUMER, REGION, ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
+import { CONSUMER, PROVIDER, REGION, ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 
 const PREFIX = 'tas';
 const AMI = 'ami-0123456789abcdef0';
@@ -110,6 +112,7 @@ test(
       async () =>
         (await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: endpoints }))).VpcEndpoints ?? [],
       (eps) => eps.length === 3 && eps.every((e) => String(e.State) === 'available'),
+      { timeoutMs: 30_000 },
     );
 
     await t.test('ec2 describe-vpcs lists the consumer VPCs', async () => {
@@ -140,6 +143,56 @@ test(
       assert.ok(dns?.includes('.ec2.us-east-1.vpce.amazonaws.com'), dns);
       const r = await awsIn(p, inside, ['ec2', 'describe-vpcs', '--endpoint-url', `https://${dns}`]);
       assert.equal(r.code, 0, r.stderr);
+    });
+
+    await t.test(
+      'a Deny on ec2:Describe* in the endpoint policy turns the call into UnauthorizedOperation',
+      async () => {
+        const policy = {
+          Statement: [
+            { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' },
+            { Effect: 'Deny', Principal: '*', Action: 'ec2:Describe*', Resource: '*' },
+          ],
+        };
+        await ec2.send(
+          new ModifyVpcEndpointCommand({
+            VpcEndpointId: endpoints[0],
+            PolicyDocument: JSON.stringify(policy),
+          }),
+        );
+        const denied = await awsIn(p, inside, ['ec2', 'describe-vpcs']);
+        assert.notEqual(denied.code, 0);
+        assert.match(denied.stderr, /UnauthorizedOperation/);
+        assert.match(denied.stderr, /explicit deny in a VPC endpoint policy/);
+        // The host API port has no endpoint origin: no endpoint policy applies there.
+        assert.equal((await ec2.send(new DescribeVpcsCommand({}))).Vpcs?.length, 2);
+        await ec2.send(new ModifyVpcEndpointCommand({ VpcEndpointId: endpoints[0], ResetPolicy: true }));
+        const again = await awsIn(p, inside, ['ec2', 'describe-vpcs']);
+        assert.equal(again.code, 0, again.stderr);
+      },
+    );
+
+    await t.test('a Deny on aws:PrincipalAccount refuses that account only', async () => {
+      const policy = {
+        Statement: [
+          { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' },
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: '*',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:PrincipalAccount': CONSUMER } },
+          },
+        ],
+      };
+      await ec2.send(
+        new ModifyVpcEndpointCommand({ VpcEndpointId: endpoints[2], PolicyDocument: JSON.stringify(policy) }),
+      );
+      const denied = await awsIn(p, inside, ['elbv2', 'describe-load-balancers']);
+      assert.notEqual(denied.code, 0);
+      assert.match(denied.stderr, /AccessDenied/);
+      const other = await awsIn(p, inside, ['elbv2', 'describe-load-balancers'], PROVIDER);
+      assert.equal(other.code, 0, other.stderr);
     });
 
     await t.test('from a VPC without the endpoint the service name does not reach privlink', async () => {
