@@ -10,6 +10,7 @@ import { Control, type ControlPorts } from './control/control.js';
 import type { DataplanePorts } from './control/ports.js';
 import { createSnsPublisher } from './adapters/sns-publisher.js';
 import { createTxtResolver } from './adapters/txt-resolver.js';
+import { createAwsBackends } from './adapters/aws-backends.js';
 import { ApiServer } from './api/server.js';
 import { EndpointListener } from './api/endpoint-listener.js';
 import { CertificateAuthority } from './api/tls/certificate-authority.js';
@@ -152,6 +153,7 @@ export class Privlink {
         credentials: this.options.credentials,
       },
       allowedHosts: this.options.allowedHosts,
+      awsBackends: createAwsBackends(this.options.awsServices),
       admin: {
         // Over HTTP, health is liveness only: components list every account's instances.
         health: () => ({ status: 'ok' }),

@@ -23,6 +23,7 @@ import type { EndpointOrigin } from '../control/privatelink/endpoint-authorizati
 import { encodeEc2Error } from './query/encode.js';
 import { handleRequest, type PipelineDeps } from './pipeline.js';
 import { checkRequest } from './request-guard.js';
+import { proxyAwsServiceRequest, type AwsBackends } from './aws-service-proxy.js';
 
 export interface AdminHooks {
   /** Liveness: says nothing about any account. */
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
   admin: AdminHooks;
   /** Host names (besides localhost, IP literals and `host`) clients may use (--allowed-host). */
   allowedHosts?: readonly string[];
+  /** Backends of S3/DynamoDB requests that arrive through endpoints (adapters/aws-backends.ts). */
+  awsBackends?: AwsBackends;
   /** Slow-client limits (defaults: 20 s for headers, 20 s of silence mid-body). */
   timeouts?: { headersMs?: number; bodyIdleMs?: number };
 }
@@ -107,7 +110,8 @@ export class ApiServer {
     );
     // `Expect: 100-continue`: refuse an oversized body before the client sends it.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-      if (this.declaredTooLarge(req)) {
+      // Through an endpoint S3 uploads are streamed to the backend: the API's body cap is not theirs.
+      if (!this.origins.has(req.socket) && this.declaredTooLarge(req)) {
         this.tooLarge(req, res, this.o.ids.uuid());
         return;
       }
@@ -186,6 +190,17 @@ export class ApiServer {
     const origin = this.origins.get(req.socket);
     if (url.pathname.startsWith('/_privlink/') && !origin) {
       return this.admin(req, res, url);
+    }
+    if (origin) {
+      const deps = {
+        control: this.o.pipeline.control,
+        backends: this.o.awsBackends ?? {
+          has: () => false,
+          forward: () => Promise.reject(new Error('none')),
+        },
+        ...(this.o.pipeline.credentials && { credentials: this.o.pipeline.credentials }),
+      };
+      if (await proxyAwsServiceRequest(deps, req, res, origin, requestId)) return;
     }
     if (this.declaredTooLarge(req)) return this.tooLarge(req, res, requestId);
     let body: Buffer;

@@ -18,12 +18,16 @@ import {
   RunInstancesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
+import { startAwsBackends } from '../helpers/aws-backends.js';
 import { createComponents, createDataplane } from '../../src/components.js';
 import type { Privlink } from '../../src/emulator.js';
 import { netnsSkip } from '../helpers/netns.js';
 import { CONSUMER, PROVIDER, REGION, ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 
 const PREFIX = 'tas';
+const BUCKET = 'privlink-test-bucket';
+const DENIED_BUCKET = 'privlink-denied-bucket';
+
 const AMI = 'ami-0123456789abcdef0';
 const skip = await netnsSkip('AWS-service endpoint tests');
 
@@ -85,16 +89,17 @@ test(
   'aws CLI in an instance reaches ec2, sts and elasticloadbalancing through interface endpoints over HTTPS',
   { skip, timeout: 120_000 },
   async (t) => {
+    const awsServices = await startAwsBackends(t, [BUCKET, DENIED_BUCKET]);
     const p = await startPrivlink(
       t,
-      { dataplane: 'netns', netnsPrefix: PREFIX },
+      { dataplane: 'netns', netnsPrefix: PREFIX, awsServices },
       { dataplane: createDataplane, components: createComponents },
     );
     const ec2 = ec2Client(p, { account: CONSUMER });
     const withEp = await vpc(ec2, '10.20.0.0/16');
     const without = await vpc(ec2, '10.21.0.0/16');
     const endpoints: string[] = [];
-    for (const svc of ['ec2', 'sts', 'elasticloadbalancing']) {
+    for (const svc of ['ec2', 'sts', 'elasticloadbalancing', 's3', 'dynamodb']) {
       const r = await ec2.send(
         new CreateVpcEndpointCommand({
           VpcId: withEp.vpcId,
@@ -111,7 +116,7 @@ test(
     await eventually(
       async () =>
         (await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: endpoints }))).VpcEndpoints ?? [],
-      (eps) => eps.length === 3 && eps.every((e) => String(e.State) === 'available'),
+      (eps) => eps.length === 5 && eps.every((e) => String(e.State) === 'available'),
       { timeoutMs: 30_000 },
     );
 
@@ -193,6 +198,87 @@ test(
       assert.match(denied.stderr, /AccessDenied/);
       const other = await awsIn(p, inside, ['elbv2', 'describe-load-balancers'], PROVIDER);
       assert.equal(other.code, 0, other.stderr);
+    });
+
+    await t.test(
+      'aws s3 cp writes and reads back an object through the s3 endpoint; a policy denies one bucket',
+      async () => {
+        const put = await p.execInInstance(
+          inside,
+          [
+            'sh',
+            '-c',
+            `echo hello-s3 > /tmp/o && env AWS_ACCESS_KEY_ID=${CONSUMER} AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=${REGION} aws s3 cp /tmp/o s3://${BUCKET}/k && env AWS_ACCESS_KEY_ID=${CONSUMER} AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=${REGION} aws s3 cp s3://${BUCKET}/k -`,
+          ],
+          30_000,
+        );
+        assert.equal(put.code, 0, put.stderr);
+        assert.match(put.stdout, /hello-s3/);
+        const policy = {
+          Statement: [
+            { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' },
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:*',
+              Resource: [`arn:aws:s3:::${DENIED_BUCKET}`, `arn:aws:s3:::${DENIED_BUCKET}/*`],
+            },
+          ],
+        };
+        await ec2.send(
+          new ModifyVpcEndpointCommand({
+            VpcEndpointId: endpoints[3],
+            PolicyDocument: JSON.stringify(policy),
+          }),
+        );
+        const denied = await awsIn(p, inside, [
+          's3api',
+          'put-object',
+          '--bucket',
+          DENIED_BUCKET,
+          '--key',
+          'k',
+        ]);
+        assert.notEqual(denied.code, 0);
+        assert.match(denied.stderr, /AccessDenied/);
+        const allowed = await awsIn(p, inside, ['s3api', 'head-object', '--bucket', BUCKET, '--key', 'k']);
+        assert.equal(allowed.code, 0, allowed.stderr);
+      },
+    );
+
+    await t.test('dynamodb create-table, put-item and get-item through the dynamodb endpoint', async () => {
+      const mk = await awsIn(p, inside, [
+        'dynamodb',
+        'create-table',
+        '--table-name',
+        'table1',
+        '--attribute-definitions',
+        'AttributeName=pk,AttributeType=S',
+        '--key-schema',
+        'AttributeName=pk,KeyType=HASH',
+        '--billing-mode',
+        'PAY_PER_REQUEST',
+      ]);
+      assert.equal(mk.code, 0, mk.stderr);
+      const put = await awsIn(p, inside, [
+        'dynamodb',
+        'put-item',
+        '--table-name',
+        'table1',
+        '--item',
+        '{"pk":{"S":"a"},"v":{"S":"hello-ddb"}}',
+      ]);
+      assert.equal(put.code, 0, put.stderr);
+      const get = await awsIn(p, inside, [
+        'dynamodb',
+        'get-item',
+        '--table-name',
+        'table1',
+        '--key',
+        '{"pk":{"S":"a"}}',
+      ]);
+      assert.equal(get.code, 0, get.stderr);
+      assert.match(get.stdout, /hello-ddb/);
     });
 
     await t.test('from a VPC without the endpoint the service name does not reach privlink', async () => {

@@ -440,6 +440,9 @@ export class InstanceReconciler implements Reconciler {
       // use the regional STS name (the one an sts endpoint's private DNS answers).
       ...(this.ctx.caBundle ? { AWS_CA_BUNDLE: CA_BUNDLE_PATH } : {}),
       AWS_STS_REGIONAL_ENDPOINTS: 'regional',
+      AWS_S3_US_EAST_1_REGIONAL_ENDPOINT: 'regional',
+      // Default request checksums (aws-chunked trailers) are what S3-compatible servers lack most.
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
     };
   }
 
