@@ -38,6 +38,7 @@ import { InstanceReconciler } from './instances/instance-reconciler.js';
 import { prepareRunDir } from './run-dir.js';
 import { NlbReconciler } from './nlb/nlb-reconciler.js';
 import { EndpointReconciler } from './endpoints/endpoint-reconciler.js';
+import { RoutingReconciler } from './routing/routing-reconciler.js';
 import { Traffic } from './fabric/traffic.js';
 
 export type { VpcNetworks, VpcNetwork } from './vpc/vpc-network.js';
@@ -65,6 +66,8 @@ export const RECONCILERS: readonly ReconcilerFactory[] = [
   (ctx) => new InstanceReconciler(ctx),
   (ctx) => new NlbReconciler(ctx),
   (ctx) => new EndpointReconciler(ctx),
+  // Last: route tables name ENIs and endpoints as next hops.
+  (ctx) => new RoutingReconciler(ctx),
 ];
 
 export interface DataplaneDeps {
