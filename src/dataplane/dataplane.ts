@@ -38,7 +38,9 @@ import { InstanceReconciler } from './instances/instance-reconciler.js';
 import { prepareRunDir } from './run-dir.js';
 import { NlbReconciler } from './nlb/nlb-reconciler.js';
 import { EndpointReconciler } from './endpoints/endpoint-reconciler.js';
-import { RoutingReconciler } from './routing/routing-reconciler.js';
+import { RoutingReconciler, storeHopFacts } from './routing/routing-reconciler.js';
+import { defaultHopResolvers } from './routing/route-plan.js';
+import { GatewayEndpointReconciler } from './endpoints/gateway-reconciler.js';
 import { Traffic } from './fabric/traffic.js';
 
 export type { VpcNetworks, VpcNetwork } from './vpc/vpc-network.js';
@@ -62,12 +64,28 @@ export interface DataplaneDnsPort {
  * Reconcilers run after the VPC networks, in this order: instances, then load balancer nodes,
  * then endpoint interfaces (which forward to the nodes).
  */
+/** One gateway-endpoint reconciler per context: route tables ask it for next hops. */
+const gatewayReconcilers = new WeakMap<DataplaneContext, GatewayEndpointReconciler>();
+function gatewaysOf(ctx: DataplaneContext): GatewayEndpointReconciler {
+  let g = gatewayReconcilers.get(ctx);
+  if (!g) gatewayReconcilers.set(ctx, (g = new GatewayEndpointReconciler(ctx)));
+  return g;
+}
+
 export const RECONCILERS: readonly ReconcilerFactory[] = [
   (ctx) => new InstanceReconciler(ctx),
   (ctx) => new NlbReconciler(ctx),
   (ctx) => new EndpointReconciler(ctx),
+  (ctx) => gatewaysOf(ctx),
   // Last: route tables name ENIs and endpoints as next hops.
-  (ctx) => new RoutingReconciler(ctx),
+  (ctx) =>
+    new RoutingReconciler(ctx, () => ({
+      ...defaultHopResolvers(storeHopFacts(ctx.store)),
+      'gateway-endpoint': (t) => {
+        const hop = gatewaysOf(ctx).hopOf(t.vpceId);
+        return hop ? { type: 'via', gateway: hop } : { type: 'unreachable' };
+      },
+    })),
 ];
 
 export interface DataplaneDeps {

@@ -8,6 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  AssociateRouteTableCommand,
+  CreateRouteTableCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
   CreateVpcEndpointCommand,
@@ -280,6 +282,85 @@ test(
       assert.equal(get.code, 0, get.stderr);
       assert.match(get.stdout, /hello-ddb/);
     });
+
+    await t.test(
+      'gateway endpoints: S3 and DynamoDB only from the subnet whose route table has the route',
+      async () => {
+        const gw = await vpc(ec2, '10.22.0.0/16');
+        const other =
+          (
+            await ec2.send(
+              new CreateSubnetCommand({
+                VpcId: gw.vpcId,
+                CidrBlock: '10.22.2.0/24',
+                AvailabilityZone: 'us-east-1a',
+              }),
+            )
+          ).Subnet?.SubnetId ?? '';
+        const rtb =
+          (await ec2.send(new CreateRouteTableCommand({ VpcId: gw.vpcId }))).RouteTable?.RouteTableId ?? '';
+        await ec2.send(new AssociateRouteTableCommand({ RouteTableId: rtb, SubnetId: gw.subnetId }));
+        const gws: string[] = [];
+        for (const svc of ['s3', 'dynamodb']) {
+          const r = await ec2.send(
+            new CreateVpcEndpointCommand({
+              VpcId: gw.vpcId,
+              ServiceName: `com.amazonaws.${REGION}.${svc}`,
+              VpcEndpointType: 'Gateway',
+              RouteTableIds: [rtb],
+            }),
+          );
+          gws.push(r.VpcEndpoint?.VpcEndpointId ?? '');
+        }
+        const routed = await launch(ec2, gw.subnetId);
+        const unrouted = await launch(ec2, other);
+        await eventually(
+          async () =>
+            (await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: gws }))).VpcEndpoints ?? [],
+          (eps) => eps.every((e) => String(e.State) === 'available'),
+          { timeoutMs: 30_000 },
+        );
+        const creds = `AWS_ACCESS_KEY_ID=${CONSUMER} AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=${REGION}`;
+        const cp = await eventually(
+          () =>
+            p.execInInstance(
+              routed,
+              [
+                'sh',
+                '-c',
+                `echo via-gateway > /tmp/g && env ${creds} aws --cli-connect-timeout 2 s3 cp /tmp/g s3://${BUCKET}/g && env ${creds} aws s3 cp s3://${BUCKET}/g -`,
+              ],
+              30_000,
+            ),
+          (r) => r.code === 0,
+          { timeoutMs: 20_000, intervalMs: 500 },
+        );
+        assert.match(cp.stdout, /via-gateway/, cp.stderr);
+        const put = await awsIn(p, routed, [
+          'dynamodb',
+          'put-item',
+          '--table-name',
+          'table1',
+          '--item',
+          '{"pk":{"S":"g"},"v":{"S":"gw-ddb"}}',
+        ]);
+        assert.equal(put.code, 0, put.stderr);
+        const get = await awsIn(p, routed, [
+          'dynamodb',
+          'get-item',
+          '--table-name',
+          'table1',
+          '--key',
+          '{"pk":{"S":"g"}}',
+        ]);
+        assert.match(get.stdout, /gw-ddb/, get.stderr);
+        // The main route table has no prefix-list route: nothing reaches the services.
+        const blocked = await awsIn(p, unrouted, ['s3', 'ls', `s3://${BUCKET}`]);
+        assert.notEqual(blocked.code, 0, blocked.stdout);
+        const blockedDdb = await awsIn(p, unrouted, ['dynamodb', 'list-tables']);
+        assert.notEqual(blockedDdb.code, 0, blockedDdb.stdout);
+      },
+    );
 
     await t.test('from a VPC without the endpoint the service name does not reach privlink', async () => {
       // The public name resolves to the benchmarking range (never a real public address)…
