@@ -1,7 +1,7 @@
 /**
  * S3 and DynamoDB requests that arrive through an endpoint (interface, or gateway once routed):
  * the service is told by the Host the client used (`s3.<region>.amazonaws.com`, a bucket under
- * it, `dynamodb.<region>…`, or an endpoint-specific `…​.s3.<region>.vpce.amazonaws.com` name), the
+ * it, `dynamodb.<region>…`, or an endpoint-specific `….s3.<region>.vpce.amazonaws.com` name), the
  * request is mapped to its IAM action and resources, judged against the endpoint's policy, and
  * forwarded to the backend `privlink serve --aws-service s3=URL` names.
  *
