@@ -119,7 +119,7 @@ test('desiredRouting: each subnet uses its associated table, else the main one; 
   const s3 = d.tables.get('rtb-main')?.routes.filter((r) => r.target.kind === 'gateway-endpoint');
   assert.deepEqual(
     s3?.map((r) => r.destination),
-    ['52.216.0.0/15', '54.231.0.0/16', '3.5.0.0/19'],
+    ['198.18.16.0/20'],
   );
 });
 
@@ -162,16 +162,16 @@ test('gateway-endpoint routes are unreachable until their resolver is replaced (
   const tables = assignTableNumbers(new Map(), d.tables.keys());
   const main = tables.get('rtb-main');
   assert.equal(
-    kernelRouting(d, tables, hops).routes.get(`${main} 54.231.0.0/16`),
-    `unreachable 54.231.0.0/16 table ${main}`,
+    kernelRouting(d, tables, hops).routes.get(`${main} 198.18.16.0/20`),
+    `unreachable 198.18.16.0/20 table ${main}`,
   );
   const withS3: HopResolvers = {
     ...hops,
     'gateway-endpoint': (t) => ({ type: 'via', gateway: t.vpceId === 'vpce-s3' ? '10.0.3.99' : '' }),
   };
   assert.equal(
-    kernelRouting(d, tables, withS3).routes.get(`${main} 54.231.0.0/16`),
-    `54.231.0.0/16 via 10.0.3.99 dev br0 onlink table ${main}`,
+    kernelRouting(d, tables, withS3).routes.get(`${main} 198.18.16.0/20`),
+    `198.18.16.0/20 via 10.0.3.99 dev br0 onlink table ${main}`,
   );
 });
 
