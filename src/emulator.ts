@@ -10,7 +10,11 @@ import { Control, type ControlPorts } from './control/control.js';
 import type { DataplanePorts } from './control/ports.js';
 import { createSnsPublisher } from './adapters/sns-publisher.js';
 import { createTxtResolver } from './adapters/txt-resolver.js';
+import { createAwsBackends } from './adapters/aws-backends.js';
 import { ApiServer } from './api/server.js';
+import { EndpointListener } from './api/endpoint-listener.js';
+import { CertificateAuthority } from './api/tls/certificate-authority.js';
+import { parsePpv2 } from './dataplane/proxy/ppv2.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { randomIdSource, type IdSource } from './shared/ids.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -44,11 +48,26 @@ export interface DataplaneBase {
   ids: IdSource;
   options: PrivlinkOptions;
   logger: Logger;
+  /** privlink's CA certificate (PEM) once the root has opened it: what instances must trust. */
+  caCertificate?: () => string | undefined;
 }
 
 /** The data plane as the root sees it: a component that reports through the ports. */
 export interface DataplaneComponent extends Component {
   readonly ports: DataplanePorts;
+  /** The unix socket AWS-service endpoint traffic arrives on (set once started), if any. */
+  readonly awsServicesSocket?: string;
+}
+
+/** Where the CA lives: `<dataDir>/ca` (in memory for an ephemeral server). */
+export function caDirectory(options: PrivlinkOptions): string | undefined {
+  return options.ephemeral ? undefined : join(options.dataDir, 'ca');
+}
+
+/** privlink's CA certificate (PEM), creating the CA in the data dir on first use (`privlink ca`). */
+export async function caCertificatePem(options: Partial<PrivlinkOptions>): Promise<string> {
+  const resolved = resolveOptions({ ...options, ephemeral: false });
+  return (await CertificateAuthority.open(caDirectory(resolved))).certificatePem();
 }
 
 export interface PrivlinkDeps {
@@ -76,6 +95,9 @@ export class Privlink {
   readonly control: Control;
   private readonly api: ApiServer;
   private components: Component[] = [];
+  /** privlink's CA (opened at start). */
+  ca: CertificateAuthority | undefined;
+  private endpointListener: EndpointListener | undefined;
   private readonly deps: PrivlinkDeps;
   private started = false;
   private closed = false;
@@ -99,6 +121,7 @@ export class Privlink {
       ids: this.ids,
       options: this.options,
       logger: this.logger.child('dataplane'),
+      caCertificate: () => this.ca?.certificatePem(),
     });
     this.control = new Control({
       store: this.store,
@@ -130,6 +153,7 @@ export class Privlink {
         credentials: this.options.credentials,
       },
       allowedHosts: this.options.allowedHosts,
+      awsBackends: createAwsBackends(this.options.awsServices),
       admin: {
         // Over HTTP, health is liveness only: components list every account's instances.
         health: () => ({ status: 'ok' }),
@@ -163,6 +187,7 @@ export class Privlink {
     if (this.started) return this;
     this.started = true;
     try {
+      this.ca = await CertificateAuthority.open(caDirectory(this.options));
       this.control.start();
       this.components = [
         ...(this.dataplane ? [this.dataplane] : []),
@@ -170,6 +195,7 @@ export class Privlink {
       ];
       for (const c of this.components) await c.start();
       const addr = await this.api.listen();
+      await this.listenForEndpoints(this.ca);
       this.port = addr.port;
       this.url = `http://${this.options.host}:${addr.port}`;
       this.logger.info(`API listening on ${this.url}`, { store: this.store.location });
@@ -178,6 +204,25 @@ export class Privlink {
       throw e;
     }
     return this;
+  }
+
+  /** Serves AWS-service endpoint traffic on the data plane's unix socket (when it has one). */
+  private async listenForEndpoints(ca: CertificateAuthority): Promise<void> {
+    const path = this.dataplane?.awsServicesSocket;
+    if (!path) return;
+    const listener = new EndpointListener(ca, this.api, this.logger.child('endpoint-api'), (buf) => {
+      const h = parsePpv2(buf);
+      return (
+        h && {
+          length: h.length,
+          vpceId: h.vpceId,
+          sourceIp: h.addresses?.sourceAddress,
+          crcValid: h.crcValid,
+        }
+      );
+    });
+    await listener.listen(path);
+    this.endpointListener = listener;
   }
 
   health(): Record<string, unknown> {
@@ -219,6 +264,7 @@ export class Privlink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.endpointListener?.close();
     await this.api.close();
     for (const c of [...this.components].reverse()) {
       try {

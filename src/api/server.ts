@@ -17,16 +17,18 @@
  * request whose headers never finish is dropped by Node's headersTimeout.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { IdSource } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { isApiError } from '../control/errors.js';
 import { credentialFor, parseAuth, verifySignature } from './auth.js';
+import type { EndpointOrigin } from '../control/privatelink/endpoint-authorization.js';
 import { encodeEc2Error } from './query/encode.js';
 import { handleRequest, type PipelineDeps } from './pipeline.js';
 import { checkRequest } from './request-guard.js';
 import { ApiMetrics } from './metrics.js';
 import { ConsoleRoutes } from './console/console-routes.js';
+import { proxyAwsServiceRequest, type AwsBackends } from './aws-service-proxy.js';
 
 export interface AdminHooks {
   /** Liveness: says nothing about any account. */
@@ -50,6 +52,8 @@ export interface ApiServerOptions {
   admin: AdminHooks;
   /** Host names (besides localhost, IP literals and `host`) clients may use (--allowed-host). */
   allowedHosts?: readonly string[];
+  /** Backends of S3/DynamoDB requests that arrive through endpoints (adapters/aws-backends.ts). */
+  awsBackends?: AwsBackends;
   /** Slow-client limits (defaults: 20 s for headers, 20 s of silence mid-body). */
   timeouts?: { headersMs?: number; bodyIdleMs?: number };
 }
@@ -92,6 +96,8 @@ export class ApiServer {
   private server?: Server;
   private readonly metrics: ApiMetrics;
   private readonly console: ConsoleRoutes;
+  /** Connections handed in by the endpoint listener, with where they came from. */
+  private readonly origins = new WeakMap<Socket, EndpointOrigin>();
   constructor(private readonly o: ApiServerOptions) {
     const dns = o.admin.dnsQueries?.bind(o.admin);
     this.metrics = new ApiMetrics({ control: o.pipeline.control, ...(dns && { dnsQueries: dns }) });
@@ -117,7 +123,8 @@ export class ApiServer {
     );
     // `Expect: 100-continue`: refuse an oversized body before the client sends it.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-      if (this.declaredTooLarge(req)) {
+      // Through an endpoint S3 uploads are streamed to the backend: the API's body cap is not theirs.
+      if (!this.origins.has(req.socket) && this.declaredTooLarge(req)) {
         this.tooLarge(req, res, this.o.ids.uuid());
         return;
       }
@@ -134,6 +141,20 @@ export class ApiServer {
       });
     });
     return server.address() as AddressInfo;
+  }
+
+  /**
+   * Serves a connection that arrived through a VPC endpoint (already decrypted): its requests
+   * carry `origin`, so the pipeline applies the endpoint's policy.
+   */
+  acceptConnection(socket: Socket, origin: EndpointOrigin): void {
+    const server = this.server;
+    if (!server) {
+      socket.destroy();
+      return;
+    }
+    this.origins.set(socket, origin);
+    server.emit('connection', socket);
   }
 
   private send(
@@ -179,21 +200,36 @@ export class ApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = this.o.ids.uuid();
-    if (url.pathname.startsWith('/_privlink/') || url.pathname === '/metrics') {
-      return this.admin(req, res, url);
-    }
-    if (ConsoleRoutes.handles(url.pathname)) {
-      const verdict = checkRequest(req.headers, this.guardOptions());
-      if (!verdict.ok) {
-        req.resume();
-        return this.send(
-          res,
-          403,
-          'application/json',
-          JSON.stringify({ error: 'Forbidden', message: verdict.reason }),
-        );
+    const origin = this.origins.get(req.socket);
+    // Requests through an endpoint reach AWS services only: never the admin endpoints, /metrics or
+    // the console, which are for the host's loopback.
+    if (origin) {
+      const deps = {
+        control: this.o.pipeline.control,
+        backends: this.o.awsBackends ?? {
+          has: () => false,
+          forward: () => Promise.reject(new Error('none')),
+        },
+        ...(this.o.pipeline.credentials && { credentials: this.o.pipeline.credentials }),
+      };
+      if (await proxyAwsServiceRequest(deps, req, res, origin, requestId)) return;
+    } else {
+      if (url.pathname.startsWith('/_privlink/') || url.pathname === '/metrics') {
+        return this.admin(req, res, url);
       }
-      return this.console.handle(req, res, url);
+      if (ConsoleRoutes.handles(url.pathname)) {
+        const verdict = checkRequest(req.headers, this.guardOptions());
+        if (!verdict.ok) {
+          req.resume();
+          return this.send(
+            res,
+            403,
+            'application/json',
+            JSON.stringify({ error: 'Forbidden', message: verdict.reason }),
+          );
+        }
+        return this.console.handle(req, res, url);
+      }
     }
     if (this.declaredTooLarge(req)) return this.tooLarge(req, res, requestId);
     let body: Buffer;
@@ -229,7 +265,8 @@ export class ApiServer {
         requestId,
       );
     }
-    const verdict = checkRequest(req.headers, this.guardOptions());
+    // Through an endpoint the Host is the AWS name the client used, and no browser is involved.
+    const verdict = origin ? ({ ok: true } as const) : checkRequest(req.headers, this.guardOptions());
     if (!verdict.ok) {
       return this.send(
         res,
@@ -242,7 +279,14 @@ export class ApiServer {
     const t0 = performance.now();
     const result = await handleRequest(
       this.o.pipeline,
-      { method: req.method, path: url.pathname, query: url.searchParams, headers: req.headers, body },
+      {
+        method: req.method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        ...(origin && { origin }),
+      },
       requestId,
     );
     this.metrics.observe(result.metric, (performance.now() - t0) / 1000);

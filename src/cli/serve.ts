@@ -22,6 +22,9 @@ Options:
                                  reaches the port can act as any account (a warning is printed)
   --allowed-host NAME            a host name clients use to reach the server (repeatable); besides
                                  it only localhost and IP addresses are accepted in Host headers
+  --aws-service NAME=URL         the S3- or DynamoDB-compatible server behind privlink's s3 or
+                                 dynamodb endpoints (repeatable; http://KEY:SECRET@host:port
+                                 re-signs requests for servers that check signatures)
   --port PORT                    listen port (default 4599; 0 = any free port)
   --data-dir DIR                 where the SQLite store lives (default ./.privlink)
   --ephemeral                    keep state in memory only
@@ -59,6 +62,7 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
       host: { type: 'string' },
       'insecure-bind': { type: 'boolean' },
       'allowed-host': { type: 'string', multiple: true },
+      'aws-service': { type: 'string', multiple: true },
       port: { type: 'string' },
       'data-dir': { type: 'string' },
       ephemeral: { type: 'boolean' },
@@ -119,6 +123,12 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
     host: values.host,
     insecureBind: values['insecure-bind'],
     allowedHosts: values['allowed-host'],
+    awsServices: Object.fromEntries(
+      (values['aws-service'] ?? []).map((v) => {
+        const i = v.indexOf('=');
+        return i > 0 ? [v.slice(0, i), v.slice(i + 1)] : [v, ''];
+      }),
+    ),
     port: num(values.port, 'port'),
     dataDir: values['data-dir'],
     ephemeral: values.ephemeral,

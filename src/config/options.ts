@@ -42,6 +42,8 @@ export interface PrivlinkOptions {
   insecureBind: boolean;
   /** Host names clients may use besides localhost and IP literals (DNS rebinding guard). */
   allowedHosts: string[];
+  /** Backends of the AWS services privlink forwards to (`s3`, `dynamodb` → http(s) URL). */
+  awsServices: Record<string, string>;
   /** 0 picks a free port. */
   port: number;
   /** Directory for the SQLite file; ignored with ephemeral. */
@@ -91,6 +93,7 @@ export function defaultOptions(cwd = process.cwd()): PrivlinkOptions {
     host: '127.0.0.1',
     insecureBind: false,
     allowedHosts: [],
+    awsServices: {},
     port: 4599,
     dataDir: join(cwd, '.privlink'),
     ephemeral: false,
@@ -158,6 +161,18 @@ export function resolveOptions(partial: Partial<PrivlinkOptions> = {}): Privlink
       `refusing to serve an unauthenticated API on ${o.host}: anyone who reaches it can act as any ` +
         'account. Pass --credentials FILE (signed requests only), or --insecure-bind to do it anyway.',
     );
+  }
+  for (const [svc, url] of Object.entries(o.awsServices)) {
+    if (svc !== 's3' && svc !== 'dynamodb')
+      throw new ConfigError(`--aws-service: ${svc} is not forwarded (s3 or dynamodb)`);
+    let u: URL | undefined;
+    try {
+      u = new URL(url);
+    } catch {
+      u = undefined;
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:'))
+      throw new ConfigError(`--aws-service ${svc}=${url}: not an http(s) URL`);
   }
   for (const h of o.allowedHosts) {
     if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(h))

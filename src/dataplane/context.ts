@@ -45,6 +45,13 @@ export interface DataplaneContext {
   instanceTiming: { pendingMs: number; deletedRetentionMs: number };
   /** Directory for per-run files (user-data scripts, console logs); removed at close. */
   runDir: string;
+  /**
+   * The unix socket privlink's API serves AWS-service endpoint traffic on (TLS after a PROXY v2
+   * header), in runDir; undefined = AWS-service endpoints carry no traffic.
+   */
+  awsServicesSocket?: string;
+  /** PEM bundle instances trust (host bundle + privlink's CA); undefined = the image's own. */
+  caBundle?: string;
   /** Lookup of VPC networks: namespace + bridge + isReady(vpcId). */
   vpcs: VpcNetworks;
   /**

@@ -18,7 +18,7 @@
  * loopback addresses of ENIs, binding sockets in a namespace).
  */
 import { EventEmitter } from 'node:events';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PrivlinkOptions } from '../config/options.js';
 import type { Component, ExecResult } from '../emulator.js';
@@ -44,6 +44,9 @@ import { InstanceReconciler } from './instances/instance-reconciler.js';
 import { prepareRunDir } from './run-dir.js';
 import { NlbReconciler } from './nlb/nlb-reconciler.js';
 import { EndpointReconciler } from './endpoints/endpoint-reconciler.js';
+import { RoutingReconciler, storeHopFacts } from './routing/routing-reconciler.js';
+import { defaultHopResolvers } from './routing/route-plan.js';
+import { GatewayEndpointReconciler } from './endpoints/gateway-reconciler.js';
 import { Traffic } from './fabric/traffic.js';
 
 export type { VpcNetworks, VpcNetwork } from './vpc/vpc-network.js';
@@ -67,10 +70,28 @@ export interface DataplaneDnsPort {
  * Reconcilers run after the VPC networks, in this order: instances, then load balancer nodes,
  * then endpoint interfaces (which forward to the nodes).
  */
+/** One gateway-endpoint reconciler per context: route tables ask it for next hops. */
+const gatewayReconcilers = new WeakMap<DataplaneContext, GatewayEndpointReconciler>();
+function gatewaysOf(ctx: DataplaneContext): GatewayEndpointReconciler {
+  let g = gatewayReconcilers.get(ctx);
+  if (!g) gatewayReconcilers.set(ctx, (g = new GatewayEndpointReconciler(ctx)));
+  return g;
+}
+
 export const RECONCILERS: readonly ReconcilerFactory[] = [
   (ctx) => new InstanceReconciler(ctx),
   (ctx) => new NlbReconciler(ctx),
   (ctx) => new EndpointReconciler(ctx),
+  (ctx) => gatewaysOf(ctx),
+  // Last: route tables name ENIs and endpoints as next hops.
+  (ctx) =>
+    new RoutingReconciler(ctx, () => ({
+      ...defaultHopResolvers(storeHopFacts(ctx.store)),
+      'gateway-endpoint': (t) => {
+        const hop = gatewaysOf(ctx).hopOf(t.vpceId);
+        return hop ? { type: 'via', gateway: hop } : { type: 'unreachable' };
+      },
+    })),
 ];
 
 export interface DataplaneDeps {
@@ -81,6 +102,20 @@ export interface DataplaneDeps {
   logger: Logger;
   /** Starts every process the data plane needs (default: real processes). */
   runner?: Runner;
+  /** privlink's CA certificate (PEM): instances trust it besides the host's bundle. */
+  caCertificate?: () => string | undefined;
+}
+
+/** The host's trust bundle (Debian's path), which instances get with privlink's CA appended. */
+const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
+/** Writes host bundle + privlink CA into runDir; undefined without a CA. */
+async function writeCaBundle(runDir: string, caPem: string | undefined): Promise<string | undefined> {
+  if (!caPem) return undefined;
+  const host = await readFile(HOST_CA_BUNDLE, 'utf8').catch(() => '');
+  const path = join(runDir, 'ca-certificates.crt');
+  await writeFile(path, `${host}${host && !host.endsWith('\n') ? '\n' : ''}${caPem}`, { mode: 0o644 });
+  return path;
 }
 
 const RETRY_MIN_MS = 250;
@@ -158,6 +193,11 @@ export class Dataplane implements Component {
     bindInNamespace: (ns, requests) => openInNamespace(this.runner, ns, requests),
   };
 
+  /** The unix socket AWS-service endpoint traffic arrives on (netns mode, once started). */
+  get awsServicesSocket(): string | undefined {
+    return this.ctx?.awsServicesSocket;
+  }
+
   constructor(private readonly deps: DataplaneDeps) {
     this.runner = deps.runner ?? systemRunner;
     this.events.setMaxListeners(50);
@@ -219,6 +259,8 @@ export class Dataplane implements Component {
       mode: this.mode,
       logger,
       runDir,
+      awsServicesSocket: this.mode === 'netns' ? join(runDir, 'aws-services.sock') : undefined,
+      caBundle: await writeCaBundle(runDir, this.deps.caCertificate?.()),
       instanceTiming: { pendingMs: options.pendingMs, deletedRetentionMs: options.deletedRetentionMs },
       events,
       vpcs: this.vpcs,

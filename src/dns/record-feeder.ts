@@ -12,11 +12,14 @@ import type { Control } from '../control/control.js';
 import type { Logger } from '../shared/logger.js';
 import type { ChangeEvent } from '../store/store.js';
 import { VPCE_ZONE, deriveEndpointRecords } from './derive-records.js';
+import { awsPublicNamesTable } from './aws-public-names.js';
 import { RecordTable } from './record-table.js';
 
 export class RecordFeeder {
   /** privlink owns `vpce.amazonaws.com`: a deleted endpoint's name is NXDOMAIN, never forwarded. */
   readonly publicTable = new RecordTable([VPCE_ZONE]);
+  /** AWS services' public names (198.18.0.0/15), under every private zone and endpoint name. */
+  readonly awsPublicTable = awsPublicNamesTable();
   /** Every private record of every VPC (owner = endpoint). */
   readonly allPrivate = new RecordTable();
   private readonly privateTables = new Map<string, RecordTable>();

@@ -39,7 +39,8 @@ function layered(tables: readonly RecordTable[], name: string, type: AddressType
 export function vpcView(feeder: RecordFeeder, vpcId: string): DnsView {
   return {
     enabled: () => feeder.dnsSupported(vpcId),
-    lookup: (name, type) => layered([feeder.privateTable(vpcId), feeder.publicTable], name, type),
+    lookup: (name, type) =>
+      layered([feeder.privateTable(vpcId), feeder.publicTable, feeder.awsPublicTable], name, type),
     address: (r) => r.address,
     serial: () => feeder.publicTable.serial + feeder.privateTable(vpcId).serial,
   };
@@ -58,7 +59,9 @@ export function hostView(feeder: RecordFeeder, o: HostViewOptions): DnsView {
     enabled: () => true,
     lookup: (name, type) =>
       layered(
-        o.includePrivate() ? [feeder.allPrivate, feeder.publicTable] : [feeder.publicTable],
+        o.includePrivate()
+          ? [feeder.allPrivate, feeder.publicTable, feeder.awsPublicTable]
+          : [feeder.publicTable, feeder.awsPublicTable],
         name,
         type,
       ),

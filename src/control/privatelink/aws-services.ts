@@ -9,8 +9,13 @@
  *   and Interface; private DNS names `<svc>.<region>.amazonaws.com`; prefix lists named after the
  *   service with `pl-` + 8 hex IDs (us-east-1 uses the widely cited real IDs).
  * - Gaps: only a dozen common services; no per-region availability differences.
- * - By design: prefix-list IDs outside us-east-1 are a deterministic hash of the name, and the
- *   CIDRs are a few documentation-style examples, not AWS's published ranges.
+ * - By design: prefix-list IDs outside us-east-1 are a deterministic hash of the name. Every
+ *   "public" address of an AWS service — what `s3.us-east-1.amazonaws.com` resolves to without
+ *   private DNS, and the prefix lists' CIDRs — lies in 198.18.0.0/15 (reserved for benchmarking,
+ *   RFC 2544), never in a real public range, so no packet to a public address ever exists on the
+ *   machine; the same CIDRs in every region (AWS's differ per region). S3 is 198.18.16.0/20,
+ *   DynamoDB 198.18.32.0/20; interface-only services get one address each in 198.19.0.0/16.
+ *   Nothing routes to them unless a gateway endpoint route sends a subnet's traffic there.
  */
 
 export type AwsServiceType = 'Gateway' | 'Interface';
@@ -37,7 +42,7 @@ interface CatalogueEntry {
   shortName: string;
   types: AwsServiceType[];
   policy: boolean;
-  /** Example CIDRs for gateway services' prefix lists. */
+  /** Gateway services' prefix-list CIDRs (198.18.0.0/15, see the ledger). */
   cidrs?: string[];
 }
 
@@ -46,13 +51,13 @@ const CATALOGUE: readonly CatalogueEntry[] = [
     shortName: 's3',
     types: ['Gateway', 'Interface'],
     policy: true,
-    cidrs: ['52.216.0.0/15', '54.231.0.0/16', '3.5.0.0/19'],
+    cidrs: ['198.18.16.0/20'],
   },
   {
     shortName: 'dynamodb',
     types: ['Gateway', 'Interface'],
     policy: true,
-    cidrs: ['52.94.0.0/22', '3.218.180.0/22'],
+    cidrs: ['198.18.32.0/20'],
   },
   { shortName: 'ec2', types: ['Interface'], policy: true },
   { shortName: 'ecr.api', types: ['Interface'], policy: true },
@@ -118,4 +123,26 @@ export function awsPrefixListsForRegion(region: string): AwsPrefixList[] {
     out.push({ prefixListId: prefixListIdFor(name), prefixListName: name, cidrs: [...(e.cidrs ?? [])] });
   }
   return out;
+}
+
+/**
+ * The "public" address the service's regional name resolves to without private DNS: inside the
+ * prefix list for gateway services (its `.10`), else one address per service in 198.19.0.0/16.
+ * Undefined for names outside the catalogue.
+ */
+export function awsPublicAddress(shortName: string): string | undefined {
+  const i = CATALOGUE.findIndex((e) => e.shortName === shortName);
+  const e = CATALOGUE[i];
+  if (!e) return undefined;
+  const cidr = e.cidrs?.[0];
+  if (cidr) {
+    const [a, b, c] = cidr.split('/')[0]?.split('.') ?? [];
+    return `${a}.${b}.${c}.10`;
+  }
+  return `198.19.${i}.10`;
+}
+
+/** Short names of every catalogued service (public DNS answers their regional names). */
+export function awsServiceShortNames(): string[] {
+  return CATALOGUE.map((e) => e.shortName);
 }

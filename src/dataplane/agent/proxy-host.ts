@@ -13,6 +13,8 @@ import { TcpProxy } from '../proxy/tcp-proxy.js';
 export interface ProxySpec {
   upstreamHost: string;
   upstreamPort: number;
+  /** A unix socket instead of upstreamHost:upstreamPort (AWS-service endpoints: privlink's API). */
+  upstreamPath?: string;
   localAddress?: string;
   /** When set, every connection starts with a PPv2 header carrying this endpoint ID. */
   ppv2VpceId?: string;
@@ -78,6 +80,7 @@ export class LocalProxyHost implements ProxyHost {
     const route = {
       upstreamHost: spec.upstreamHost,
       upstreamPort: spec.upstreamPort,
+      ...(spec.upstreamPath ? { upstreamPath: spec.upstreamPath } : {}),
       ...(spec.localAddress ? { localAddress: spec.localAddress } : {}),
       header: headerFor(spec),
     };

@@ -12,10 +12,30 @@ import { ingressOf } from './ingress.js';
 type StoreView = Pick<Store, 'listAll' | 'find'>;
 
 export interface Upstream {
-  /** NLB node ENI id and its address (fabric internal / loopback). */
+  /** NLB node ENI id and its address (fabric internal / loopback); AWS services: the API's unix socket. */
   nodeEni: string;
   address: string;
   ppv2: boolean;
+  /** The upstream is privlink's own API on the unix socket `address` (AWS-owned services). */
+  unix?: boolean;
+}
+
+/** AWS services whose endpoints privlink itself serves (its own API, or the configured backends). */
+export const SERVED_AWS_SERVICES: ReadonlySet<string> = new Set([
+  'ec2',
+  'elasticloadbalancing',
+  'sts',
+  's3',
+  'dynamodb',
+]);
+
+/** HTTPS: the only port AWS service endpoints listen on. */
+export const AWS_SERVICE_PORT = 443;
+
+/** `ec2` for `com.amazonaws.us-east-1.ec2` when privlink serves it, else undefined. */
+export function servedAwsService(serviceName: string): string | undefined {
+  const m = /^com\.amazonaws\.[a-z0-9-]+\.(.+)$/.exec(serviceName);
+  return m?.[1] && SERVED_AWS_SERVICES.has(m[1]) ? m[1] : undefined;
 }
 
 export interface DesiredEni {
@@ -29,11 +49,12 @@ export interface NodeDirectory {
   listeners: ReadonlyMap<string, readonly ListenerInfo[]>;
 }
 
-/** ENIs of interface endpoints of a service, by ENI id. */
+/** ENIs of interface endpoints of a customer service or of an AWS service privlink serves, by ENI id. */
 export function desiredEndpointEnis(store: StoreView): Map<string, DesiredEni> {
   const out = new Map<string, DesiredEni>();
   for (const ep of store.listAll('vpcEndpoint')) {
-    if (ep.endpointType !== 'Interface' || !ep.serviceId) continue;
+    if (ep.endpointType !== 'Interface') continue;
+    if (!ep.serviceId && !servedAwsService(ep.serviceName)) continue;
     for (const id of ep.networkInterfaceIds) {
       const eni = store.find('networkInterface', id);
       if (eni) out.set(id, { ep, eni });
@@ -56,10 +77,23 @@ export function chosenNodes(store: StoreView, dir: NodeDirectory, d: DesiredEni)
   return out;
 }
 
-/** Listener ports the ENI should carry now (empty unless the endpoint is available). */
-export function wantedPorts(store: StoreView, dir: NodeDirectory, d: DesiredEni): Map<number, Upstream> {
+/**
+ * Listener ports the ENI should carry now (empty unless the endpoint is available). An AWS
+ * service's endpoint carries 443 to privlink's API socket `awsSocket` (none without one).
+ */
+export function wantedPorts(
+  store: StoreView,
+  dir: NodeDirectory,
+  d: DesiredEni,
+  awsSocket?: string,
+): Map<number, Upstream> {
   const out = new Map<number, Upstream>();
-  if (d.ep.state !== 'available' || !d.ep.serviceId) return out;
+  if (d.ep.state !== 'available') return out;
+  if (!d.ep.serviceId) {
+    if (awsSocket && servedAwsService(d.ep.serviceName))
+      out.set(AWS_SERVICE_PORT, { nodeEni: 'api', address: awsSocket, ppv2: true, unix: true });
+    return out;
+  }
   for (const [arn, node] of chosenNodes(store, dir, d)) {
     for (const l of dir.listeners.get(arn) ?? []) {
       if (!out.has(l.port)) out.set(l.port, { nodeEni: node.eniId, address: node.address, ppv2: l.ppv2 });

@@ -17,8 +17,12 @@
  *   (the readiness port), at most READINESS_CAP_MS.
  * - By design: one namespace per ENI (its own conntrack table, no zones); in loopback mode each
  *   ENI is a 127.77.x.y address with userspace proxies and no security-group enforcement.
- * - Gaps: UDP, IPv6/dualstack endpoints, AWS-owned services (no traffic), endpoint policies are
- *   not enforced on traffic.
+ * - Covered: endpoints of the AWS services privlink serves (ec2, elasticloadbalancing, sts, s3,
+ *   dynamodb) carry port 443 to privlink's own API over a unix socket in the run dir, through the
+ *   fabric agents with a PROXY v2 header (the consumer address and the endpoint ID), so the API
+ *   terminates TLS and applies the endpoint policy; no route from the host into a VPC is needed.
+ * - Gaps: UDP, IPv6/dualstack endpoints; the other catalogued AWS services carry no traffic
+ *   (connections are refused).
  */
 import type { DeepReadonly } from '../../control/model/common.js';
 import type { VpcEndpoint } from '../../control/model/privatelink.js';
@@ -37,6 +41,7 @@ import {
   chosenNodes,
   desiredEndpointEnis,
   endpointScript,
+  servedAwsService,
   wantedPorts,
   type DesiredEni,
   type Upstream,
@@ -91,9 +96,11 @@ export class EndpointReconciler implements Reconciler {
 
   /** Whether traffic can flow once the endpoint turns available (lifecycle-driver seam). */
   isReady(ep: DeepReadonly<VpcEndpoint>): boolean {
-    if (ep.endpointType !== 'Interface' || !ep.serviceId) return true;
+    if (ep.endpointType !== 'Interface') return true;
+    if (!ep.serviceId && !(this.ctx.awsServicesSocket && servedAwsService(ep.serviceName))) return true;
     if (this.ctx.clock.now() - ep.stateChangedAt > READINESS_CAP_MS) return true;
     if (!ep.networkInterfaceIds.every((id) => this.actual.get(id)?.programmed === true)) return false;
+    if (!ep.serviceId) return true;
     const svc = this.ctx.store.find('endpointService', ep.serviceId);
     return (
       !svc ||
@@ -182,7 +189,7 @@ export class EndpointReconciler implements Reconciler {
 
   private async program(a: ActualEni, d: DesiredEni): Promise<void> {
     const { ep } = d;
-    const want = wantedPorts(this.ctx.store, this.traffic, d);
+    const want = wantedPorts(this.ctx.store, this.traffic, d, this.ctx.awsServicesSocket);
     const gone = changedPorts(a.ports, want);
 
     if (a.namespace) {
@@ -229,8 +236,9 @@ export class EndpointReconciler implements Reconciler {
         const s = socks[i];
         if (s?.type !== 'tcp') continue;
         const agentGeneration = await this.traffic.host.serve(`${a.eniId}:${port}`, s.server, {
-          upstreamHost: u.address,
+          upstreamHost: u.unix ? '' : u.address,
           upstreamPort: port,
+          ...(u.unix ? { upstreamPath: u.address } : {}),
           ppv2VpceId: ep.id,
           headerDestination: { address: a.eniIp, port },
         });
@@ -254,7 +262,7 @@ export class EndpointReconciler implements Reconciler {
     return new TcpProxy(server, {
       upstreamHost: u.address,
       upstreamPort: port,
-      pick: () => picker?.pick(u.nodeEni, port),
+      ...(u.unix ? { upstreamPath: u.address } : { pick: () => picker?.pick(u.nodeEni, port) }),
       header: u.ppv2
         ? (c) =>
             c.remoteAddress && c.remotePort !== undefined

@@ -60,7 +60,7 @@ import {
   volumePaths,
   type ImageRoot,
 } from './root-volume.js';
-import { sandboxSpec } from './sandbox-spec.js';
+import { CA_BUNDLE_PATH, sandboxSpec } from './sandbox-spec.js';
 import { closeExecSocket, serveExecSocket, type ExecTarget } from './exec-socket.js';
 import {
   Runc,
@@ -396,6 +396,7 @@ export class InstanceReconciler implements Reconciler {
       ctlDir,
       initBinary: this.initBinary,
       env: this.instanceEnv(inst, a),
+      ...(this.ctx.caBundle ? { caBundle: this.ctx.caBundle } : {}),
       limits: limitsOf(inst.instanceType),
       cgroupsPath: `/privlink-${this.ctx.prefix}/${inst.id}`,
     });
@@ -435,6 +436,13 @@ export class InstanceReconciler implements Reconciler {
       PRIVLINK_SUBNET_ID: inst.subnetId,
       PRIVLINK_REGION: inst.region,
       PRIVLINK_AVAILABILITY_ZONE: inst.availabilityZone,
+      // SDKs and the CLI trust privlink's CA for the AWS services served through endpoints, and
+      // use the regional STS name (the one an sts endpoint's private DNS answers).
+      ...(this.ctx.caBundle ? { AWS_CA_BUNDLE: CA_BUNDLE_PATH } : {}),
+      AWS_STS_REGIONAL_ENDPOINTS: 'regional',
+      AWS_S3_US_EAST_1_REGIONAL_ENDPOINT: 'regional',
+      // Default request checksums (aws-chunked trailers) are what S3-compatible servers lack most.
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
     };
   }
 

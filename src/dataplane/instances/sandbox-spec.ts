@@ -28,9 +28,14 @@ export interface SandboxSpecInput {
   /** Host path of a static init binary (tini-static), bound at /run/privlink/init. */
   initBinary: string;
   env: Record<string, string>;
+  /** Host path of a PEM bundle bound over the system trust store (host bundle + privlink's CA). */
+  caBundle?: string;
   limits: TypeLimits;
   cgroupsPath: string;
 }
+
+/** Debian's system trust bundle (OpenSSL, curl, Python's certifi-less clients read it). */
+export const CA_BUNDLE_PATH = '/etc/ssl/certs/ca-certificates.crt';
 
 export const CAPABILITIES = [
   'CAP_CHOWN',
@@ -177,6 +182,7 @@ export function sandboxSpec(o: SandboxSpecInput): Record<string, unknown> {
       bind(`${o.bootDir}/resolv.conf`, '/etc/resolv.conf', true),
       bind(`${o.bootDir}/hosts`, '/etc/hosts', true),
       bind(`${o.bootDir}/hostname`, '/etc/hostname', true),
+      ...(o.caBundle ? [bind(o.caBundle, CA_BUNDLE_PATH, true)] : []),
     ],
     linux: {
       namespaces: [

@@ -10,6 +10,8 @@ import net, { type Server, type Socket } from 'node:net';
 export interface ProxyRoute {
   upstreamHost: string;
   upstreamPort: number;
+  /** A unix socket to connect to instead of upstreamHost:upstreamPort (privlink's own API). */
+  upstreamPath?: string;
   /** Source address for upstream connections (loopback mode: the NLB node's address). */
   localAddress?: string;
   /**
@@ -104,13 +106,16 @@ export class TcpProxy {
       client.resetAndDestroy();
       return;
     }
-    const upstream = net.connect({
-      allowHalfOpen: true,
-      host: dest.host,
-      port: dest.port,
-      ...(dest.localAddress ? { localAddress: dest.localAddress } : {}),
-      noDelay: true,
-    });
+    const upstream =
+      route.upstreamPath && !route.pick
+        ? net.connect({ allowHalfOpen: true, path: route.upstreamPath })
+        : net.connect({
+            allowHalfOpen: true,
+            host: dest.host,
+            port: dest.port,
+            ...(dest.localAddress ? { localAddress: dest.localAddress } : {}),
+            noDelay: true,
+          });
     const pair = { client, upstream };
     this.pairs.add(pair);
     const timer = setTimeout(

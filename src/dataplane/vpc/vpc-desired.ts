@@ -50,7 +50,18 @@ export function vpcNamespacePlan(vpcId: string, ns: string, resolverIp: string):
     ),
     // Frames bridged inside the VPC need no netfilter (br_netfilter is built into this kind of
     // kernel and on by default in every namespace): skipping it saves work on every hop.
-    nsCommand(ns, ['sysctl', '-qw', 'net.ipv4.ip_forward=1', ...NO_BRIDGE_NETFILTER]),
+    // No ICMP redirects: the router forwards back out of br0 whenever two subnets talk, and a
+    // redirect would teach an instance to skip the router — and so its subnet's route table.
+    nsCommand(ns, [
+      'sysctl',
+      '-qw',
+      'net.ipv4.ip_forward=1',
+      'net.ipv4.conf.all.send_redirects=0',
+      'net.ipv4.conf.default.send_redirects=0',
+      // The kernel ORs `all` with the device's own value, and br0 exists already.
+      `net.ipv4.conf.${VPC_BRIDGE}.send_redirects=0`,
+      ...NO_BRIDGE_NETFILTER,
+    ]),
   ];
 }
 

@@ -8,8 +8,9 @@
  * - Covered: isolation (no link ever joins two VPC namespaces or the host to a VPC, so VPCs with
  *   identical CIDRs never reach each other); routing between subnets of one VPC (the implicit VPC
  *   router); subnet create/delete after the VPC exists.
- * - Gaps: secondary CIDR blocks, route tables (every subnet reaches every subnet, like the
- *   implicit `local` route), network ACLs, IPv6.
+ * - Gaps: secondary CIDR blocks, network ACLs, IPv6. Route tables act per subnet through
+ *   policy routing in this namespace (routing/routing-reconciler.ts); no ICMP redirects are
+ *   sent, so instances never learn to skip the router and its tables.
  * - By design: loopback mode has no VPC networks; `isReady` is true for every stored VPC there,
  *   and 'vpc-up' carries `namespace: undefined`.
  */
