@@ -12,6 +12,8 @@ export default tseslint.config(
       'eslint.config.js',
       'bin/**',
       'scripts/*.mjs',
+      // Example programs run as plain Node inside instances (appliances).
+      'examples/*.mjs',
     ],
   },
   js.configs.recommended,

@@ -4,9 +4,9 @@ set -euo pipefail
 # g++, make and python3 build better-sqlite3 when npm cannot fetch a prebuilt binary; ansible runs
 # the infrastructure-as-code playbooks of test/iac; runc, tini (tini-static is the sandboxes' PID 1)
 # and attr (setfattr builds the overlay mask layer) sandbox instances; kmod gives the attack tests
-# an insmod to try. iputils-ping pings between subnets; clang, llvm, libbpf-dev and bpftool build and
+# an insmod to try. iputils-ping pings between subnets; ethtool turns checksum offload off on GWLB links; clang, llvm, libbpf-dev and bpftool build and
 # load the GWLB BPF programs, tcpdump shows GENEVE in the GWLB tests.
-PKGS=(g++ make python3 iproute2 nftables conntrack awscli python3-boto3 curl procps dnsutils haproxy dnsmasq-base iperf3 wrk ansible runc tini attr kmod iputils-ping clang llvm libbpf-dev bpftool tcpdump)
+PKGS=(g++ make python3 iproute2 nftables conntrack awscli python3-boto3 curl procps dnsutils haproxy dnsmasq-base iperf3 wrk ansible runc tini attr kmod iputils-ping ethtool clang llvm libbpf-dev bpftool tcpdump)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -39,6 +39,7 @@ import { prepareRunDir } from './run-dir.js';
 import { NlbReconciler } from './nlb/nlb-reconciler.js';
 import { EndpointReconciler } from './endpoints/endpoint-reconciler.js';
 import { RoutingReconciler } from './routing/routing-reconciler.js';
+import { GwlbReconciler } from './gwlb/gwlb-reconciler.js';
 import { Traffic } from './fabric/traffic.js';
 
 export type { VpcNetworks, VpcNetwork } from './vpc/vpc-network.js';
@@ -66,6 +67,7 @@ export const RECONCILERS: readonly ReconcilerFactory[] = [
   (ctx) => new InstanceReconciler(ctx),
   (ctx) => new NlbReconciler(ctx),
   (ctx) => new EndpointReconciler(ctx),
+  (ctx) => new GwlbReconciler(ctx),
   // Last: route tables name ENIs and endpoints as next hops.
   (ctx) => new RoutingReconciler(ctx),
 ];
