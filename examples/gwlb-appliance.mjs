@@ -4,18 +4,24 @@
  * (endpoint ID, attachment ID, flow cookie) and inner 5-tuple as one JSON line, and sends the
  * packet back unchanged to the GWLB node it came from (port 6081) — or drops it.
  *
- *   node gwlb-appliance.mjs [--log FILE] [--drop-port N]… [--mangle]
+ *   node gwlb-appliance.mjs [--log FILE|-] [--drop-port N]… [--mangle-port N] [--health-port N]
  *
- * --drop-port N  drops inner TCP/UDP packets to or from port N (what an appliance drops stays
- *                dropped). --mangle  answers with a broken GENEVE version (tests the GWLB's
- *                counter). Wire format: docs/gwlb.md.
+ * --drop-port N    drops inner TCP/UDP packets to or from port N (what an appliance drops stays
+ *                  dropped).
+ * --mangle-port N  answers packets to or from port N with a broken GENEVE version (the GWLB
+ *                  must drop and count them).
+ * --health-port N  accepts TCP connections on N for the target group's health check.
+ * Wire format: docs/gwlb.md.
  */
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { appendFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const log = args.includes('--log') ? args[args.indexOf('--log') + 1] : undefined; // '-': stdout
-const mangle = args.includes('--mangle');
+const num = (flag) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : undefined);
+const manglePort = num('--mangle-port');
+const healthPort = num('--health-port');
 const drop = new Set(args.flatMap((a, i) => (a === '--drop-port' ? [Number(args[i + 1])] : [])));
 
 /** Parses GENEVE + AWS options + the inner IPv4 header; undefined when malformed. */
@@ -51,7 +57,8 @@ sock.on('message', (msg, rinfo) => {
   if (log === '-') console.log(line);
   else if (log) appendFileSync(log, line + '\n');
   if (dropped) return;
-  if (mangle) msg[0] = 0xc0 | (msg[0] & 0x3f);
+  if (manglePort !== undefined && (p.sport === manglePort || p.dport === manglePort)) msg[0] |= 0xc0;
   sock.send(msg, 6081, rinfo.address);
 });
 sock.bind(6081, () => console.log('gwlb appliance listening on 6081'));
+if (healthPort !== undefined) net.createServer((c) => c.end()).listen(healthPort);

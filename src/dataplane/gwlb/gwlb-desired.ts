@@ -5,6 +5,7 @@
  * appliances of each node's target group, the 64-slot table new flows are spread over, and the
  * byte layouts of the BPF map entries (gwlb.c). The GWLB reconciler applies them.
  */
+import type { HealthCheckConfig } from '../../control/model/elb.js';
 import type { StoreView } from '../testing/fake-store.js';
 import { forwardGroup, targetAddress } from '../nlb/nlb-desired.js';
 
@@ -22,7 +23,9 @@ export interface GwlbNode {
   /** 5, 3 or 2 (target group stickiness). */
   tuple: 5 | 3 | 2;
   /** Registered appliance IPs by target ID (health decides which get new flows). */
-  appliances: { targetId: string; port: number; ip: string }[];
+  appliances: { targetId: string; port: number; ip: string; healthPort: number }[];
+  /** The group's health check (undefined: no group). */
+  healthCheck: HealthCheckConfig | undefined;
 }
 
 export interface GwlbEndpoint {
@@ -54,7 +57,8 @@ export function desiredGwlbNodes(store: StoreView): Map<string, GwlbNode> {
     for (const t of tg?.targets ?? []) {
       if (t.deregisteredAt !== undefined || !tg) continue;
       const ip = targetAddress({ mode: 'netns', store, hostAddresses: new Map() }, tg, t.id);
-      if (ip) appliances.push({ targetId: t.id, port: t.port, ip });
+      const healthPort = tg.healthCheck.port === 'traffic-port' ? t.port : Number(tg.healthCheck.port);
+      if (ip) appliances.push({ targetId: t.id, port: t.port, ip, healthPort });
     }
     for (const n of lb.nodes) {
       out.set(n.networkInterfaceId, {
@@ -67,6 +71,7 @@ export function desiredGwlbNodes(store: StoreView): Map<string, GwlbNode> {
         targetGroupArn: tg?.id,
         tuple: tg ? stickinessTuple(tg.attributes) : 5,
         appliances,
+        healthCheck: tg?.healthCheck,
       });
     }
   }

@@ -18,8 +18,9 @@
  *   all registered appliances used when none is healthy (fail open); only `available`
  *   endpoints carry traffic; same-zone node first (cross-zone off); consumer and provider CIDRs
  *   may overlap; malformed GENEVE from an appliance is dropped and counted.
- * - Gaps: health checks of appliances (every registered appliance counts as healthy);
- *   target_failover rebalance; IPv6; inner packets + 68 bytes must fit the provider MTU (1500 on
+ * - Covered too: TCP/HTTP/HTTPS health checks of appliances from the node's IP (the group's
+ *   port, interval, thresholds, path, matcher); a flip re-programs the node's slots at once.
+ * - Gaps: DescribeTargetHealth does not show GWLB targets' results; target_failover rebalance; IPv6; inner packets + 68 bytes must fit the provider MTU (1500 on
  *   the bridges, so inner MTU 1432: set on leg c).
  * - By design: loopback mode has no GWLB path.
  */
@@ -27,6 +28,8 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { DataplaneContext, Reconciler } from '../context.js';
+import { HealthChecker, type HealthTarget } from '../health/health-checker.js';
+import type { ProbeResult, ProbeSpec } from '../health/probe.js';
 import { eniNamespace, linkName, stableMac } from '../netns/naming.js';
 import { deleteNamespace, ipBatch, nsExec } from '../netns/commands.js';
 import { routerAddress } from '../vpc/vpc-network.js';
@@ -49,6 +52,9 @@ const GW = '169.254.0.1';
 
 interface BuiltNode {
   ns: string;
+  health: HealthChecker;
+  /** The node's last wanted state (health changes re-program its slots from it). */
+  want: GwlbNode;
   nodeIp: string;
   pIfindex: number;
   group: number;
@@ -60,6 +66,8 @@ interface BuiltEndpoint {
   nodeEniId: string;
   linkIfindex: number;
   carrying: boolean | undefined;
+  /** The map entry as last written (stickiness changes rewrite it). */
+  entry: string;
 }
 
 export class GwlbReconciler implements Reconciler {
@@ -195,17 +203,89 @@ export class GwlbReconciler implements Reconciler {
         'pinned',
         join(this.bpfDir ?? '', 'p', 'gw_decap'),
       ]);
-      b = { ns, nodeIp: n.nodeIp, pIfindex: await this.ifindex(ns, 'p'), group: this.nextGroup++, slots: '' };
+      const health = new HealthChecker({
+        clock: this.ctx.clock,
+        logger: this.ctx.logger.child('gwlb-health'),
+        probe: (spec) => this.probe(ns, spec),
+        onChange: () => void this.reprogram(id),
+      });
+      b = {
+        ns,
+        health,
+        want: n,
+        nodeIp: n.nodeIp,
+        pIfindex: await this.ifindex(ns, 'p'),
+        group: this.nextGroup++,
+        slots: '',
+      };
       this.nodes.set(id, b);
     }
-    // Every registered appliance counts as healthy until health checks exist (fail open).
+    b.want = n;
+    const hc = n.healthCheck;
+    const targets: HealthTarget[] =
+      hc && hc.enabled
+        ? n.appliances.map((a) => ({
+            targetGroupArn: n.targetGroupArn ?? '',
+            targetId: a.targetId,
+            port: a.port,
+            settings: { ...hc },
+            probe: { host: a.ip, port: a.healthPort, localAddress: n.nodeIp, ppv2: false },
+          }))
+        : [];
+    b.health.sync(targets);
+    this.slotLines(b, batch);
+  }
+
+  /** Slot entries when the node's healthy set changed: healthy appliances, else all (fail open). */
+  private slotLines(b: BuiltNode, batch: string[]): void {
+    const n = b.want;
+    const checked = n.healthCheck?.enabled === true;
     const ips = n.appliances.map((a) => a.ip);
-    const slots = slotTable(ips, new Set(ips));
+    const healthy = new Set(
+      n.appliances
+        .filter((a) => !checked || b.health.isHealthy(n.targetGroupArn ?? '', a.targetId, a.port))
+        .map((a) => a.ip),
+    );
+    const slots = slotTable(ips, healthy);
     const key = slots.join(',');
     if (key !== b.slots) {
       for (let i = 0; i < SLOTS; i++)
         batch.push(slotEntry(this.map('gw_slots'), b.group, i, slots[i] ?? '0.0.0.0'));
       b.slots = key;
+    }
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+
+  /** A health flip re-programs that node's slots at once (new flows only: flows keep theirs). */
+  private reprogram(nodeId: string): Promise<void> {
+    this.queue = this.queue.then(async () => {
+      const b = this.nodes.get(nodeId);
+      if (!b || !this.bpfDir) return;
+      const batch: string[] = [];
+      this.slotLines(b, batch);
+      if (batch.length === 0) return;
+      await this.ctx.runner
+        .run(['bpftool', 'batch', 'file', '-'], batch.join('\n') + '\n')
+        .then(() => undefined)
+        .catch((e: unknown) => this.ctx.logger.warn('GWLB slots not updated', { error: String(e) }));
+    });
+    return this.queue;
+  }
+
+  /** One health probe from the node's namespace (so its source is the node's IP). */
+  private async probe(ns: string, spec: ProbeSpec): Promise<ProbeResult> {
+    try {
+      const { stdout } = await nsExec(
+        this.ctx.runner,
+        ns,
+        [process.execPath, '-e', PROBE_JS, JSON.stringify(spec)],
+        undefined,
+        spec.timeoutMs + 3000,
+      );
+      return JSON.parse(stdout) as ProbeResult;
+    } catch (e) {
+      return { ok: false, reason: 'Target.FailedHealthChecks', description: String(e) };
     }
   }
 
@@ -291,14 +371,6 @@ export class GwlbReconciler implements Reconciler {
       ]);
       const linkIfindex = await this.ifindex(built.ns, gu);
       batch.push(
-        endpointEntry(this.map('gw_eps'), linkIfindex, {
-          vpceId: id,
-          nodeEniId: e.nodeEniId,
-          nodeIp: node.nodeIp,
-          group: built.group,
-          tuple: node.tuple,
-          outIfindex: built.pIfindex,
-        }),
         backEntry(this.map('gw_back'), id, {
           ifindex: linkIfindex,
           nodeIp: node.nodeIp,
@@ -306,8 +378,20 @@ export class GwlbReconciler implements Reconciler {
           smac: macGu,
         }),
       );
-      b = { ns, nodeEniId: e.nodeEniId, linkIfindex, carrying: undefined };
+      b = { ns, nodeEniId: e.nodeEniId, linkIfindex, carrying: undefined, entry: '' };
       this.eps.set(id, b);
+    }
+    const entry = endpointEntry(this.map('gw_eps'), b.linkIfindex, {
+      vpceId: id,
+      nodeEniId: e.nodeEniId,
+      nodeIp: node.nodeIp,
+      group: built.group,
+      tuple: node.tuple,
+      outIfindex: built.pIfindex,
+    });
+    if (entry !== b.entry) {
+      batch.push(entry);
+      b.entry = entry;
     }
     if (b.carrying !== e.carrying) {
       // Gating: only an available endpoint forwards; otherwise what is routed to it is dropped.
@@ -344,6 +428,7 @@ export class GwlbReconciler implements Reconciler {
     const b = this.nodes.get(id);
     if (!b) return;
     this.nodes.delete(id);
+    b.health.close();
     await deleteNamespace(this.ctx.runner, b.ns);
   }
 
@@ -357,8 +442,8 @@ export class GwlbReconciler implements Reconciler {
       'pinned',
       this.map('gw_stats'),
     ]);
-    const rows = JSON.parse(stdout) as { key: number; value: number }[];
-    const v = (i: number) => Number(rows.find((r) => r.key === i)?.value ?? 0);
+    const rows = JSON.parse(stdout) as { formatted?: { key: number; value: number } }[];
+    const v = (i: number) => Number(rows.find((r) => r.formatted?.key === i)?.formatted?.value ?? 0);
     this.stats = {
       encapsulated: v(0),
       decapsulated: v(1),
@@ -378,10 +463,19 @@ export class GwlbReconciler implements Reconciler {
   }
 
   describe(): Record<string, unknown> {
+    // Counters live in a BPF map: refresh them for the next look (status polls).
+    void this.readStats().catch(() => undefined);
     return {
       nodes: this.nodes.size,
       endpoints: this.eps.size,
       carrying: [...this.eps.values()].filter((e) => e.carrying).length,
+      appliances: [...this.nodes.values()].flatMap((n) =>
+        n.want.appliances.map((a) => ({
+          node: n.nodeIp,
+          appliance: a.ip,
+          health: n.health.healthOf(n.want.targetGroupArn ?? '', a.targetId, a.port)?.state ?? 'unchecked',
+        })),
+      ),
       paths: [...this.eps.entries()].map(([id, e]) => ({
         endpoint: id,
         node: e.nodeEniId,
@@ -391,6 +485,29 @@ export class GwlbReconciler implements Reconciler {
     };
   }
 }
+
+/** A TCP or HTTP(S) check in a short-lived Node inside the node namespace; prints a ProbeResult. */
+const PROBE_JS = `
+const s = JSON.parse(process.argv[1]);
+const done = (r) => { process.stdout.write(JSON.stringify(r)); process.exit(0); };
+setTimeout(() => done({ ok: false, reason: 'Target.Timeout', description: 'Request timed out' }), s.timeoutMs);
+const lib = s.protocol === 'HTTPS' ? require('tls') : require('net');
+const c = lib.connect({ host: s.host, port: s.port, localAddress: s.localAddress, rejectUnauthorized: false }, () => {
+  if (s.protocol === 'TCP') return done({ ok: true });
+  c.write('GET ' + (s.path || '/') + ' HTTP/1.1\\r\\nHost: ' + s.host + '\\r\\nConnection: close\\r\\n\\r\\n');
+});
+let buf = '';
+c.on('data', (d) => {
+  buf += d;
+  const m = /^HTTP\\/1\\.[01] (\\d{3})/.exec(buf);
+  if (!m) return;
+  const code = Number(m[1]);
+  const spec = (s.matcher || '200-399').split(',');
+  const ok = spec.some((p) => { const [a, b] = p.split('-').map(Number); return code >= a && code <= (b || a); });
+  done(ok ? { ok: true } : { ok: false, reason: 'Target.ResponseCodeMismatch', description: 'Health checks failed with these codes: [' + code + ']' });
+});
+c.on('error', () => done({ ok: false, reason: 'Target.FailedHealthChecks', description: 'Health checks failed' }));
+`;
 
 function u32Key(n: number): string {
   const b = Buffer.alloc(4);
