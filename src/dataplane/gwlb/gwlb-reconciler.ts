@@ -21,7 +21,8 @@
  * - Covered too: TCP/HTTP/HTTPS health checks of appliances from the node's IP (the group's
  *   port, interval, thresholds, path, matcher); a flip re-programs the node's slots at once.
  * - Gaps: DescribeTargetHealth does not show GWLB targets' results; target_failover rebalance; IPv6; inner packets + 68 bytes must fit the provider MTU (1500 on
- *   the bridges, so inner MTU 1432: set on leg c).
+ *   the bridges, so inner MTU 1432: set on link u, so a bigger packet with DF set gets
+ *   "fragmentation needed" from the endpoint).
  * - By design: loopback mode has no GWLB path.
  */
 import { mkdir } from 'node:fs/promises';
@@ -46,7 +47,7 @@ import {
   type GwlbNode,
 } from './gwlb-desired.js';
 
-/** Inner MTU on the endpoint's consumer leg: 1500 on the provider bridge minus GENEVE's 68. */
+/** Inner MTU on the endpoint's link to the node: 1500 on the provider bridge minus GENEVE's 68. */
 export const INNER_MTU = 1500 - 68;
 const GW = '169.254.0.1';
 
@@ -314,9 +315,9 @@ export class GwlbReconciler implements Reconciler {
       const macG = stableMac(`gwlbe-g:${e.eniId}`);
       const prefix = subnet.cidrBlock.split('/')[1] ?? '24';
       await ipBatch(runner, [
-        `link add c netns ${ns} address ${stableMac(`gwlbe-c:${e.eniId}`)} mtu ${INNER_MTU} type veth peer name ${c} netns ${vpcNs}`,
+        `link add c netns ${ns} address ${stableMac(`gwlbe-c:${e.eniId}`)} type veth peer name ${c} netns ${vpcNs}`,
         `link add r netns ${ns} type veth peer name ${g} netns ${vpcNs} address ${macG}`,
-        `link add u netns ${ns} address ${macU} type veth peer name ${gu} netns ${built.ns} address ${macGu}`,
+        `link add u netns ${ns} address ${macU} mtu ${INNER_MTU} type veth peer name ${gu} netns ${built.ns} address ${macGu}`,
       ]);
       await ipBatch(runner, [`link set ${c} master br0`, `link set ${c} up`, `link set ${g} up`], vpcNs);
       await nsExec(runner, vpcNs, ['sysctl', '-qw', `net.ipv4.conf.${g}.rp_filter=0`]);
