@@ -9,9 +9,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RejectVpcEndpointConnectionsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateVpcCommand,
+  RejectVpcEndpointConnectionsCommand,
+} from '@aws-sdk/client-ec2';
 import { run } from '../../src/dataplane/netns/run.js';
-import { eventually } from '../helpers/privlink.js';
+import { eventually, expectAwsError } from '../helpers/privlink.js';
 import { netnsSkip } from '../helpers/netns.js';
 import { gwlbWorld, type Seen } from './gwlb-helpers.js';
 
@@ -35,6 +40,20 @@ test(
     const w = await gwlbWorld(t, PREFIX, ['--drop-port 23']);
     const { prov, serviceId, vpceId, reaches } = w;
     await w.b.serve('10.0.2.10', 23, 'telnet');
+
+    // A route in another VPC cannot target this endpoint (AWS: different networks).
+    const other = await w.cons.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }));
+    const otherRt = await w.cons.send(new CreateRouteTableCommand({ VpcId: other.Vpc?.VpcId ?? '' }));
+    await expectAwsError(
+      w.cons.send(
+        new CreateRouteCommand({
+          RouteTableId: otherRt.RouteTable?.RouteTableId ?? '',
+          DestinationCidrBlock: '10.0.2.0/24',
+          VpcEndpointId: vpceId,
+        }),
+      ),
+      'InvalidParameterValue',
+    );
 
     // pendingAcceptance: the routes point at an endpoint that carries nothing.
     assert.equal(await reaches(8080), false);
