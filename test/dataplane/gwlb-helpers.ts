@@ -81,9 +81,9 @@ export async function gwlbWorld(t: Hookable, prefix: string, appliances: string[
   const pv = await vpc(prov, ['10.0.1.0/24']);
   const applianceIds: string[] = [];
   for (const [i, extra] of appliances.entries()) {
-    const userData = Buffer.from(
-      `#!/bin/sh\nexec ${process.execPath} ${APPLIANCE} --log - ${extra}\n`,
-    ).toString('base64');
+    const userData = Buffer.from(`#!/bin/sh\nexec ${process.execPath} ${APPLIANCE} ${extra}\n`).toString(
+      'base64',
+    );
     const inst = await prov.send(
       new RunInstancesCommand({
         ImageId: 'ami-0123456789abcdef0',

@@ -37,7 +37,7 @@ test(
   { skip, timeout: 90_000 },
   async (t) => {
     // One appliance without a health listener: unhealthy, so the GWLB fails open to it.
-    const w = await gwlbWorld(t, PREFIX, ['--drop-port 23']);
+    const w = await gwlbWorld(t, PREFIX, ['--log - --drop-port 23']);
     const { prov, serviceId, vpceId, reaches } = w;
     await w.b.serve('10.0.2.10', 23, 'telnet');
 
@@ -116,7 +116,10 @@ test(
   'GWLB: flows stick to one appliance both ways; new flows fail over when it turns unhealthy; mangled answers are dropped and counted',
   { skip, timeout: 90_000 },
   async (t) => {
-    const w = await gwlbWorld(t, PREFIX, ['--health-port 80', '--health-port 80 --mangle-port 9']);
+    const w = await gwlbWorld(t, PREFIX, [
+      '--log - --health-port 80',
+      '--log - --health-port 80 --mangle-port 9',
+    ]);
     await w.b.serve('10.0.2.10', 9, 'discard');
     await w.accept();
     // Both appliances healthy (two 5 s checks) before flows are counted.
