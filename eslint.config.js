@@ -14,6 +14,8 @@ export default tseslint.config(
       'scripts/*.mjs',
       // The console's browser modules: plain ES modules served as they are (no build step).
       'web/**',
+      // Example programs run as plain Node inside instances (appliances).
+      'examples/*.mjs',
     ],
   },
   js.configs.recommended,

@@ -26,6 +26,11 @@ const BENCHES: BenchEntry[] = [
     load: () => import('./dataplane.js'),
   },
   {
+    name: 'gwlb',
+    description: 'GWLB endpoint + echo appliance vs the same two subnets direct: TCP, packets/s, latency',
+    load: () => import('./gwlb.js'),
+  },
+  {
     name: 'instances',
     description: 'sandboxed instances: boot, stop, start, memory, 100 running',
     load: () => import('./instances.js'),

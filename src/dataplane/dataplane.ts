@@ -47,6 +47,7 @@ import { EndpointReconciler } from './endpoints/endpoint-reconciler.js';
 import { RoutingReconciler, storeHopFacts } from './routing/routing-reconciler.js';
 import { defaultHopResolvers } from './routing/route-plan.js';
 import { GatewayEndpointReconciler } from './endpoints/gateway-reconciler.js';
+import { GwlbReconciler } from './gwlb/gwlb-reconciler.js';
 import { Traffic } from './fabric/traffic.js';
 
 export type { VpcNetworks, VpcNetwork } from './vpc/vpc-network.js';
@@ -83,6 +84,7 @@ export const RECONCILERS: readonly ReconcilerFactory[] = [
   (ctx) => new NlbReconciler(ctx),
   (ctx) => new EndpointReconciler(ctx),
   (ctx) => gatewaysOf(ctx),
+  (ctx) => new GwlbReconciler(ctx),
   // Last: route tables name ENIs and endpoints as next hops.
   (ctx) =>
     new RoutingReconciler(ctx, () => ({

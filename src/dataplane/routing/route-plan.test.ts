@@ -29,6 +29,17 @@ function store() {
       { id: 'subnet-gwe', vpcId: 'vpc-a', cidrBlock: '10.0.3.0/24' },
       { id: 'subnet-main', vpcId: 'vpc-a', cidrBlock: '10.0.4.0/24' },
     ],
+    // Its return link is routed by the table of its own subnet (the main one here).
+    vpcEndpoint: [
+      {
+        id: 'vpce-gw1',
+        endpointType: 'GatewayLoadBalancer',
+        state: 'available',
+        vpcId: 'vpc-a',
+        networkInterfaceIds: ['eni-gw1'],
+        subnetIds: ['subnet-gwe'],
+      },
+    ],
     routeTable: [
       {
         id: 'rtb-main',

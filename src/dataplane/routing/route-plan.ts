@@ -28,6 +28,7 @@ import type { Route } from '../../control/model/network.js';
 import { awsPrefixListsForRegion } from '../../control/privatelink/aws-services.js';
 import type { StoreView } from '../testing/fake-store.js';
 import { VPC_BRIDGE } from '../vpc/vpc-network.js';
+import { linkName } from '../netns/naming.js';
 
 /** What a route sends traffic to. Add a kind here and a resolver in `HopResolvers`. */
 export type RouteTarget =
@@ -61,6 +62,11 @@ export interface DesiredRouting {
   /** Route tables some subnet uses, by ID. */
   tables: Map<string, DesiredTable>;
   subnets: SubnetBinding[];
+  /**
+   * Links that bring traffic back into the VPC on behalf of a subnet (the return link of a GWLB
+   * endpoint): routed by that subnet's table, as AWS routes what leaves an endpoint.
+   */
+  links: { iif: string; routeTableId: string }[];
 }
 
 /** The target of a stored route, read from its fields (AWS sets several on some routes). */
@@ -86,7 +92,7 @@ export function routeTarget(r: DeepReadonly<Route>, region: string): RouteTarget
 export function desiredRouting(store: Pick<StoreView, 'listAll'>): Map<string, DesiredRouting> {
   const out = new Map<string, DesiredRouting>();
   for (const v of store.listAll('vpc')) {
-    out.set(v.id, { vpcId: v.id, cidrBlock: v.cidrBlock, tables: new Map(), subnets: [] });
+    out.set(v.id, { vpcId: v.id, cidrBlock: v.cidrBlock, tables: new Map(), subnets: [], links: [] });
   }
   const tables = store.listAll('routeTable');
   const regionOf = new Map(store.listAll('vpc').map((v) => [v.id, v.region]));
@@ -112,8 +118,18 @@ export function desiredRouting(store: Pick<StoreView, 'listAll'>): Map<string, D
     }
     d.tables.set(rt.id, { routeTableId: rt.id, routes });
   }
+  for (const ep of store.listAll('vpcEndpoint')) {
+    if (ep.endpointType !== 'GatewayLoadBalancer' || ep.state === 'deleted') continue;
+    const d = out.get(ep.vpcId);
+    const eniId = ep.networkInterfaceIds[0];
+    const bound = d?.subnets.find((s) => s.subnetId === ep.subnetIds[0]);
+    if (d && eniId && bound) d.links.push({ iif: gwlbReturnLink(eniId), routeTableId: bound.routeTableId });
+  }
   return out;
 }
+
+/** The VPC-side end of a GWLB endpoint's return link (named here and by the GWLB reconciler). */
+export const gwlbReturnLink = (eniId: string) => linkName('g', eniId);
 
 /** What the kernel does with a route's packets. */
 export type KernelHop =
@@ -166,6 +182,8 @@ function resolve(hops: HopResolvers, t: RouteTarget): KernelHop {
 
 /** Priority of the per-subnet rules (before `main` at 32766; room below for special sources). */
 export const SUBNET_RULE_PREF = 1000;
+/** Priority of the rules for links that enter on a subnet's behalf (before the subnets'). */
+export const LINK_RULE_PREF = 900;
 /** Kernel table numbers given to route tables start here (253–255 are the kernel's own). */
 export const FIRST_TABLE = 1000;
 
@@ -221,6 +239,10 @@ export function kernelRouting(
     const n = tables.get(s.routeTableId);
     if (n === undefined) continue;
     rules.push(`pref ${SUBNET_RULE_PREF} from ${s.cidrBlock} iif ${VPC_BRIDGE} lookup ${n}`);
+  }
+  for (const l of [...d.links].sort((a, b) => a.iif.localeCompare(b.iif))) {
+    const n = tables.get(l.routeTableId);
+    if (n !== undefined) rules.push(`pref ${LINK_RULE_PREF} iif ${l.iif} lookup ${n}`);
   }
   for (const [id, t] of [...d.tables].sort(([a], [b]) => a.localeCompare(b))) {
     const n = tables.get(id);

@@ -1,0 +1,197 @@
+/**
+ * A GWLB world for the GWLB tests and bench: provider appliance instances (10.0.1.50, .51…,
+ * running examples/gwlb-appliance.mjs with the given arguments) behind a Gateway Load Balancer
+ * published with acceptance; a consumer VPC with the same CIDR whose subnets A and B route each
+ * other's CIDR to a GWLB endpoint in subnet E; hosts a = 10.0.1.10 and b = 10.0.2.10 (HTTP 8080).
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  AcceptVpcEndpointConnectionsCommand,
+  AssociateRouteTableCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  CreateVpcEndpointCommand,
+  CreateVpcEndpointServiceConfigurationCommand,
+  DescribeVpcEndpointsCommand,
+  GetConsoleOutputCommand,
+  ModifyVpcEndpointServicePermissionsCommand,
+  RunInstancesCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { createComponents, createDataplane } from '../../src/components.js';
+import { run } from '../../src/dataplane/netns/run.js';
+import { CONSUMER, PROVIDER, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
+import { NsHost } from './traffic-helpers.js';
+
+type Hookable = { after(fn: () => unknown): void };
+const APPLIANCE = fileURLToPath(new URL('../../examples/gwlb-appliance.mjs', import.meta.url));
+
+async function vpc(ec2: EC2Client, cidrs: string[]) {
+  const v = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  const vpcId = v.Vpc?.VpcId ?? '';
+  const subnets: string[] = [];
+  for (const c of cidrs) {
+    const s = await ec2.send(
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: c, AvailabilityZone: 'us-east-1a' }),
+    );
+    subnets.push(s.Subnet?.SubnetId ?? '');
+  }
+  return { vpcId, subnets };
+}
+
+export interface Seen {
+  endpointId?: string;
+  flowCookie?: string;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  dropped: boolean;
+}
+
+/**
+ * Provider (appliance instances at 10.0.1.50, .51… behind a GWLB, published with acceptance)
+ * and consumer (same 10.0.0.0/16; subnets A, B and the endpoint's E; A's table sends B to the
+ * endpoint and B's sends A back), with hosts a = 10.0.1.10 and b = 10.0.2.10 (HTTP on 8080).
+ */
+export async function gwlbWorld(t: Hookable, prefix: string, appliances: string[]) {
+  const hosts: NsHost[] = [];
+  // Registered first so it runs first: the hosts go before privlink sweeps their namespaces.
+  t.after(async () => {
+    for (const h of hosts) await h.close().catch(() => undefined);
+  });
+  const p = await startPrivlink(
+    t,
+    { dataplane: 'netns', netnsPrefix: prefix },
+    { dataplane: createDataplane, components: createComponents },
+  );
+  const prov = ec2Client(p, { account: PROVIDER });
+  const elb = elbClient(p, { account: PROVIDER });
+  const cons = ec2Client(p, { account: CONSUMER });
+
+  // Provider: the appliance instance behind a GWLB, published as an endpoint service.
+  const pv = await vpc(prov, ['10.0.1.0/24']);
+  const applianceIds: string[] = [];
+  for (const [i, extra] of appliances.entries()) {
+    const userData = Buffer.from(`#!/bin/sh\nexec ${process.execPath} ${APPLIANCE} ${extra}\n`).toString(
+      'base64',
+    );
+    const inst = await prov.send(
+      new RunInstancesCommand({
+        ImageId: 'ami-0123456789abcdef0',
+        MinCount: 1,
+        MaxCount: 1,
+        SubnetId: pv.subnets[0],
+        PrivateIpAddress: `10.0.1.${50 + i}`,
+        UserData: userData,
+      }),
+    );
+    applianceIds.push(inst.Instances?.[0]?.InstanceId ?? '');
+  }
+  const lb = await elb.send(
+    new CreateLoadBalancerCommand({ Name: 'gwlb', Type: 'gateway', Subnets: pv.subnets }),
+  );
+  const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  const tg = await elb.send(
+    new CreateTargetGroupCommand({
+      Name: 'appliances',
+      Protocol: 'GENEVE',
+      Port: 6081,
+      VpcId: pv.vpcId,
+      TargetType: 'instance',
+      HealthCheckProtocol: 'TCP',
+      HealthCheckPort: '80',
+      HealthCheckIntervalSeconds: 5,
+      HealthCheckTimeoutSeconds: 2,
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 2,
+    }),
+  );
+  const tgArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
+  await elb.send(
+    new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: applianceIds.map((Id) => ({ Id })) }),
+  );
+  await elb.send(
+    new CreateListenerCommand({
+      LoadBalancerArn: lbArn,
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
+    }),
+  );
+  const svc = await prov.send(
+    new CreateVpcEndpointServiceConfigurationCommand({
+      GatewayLoadBalancerArns: [lbArn],
+      AcceptanceRequired: true,
+    }),
+  );
+  const serviceId = svc.ServiceConfiguration?.ServiceId ?? '';
+  await prov.send(
+    new ModifyVpcEndpointServicePermissionsCommand({
+      ServiceId: serviceId,
+      AddAllowedPrincipals: [`arn:aws:iam::${CONSUMER}:root`],
+    }),
+  );
+
+  // Consumer (same 10.0.0.0/16): A and B talk through the endpoint in subnet E.
+  const cv = await vpc(cons, ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24']);
+  const [sA, sB, sE] = cv.subnets;
+  const ep = await cons.send(
+    new CreateVpcEndpointCommand({
+      VpcEndpointType: 'GatewayLoadBalancer',
+      VpcId: cv.vpcId,
+      ServiceName: svc.ServiceConfiguration?.ServiceName ?? '',
+      SubnetIds: [sE ?? ''],
+    }),
+  );
+  const vpceId = ep.VpcEndpoint?.VpcEndpointId ?? '';
+  for (const [subnet, dest] of [
+    [sA, '10.0.2.0/24'],
+    [sB, '10.0.1.0/24'],
+  ] as const) {
+    const rt = await cons.send(new CreateRouteTableCommand({ VpcId: cv.vpcId }));
+    const rtbId = rt.RouteTable?.RouteTableId ?? '';
+    await cons.send(
+      new CreateRouteCommand({ RouteTableId: rtbId, DestinationCidrBlock: dest, VpcEndpointId: vpceId }),
+    );
+    await cons.send(new AssociateRouteTableCommand({ RouteTableId: rtbId, SubnetId: subnet }));
+  }
+  const vpcNs = `${prefix}-${cv.vpcId}`;
+  await eventually(
+    () => run(['ip', 'netns', 'list']).then((r) => r.stdout),
+    (s) => s.includes(vpcNs),
+  );
+  const a = await NsHost.create(`${prefix}-ha`, vpcNs, '10.0.1.10/24', '10.0.1.1');
+  hosts.push(a);
+  const b = await NsHost.create(`${prefix}-hb`, vpcNs, '10.0.2.10/24', '10.0.2.1');
+  hosts.push(b);
+  await b.serve('10.0.2.10', 8080, 'b');
+  await b.serve('10.0.2.10', 23, 'telnet');
+  const seen = async (applianceId: string): Promise<Seen[]> => {
+    const out = await prov.send(new GetConsoleOutputCommand({ InstanceId: applianceId, Latest: true }));
+    return Buffer.from(out.Output ?? '', 'base64')
+      .toString()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Seen);
+  };
+  const reaches = async (port: number) => (await a.http('10.0.2.10', port, 1000)).body !== undefined;
+  const accept = async () => {
+    await prov.send(
+      new AcceptVpcEndpointConnectionsCommand({ ServiceId: serviceId, VpcEndpointIds: [vpceId] }),
+    );
+    await eventually(
+      async () =>
+        (await cons.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [vpceId] }))).VpcEndpoints?.[0]
+          ?.State,
+      (s) => String(s) === 'available',
+    );
+  };
+  return { p, prov, elb, cons, applianceIds, tgArn, serviceId, vpceId, a, b, seen, reaches, accept };
+}
