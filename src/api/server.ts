@@ -4,7 +4,10 @@
  * - `GET /_privlink/health`: liveness only (`{"status":"ok"}`), open to any local client;
  * - `GET /_privlink/status` (every account's resources) and `POST /_privlink/reset` (wipes every
  *   account): open on a server without --credentials; with --credentials they need a SigV4-signed
- *   request from a key marked `"admin": true` in the credentials file (403 otherwise).
+ *   request from a key marked `"admin": true` in the credentials file (403 otherwise);
+ * - `GET /_privlink/images`, `POST /_privlink/images?name=&dir=[&description=]` and
+ *   `POST /_privlink/images/deregister?id=`: the image registry (`privlink image`), guarded as
+ *   status and reset are: registering a host directory is an administrator's act.
  * Every request first passes request-guard.ts (Host names this server, no cross-origin browser
  * request): a web page can neither POST a reset nor reach the API through DNS rebinding.
  *
@@ -28,6 +31,12 @@ export interface AdminHooks {
   health(): Record<string, unknown>;
   status(): Record<string, unknown>;
   reset(): Promise<void>;
+  /** `privlink image list|add|remove` (control/images/images.ts). */
+  images?: {
+    list(): unknown[];
+    register(name: string, dir: string, description: string | undefined): unknown;
+    deregister(id: string): void;
+  };
 }
 
 /** Admin request bodies are empty; anything larger is not one. */
@@ -241,7 +250,8 @@ export class ApiServer {
     }
     const isStatus = path === '/_privlink/status' && req.method === 'GET';
     const isReset = path === '/_privlink/reset' && req.method === 'POST';
-    if (!isStatus && !isReset) {
+    const isImages = path === '/_privlink/images' || path === '/_privlink/images/deregister';
+    if (!isStatus && !isReset && !isImages) {
       req.resume();
       return json(404, { error: 'not found' });
     }
@@ -281,6 +291,26 @@ export class ApiServer {
       req.resume();
     }
     if (isStatus) return json(200, this.o.admin.status());
+    const images = this.o.admin.images;
+    if (isImages && !images) return json(404, { error: 'not found' });
+    if (isImages && images) {
+      const q = url.searchParams;
+      try {
+        if (req.method === 'GET' && path === '/_privlink/images') return json(200, images.list());
+        if (req.method !== 'POST') return refuse(405, 'MethodNotAllowed', `${req.method ?? ''} ${path}`);
+        if (path === '/_privlink/images/deregister') {
+          images.deregister(q.get('id') ?? '');
+          return json(200, { deregistered: q.get('id') });
+        }
+        return json(
+          200,
+          images.register(q.get('name') ?? '', q.get('dir') ?? '', q.get('description') ?? undefined),
+        );
+      } catch (e) {
+        if (isApiError(e)) return refuse(e.status, e.code, e.message);
+        throw e;
+      }
+    }
     await this.o.admin.reset();
     return json(200, { reset: true });
   }

@@ -12,6 +12,7 @@ Commands:
   exec      run a command inside an instance: privlink exec INSTANCE_ID -- CMD ARGS...
   status    show mode, store, resource counts and endpoints of a running privlink
   reset     wipe all state of a running privlink
+  image     list, register (add NAME DIR) or remove machine images (privlink image --help)
 
 Run 'privlink <command> --help' for a command's options.
 `;
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<CommandFn>> = {
   reset: async () => reset,
   exec: async () => (await import('./exec.js')).exec,
   demo: async () => demo,
+  image: async () => (await import('./image.js')).image,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -27,7 +27,7 @@
  */
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Server as NetServer } from 'node:net';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseCidr } from '../../control/cidr.js';
 import {
@@ -36,6 +36,7 @@ import {
   instanceInitiatedShutdown,
 } from '../../control/instances/instances.js';
 import type { ConsoleOutput } from '../../control/ports.js';
+import { findImage } from '../../control/images/images.js';
 import type { Stored } from '../../store/store.js';
 import type { DataplaneContext, Reconciler } from '../context.js';
 import { instanceNamespace, linkName } from '../netns/naming.js';
@@ -176,8 +177,8 @@ export class InstanceReconciler implements Reconciler {
   /** Where root volumes live: `<data dir>/volumes`, or next to the run dir of an ephemeral run. */
   private readonly volumesDir: string;
   private readonly masksDir: string;
-  /** The host image's mask layer, built once per run (its hide list is fixed for the run). */
-  private maskBuilt: Promise<void> | undefined;
+  /** Each image's mask layer, built once per run and image (the host's hide list is fixed). */
+  private readonly masksBuilt = new Map<string, Promise<void>>();
   private readonly dataDir: string | undefined;
   private readonly ephemeral: boolean;
   private runtimeVersion = '';
@@ -339,10 +340,20 @@ export class InstanceReconciler implements Reconciler {
     }
   }
 
-  /** The image's root: registered images are not supported yet, every AMI ID is the host's root. */
-  private imageRoot(): ImageRoot {
-    const hide = [this.ctx.runDir, this.volumesDir, ...(this.dataDir ? [this.dataDir] : [])];
-    return { kind: 'host', hide };
+  /**
+   * The image's root: the host's root for the host image, the registered directory otherwise.
+   * An image no longer registered, or whose directory is gone, fails this boot only.
+   */
+  private async imageRoot(imageId: string): Promise<ImageRoot> {
+    const img = findImage({ store: this.ctx.store }, imageId);
+    if (!img) throw new ImageMissingError('', 'the image is not registered');
+    if (img.path === undefined) {
+      const hide = [this.ctx.runDir, this.volumesDir, ...(this.dataDir ? [this.dataDir] : [])];
+      return { kind: 'host', hide };
+    }
+    const st = await stat(img.path).catch(() => undefined);
+    if (!st?.isDirectory()) throw new ImageMissingError(img.path);
+    return { kind: 'dir', path: img.path };
   }
 
   private async startSandbox(
@@ -379,12 +390,21 @@ export class InstanceReconciler implements Reconciler {
         await writeFile(join(bootDir, 'user-data'), script, { mode: 0o700 });
       }
     }
-    const vol = volumePaths(this.volumesDir, this.masksDir, inst.id);
-    const image = this.imageRoot();
+    const image = await this.imageRoot(inst.imageId);
+    const vol = volumePaths(
+      this.volumesDir,
+      this.masksDir,
+      inst.id,
+      image.kind === 'host' ? 'host' : inst.imageId,
+    );
     await mkdir(vol.dir, { recursive: true, mode: 0o700 });
-    this.maskBuilt ??= buildMask(this.runner, vol.mask, image);
-    await this.maskBuilt.catch((e: unknown) => {
-      this.maskBuilt = undefined;
+    let built = this.masksBuilt.get(vol.mask);
+    if (!built) {
+      built = buildMask(this.runner, vol.mask, image);
+      this.masksBuilt.set(vol.mask, built);
+    }
+    await built.catch((e: unknown) => {
+      this.masksBuilt.delete(vol.mask);
       throw e;
     });
     await mountRoot(this.runner, vol, image);

@@ -84,6 +84,7 @@ export const EC2_INSTANCE_ACTIONS = [
   'RebootInstances',
   'DescribeInstanceAttribute',
   'ModifyInstanceAttribute',
+  'DescribeImages',
 ] as const;
 
 export type Ec2CoreAction = (typeof EC2_CORE_ACTIONS)[number];

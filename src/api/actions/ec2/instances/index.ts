@@ -1,7 +1,7 @@
 /**
  * EC2 actions of the instances group: RunInstances, DescribeInstances, TerminateInstances,
  * GetConsoleOutput, DescribeInstanceStatus, Stop/Start/RebootInstances,
- * Describe/ModifyInstanceAttribute — wire ↔ control (control/instances/instances.ts).
+ * Describe/ModifyInstanceAttribute, DescribeImages (images.ts) — wire ↔ control (control/instances/instances.ts).
  *
  * Fidelity ledger (EC2 API reference and the SDK's Reservation/Instance shapes, 2025)
  * - Covered: every request member of the five actions is accepted by the shapes; output trees
@@ -20,7 +20,7 @@
  *   LaunchTemplate, IPv6, secondary interfaces, existing NetworkInterfaceId, more than one
  *   network interface answer UnsupportedOperation; block devices, monitoring, placement,
  *   credit/CPU/hibernation options are accepted and ignored.
- * - By design: see control/instances/instances.ts (no default VPC, any AMI ID).
+ * - By design: see control/instances/instances.ts (no default VPC; ImageId must name an image).
  */
 import { apiError, Errors } from '../../../../control/errors.js';
 import type { Control } from '../../../../control/control.js';
@@ -57,6 +57,7 @@ import type { XmlTree } from '../../../query/encode.js';
 import { defineAction, type ActionDef } from '../../types.js';
 import type { Ec2InstanceAction } from '../names.js';
 import { filterAndPage, paging, privateDnsName, tagSet } from '../core/common.js';
+import { IMAGE_ACTIONS } from './images.js';
 
 const requiredInt = s.int({ required: true });
 const strList = s.list(s.str());
@@ -488,6 +489,7 @@ const statusFilters: FilterTable<Stored<'instance'>> = {
 };
 
 export const INSTANCE_ACTIONS: Record<Ec2InstanceAction, ActionDef> = {
+  ...IMAGE_ACTIONS,
   RunInstances: defineAction(runInstancesShape, (input, ctx) => {
     if (input.LaunchTemplate) unsupported('LaunchTemplate');
     if (input.Ipv6AddressCount || input.Ipv6Address.length || input.EnablePrimaryIpv6) unsupported('IPv6');
