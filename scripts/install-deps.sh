@@ -2,10 +2,10 @@
 # Debian packages privlink's data plane, demo and tests use. Safe to run repeatedly.
 set -euo pipefail
 # g++, make and python3 build better-sqlite3 when npm cannot fetch a prebuilt binary; ansible runs
-# the infrastructure-as-code playbooks of test/iac; runc, tini (tini-static is the sandboxes' PID 1)
+# the infrastructure-as-code playbooks of test/iac; runc, tini (tini-static is the sandboxes' PID 1); busybox-static builds the tiny image of test/dataplane/instances-images
 # and attr (setfattr builds the overlay mask layer) sandbox instances; kmod gives the attack tests
 # an insmod to try.
-PKGS=(g++ make python3 iproute2 nftables conntrack awscli python3-boto3 curl procps dnsutils haproxy dnsmasq-base iperf3 wrk ansible runc tini attr kmod)
+PKGS=(g++ make python3 iproute2 nftables conntrack awscli python3-boto3 curl procps dnsutils haproxy dnsmasq-base iperf3 wrk ansible runc tini attr kmod busybox-static)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

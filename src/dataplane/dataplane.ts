@@ -133,6 +133,8 @@ export class Dataplane implements Component {
         this.instances && !this.closed
           ? this.instances.consoleOutputOf(id)
           : noConsoleOutput.consoleOutputOf(id),
+      machineStatusOf: (id) =>
+        this.instances && !this.closed ? this.instances.machineStatusOf(id) : undefined,
     },
   };
   /** For the DNS component. */

@@ -35,7 +35,7 @@ import {
   instanceInitiatedReboot,
   instanceInitiatedShutdown,
 } from '../../control/instances/instances.js';
-import type { ConsoleOutput } from '../../control/ports.js';
+import type { ConsoleOutput, MachineStatus } from '../../control/ports.js';
 import { findImage } from '../../control/images/images.js';
 import type { Stored } from '../../store/store.js';
 import type { DataplaneContext, Reconciler } from '../context.js';
@@ -83,6 +83,8 @@ interface ActualInstance {
   bootKey: string;
   /** netns: the runc container, while it runs. */
   container: string | undefined;
+  /** The boot script has run to its end in this boot (the console said so). */
+  booted: boolean;
   /** Set when privlink itself takes the sandbox down (its end is then not the instance's doing). */
   stopping: boolean;
   namespace: string | undefined;
@@ -221,6 +223,20 @@ export class InstanceReconciler implements Reconciler {
     return c ? { text: c.text(), timestamp: c.timestamp } : undefined;
   }
 
+  /**
+   * The MachineStatus port: netns mode reads the sandbox (namespace plumbed, init through its
+   * boot script and alive); loopback mode has no init to watch, a started instance is ok.
+   */
+  machineStatusOf(instanceId: string): MachineStatus {
+    const a = this.actual.get(instanceId);
+    if (!a) return { system: 'initializing', instance: 'initializing' };
+    if (this.ctx.mode !== 'netns') return { system: 'ok', instance: 'ok' };
+    const system = a.namespace ? 'ok' : 'initializing';
+    if (a.booted && a.container) return { system, instance: 'ok' };
+    if (a.container || !a.booted) return { system, instance: 'initializing' };
+    return { system, instance: 'impaired' };
+  }
+
   /** Removes containers and root mounts a killed privlink left behind (first pass only). */
   private async sweepSandboxes(): Promise<void> {
     if (this.swept) return;
@@ -312,6 +328,7 @@ export class InstanceReconciler implements Reconciler {
       privateIp: inst.privateIpAddress,
       bootKey: bootKeyOf(inst),
       container: undefined,
+      booted: false,
       stopping: false,
       namespace: undefined,
       bindIp: netns ? inst.privateIpAddress : this.loopbackIp(inst.id),
@@ -424,7 +441,10 @@ export class InstanceReconciler implements Reconciler {
     await runc.remove(container);
     const child = runc.start(container, bundle);
     let runcErr = '';
-    child.stdout?.on('data', (d: Buffer) => consoleBuf.write(d));
+    child.stdout?.on('data', (d: Buffer) => {
+      consoleBuf.write(d);
+      if (!a.booted && d.includes('privlink: boot finished')) a.booted = true;
+    });
     child.stderr?.on('data', (d: Buffer) => {
       consoleBuf.write(d);
       if (runcErr.length < 2000) runcErr += d.toString();
