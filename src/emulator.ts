@@ -4,7 +4,7 @@
  * place where parts are wired together. `Privlink` is the product; the CLI, the demo and the
  * tests all drive this one class.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { resolveOptions, type PrivlinkOptions } from './config/options.js';
 import { Control, type ControlPorts } from './control/control.js';
 import type { DataplanePorts } from './control/ports.js';
@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { KINDS } from './control/model/kinds.js';
+import { allImages, deregisterImage, registerImage } from './control/images/images.js';
 
 /** A long-running part of privlink (data plane, DNS…) owned by the Privlink instance. */
 export interface Component {
@@ -164,6 +165,17 @@ export class Privlink {
             (c): c is Component & { queryStats: { counts: Record<string, number> } } => 'queryStats' in c,
           );
           return dns ? { ...dns.queryStats.counts } : {};
+        },
+        images: {
+          list: () => allImages(this.control),
+          register: (name, dir, description) =>
+            registerImage(this.control, {
+              name,
+              path: dir,
+              description,
+              secrets: this.options.ephemeral ? [] : [resolve(this.options.dataDir)],
+            }),
+          deregister: (id) => deregisterImage(this.control, id),
         },
       },
     });

@@ -8,6 +8,9 @@
  *   `"admin": true` in the credentials file (403 otherwise);
  * - `/console/…`: the web console (console/console-routes.ts), with its own sign-in by access key
  *   in --credentials mode.
+ * - `GET /_privlink/images`, `POST /_privlink/images?name=&dir=[&description=]` and
+ *   `POST /_privlink/images/deregister?id=`: the image registry (`privlink image`), guarded as
+ *   status and reset are: registering a host directory is an administrator's act.
  * Every request first passes request-guard.ts (Host names this server, no cross-origin browser
  * request): a web page can neither POST a reset nor reach the API through DNS rebinding.
  *
@@ -37,6 +40,12 @@ export interface AdminHooks {
   reset(): Promise<void>;
   /** DNS queries by kind of answer, for /metrics (absent: no DNS component). */
   dnsQueries?(): Record<string, number>;
+  /** `privlink image list|add|remove` (control/images/images.ts). */
+  images?: {
+    list(): unknown[];
+    register(name: string, dir: string, description: string | undefined): unknown;
+    deregister(id: string): void;
+  };
 }
 
 /** Admin request bodies are empty; anything larger is not one. */
@@ -314,7 +323,8 @@ export class ApiServer {
     const isStatus = path === '/_privlink/status' && req.method === 'GET';
     const isReset = path === '/_privlink/reset' && req.method === 'POST';
     const isMetrics = path === '/metrics' && req.method === 'GET';
-    if (!isStatus && !isReset && !isMetrics) {
+    const isImages = path === '/_privlink/images' || path === '/_privlink/images/deregister';
+    if (!isStatus && !isReset && !isMetrics && !isImages) {
       req.resume();
       return json(404, { error: 'not found' });
     }
@@ -357,6 +367,26 @@ export class ApiServer {
     if (isMetrics) {
       const m = await this.metrics.render();
       return this.send(res, 200, m.contentType, m.body);
+    }
+    const images = this.o.admin.images;
+    if (isImages && !images) return json(404, { error: 'not found' });
+    if (isImages && images) {
+      const q = url.searchParams;
+      try {
+        if (req.method === 'GET' && path === '/_privlink/images') return json(200, images.list());
+        if (req.method !== 'POST') return refuse(405, 'MethodNotAllowed', `${req.method ?? ''} ${path}`);
+        if (path === '/_privlink/images/deregister') {
+          images.deregister(q.get('id') ?? '');
+          return json(200, { deregistered: q.get('id') });
+        }
+        return json(
+          200,
+          images.register(q.get('name') ?? '', q.get('dir') ?? '', q.get('description') ?? undefined),
+        );
+      } catch (e) {
+        if (isApiError(e)) return refuse(e.status, e.code, e.message);
+        throw e;
+      }
     }
     await this.o.admin.reset();
     return json(200, { reset: true });

@@ -13,6 +13,7 @@ Commands:
   status    show mode, store, resource counts and endpoints of a running privlink
   reset     wipe all state of a running privlink
   ca        print privlink's CA certificate (PEM) for HTTPS to the AWS service names
+  image     list, register (add NAME DIR) or remove machine images (privlink image --help)
 
 Run 'privlink <command> --help' for a command's options.
 `;
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<CommandFn>> = {
   exec: async () => (await import('./exec.js')).exec,
   demo: async () => demo,
   ca: async () => (await import('./ca.js')).ca,
+  image: async () => (await import('./image.js')).image,
 };
 
 async function main(argv: string[]): Promise<number> {

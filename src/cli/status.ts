@@ -50,6 +50,8 @@ export async function status(argv: string[]): Promise<number> {
       `  sandbox:   ${typeof sandbox === 'string' ? sandbox : `${String((sandbox as Record<string, unknown>)['runtime'])}, cgroups ${String((sandbox as Record<string, unknown>)['cgroups'])}`}`,
     );
   }
+  const failing = dp?.['errors'] as Record<string, string> | undefined;
+  for (const [step, msg] of Object.entries(failing ?? {})) out.push(`  FAILING:   ${step}: ${msg}`);
   const dns = doc.components['dns'];
   if (dns) out.push(`  dns:       ${JSON.stringify(dns)}`);
   out.push(

@@ -88,6 +88,10 @@ export const ERROR_CODES = {
   'InvalidZone.NotFound': { status: 400, doc: 'Unknown availability zone.' },
   InsufficientFreeAddressesInSubnet: { status: 400, doc: 'The subnet has no free address.' },
   'InvalidAMIID.Malformed': { status: 400, doc: 'Malformed image ID.' },
+  'InvalidAMIID.NotFound': { status: 400, doc: 'The image does not exist.' },
+  'InvalidAMIName.Malformed': { status: 400, doc: 'The image name is not valid.' },
+  'InvalidAMIName.Duplicate': { status: 400, doc: 'An image of that name exists.' },
+  'InvalidUserID.Malformed': { status: 400, doc: 'An owner or user ID is malformed.' },
   VPCIdNotSpecified: { status: 400, doc: 'No VpcId given and the account has no default VPC.' },
   InstanceLimitExceeded: { status: 400, doc: 'RunInstances would exceed the running-instance quota.' },
   InsufficientInstanceCapacity: {

@@ -24,9 +24,23 @@ export interface ConsoleOutput {
   timestamp: number;
 }
 
+/**
+ * What the data plane sees of an instance's machine, for DescribeInstanceStatus: `system` is the
+ * host side (its namespace and links), `instance` its init (the sandbox's PID 1 has finished the
+ * boot script). `initializing` while a boot is under way, `impaired` when the part is gone while
+ * the instance should run.
+ */
+export type ReachabilityStatus = 'ok' | 'initializing' | 'impaired';
+export interface MachineStatus {
+  system: ReachabilityStatus;
+  instance: ReachabilityStatus;
+}
+
 /** Where GetConsoleOutput reads an instance's console (the data plane keeps the buffers). */
 export interface ConsoleOutputSource {
   consoleOutputOf(instanceId: string): ConsoleOutput | undefined;
+  /** Undefined without a data plane: the status then follows the instance's state alone. */
+  machineStatusOf?(instanceId: string): MachineStatus | undefined;
 }
 
 export const noConsoleOutput: ConsoleOutputSource = { consoleOutputOf: () => undefined };

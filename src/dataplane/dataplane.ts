@@ -120,6 +120,22 @@ async function writeCaBundle(runDir: string, caPem: string | undefined): Promise
   return path;
 }
 
+/** A reconcile failure with what to do about it, where the cause is a known one. */
+export function failureWithRemedy(msg: string): string {
+  const inUse = /EADDRINUSE\D*?((?:\d{1,3}\.){3}\d{1,3}):(\d+)/.exec(msg);
+  if (inUse) {
+    return (
+      `${msg} — another process on this host holds port ${inUse[2] ?? ''} (in loopback mode often an instance's ` +
+      `user data listening on 0.0.0.0 instead of its PRIVLINK_BIND_IP); stop it or bind it to its own ` +
+      `address, or run privlink as root for the netns data plane, where every VPC has its own ports`
+    );
+  }
+  if (/EACCES/.test(msg) && /listen/.test(msg)) {
+    return `${msg} — ports below 1024 need root (or CAP_NET_BIND_SERVICE) in loopback mode`;
+  }
+  return msg;
+}
+
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
 
@@ -178,6 +194,8 @@ export class Dataplane implements Component {
         this.instances && !this.closed
           ? this.instances.consoleOutputOf(id)
           : noConsoleOutput.consoleOutputOf(id),
+      machineStatusOf: (id) =>
+        this.instances && !this.closed ? this.instances.machineStatusOf(id) : undefined,
     },
     traffic: {
       endpointTraffic: () =>
@@ -315,14 +333,22 @@ export class Dataplane implements Component {
         const t0 = performance.now();
         try {
           await r.reconcile();
-          this.errors.delete(r.name);
+          if (this.errors.delete(r.name)) {
+            this.deps.logger.info(`reconcile step ${r.name} recovered`);
+          }
         } catch (e) {
           failed = true;
           stat.failures++;
-          const msg = e instanceof Error ? e.message : String(e);
+          const msg = failureWithRemedy(e instanceof Error ? e.message : String(e));
+          // Logged when it starts or changes, not on every retry: a lasting failure (a port held
+          // by another process) would otherwise fill the log every 5 s. Status shows it all along.
+          if (this.errors.get(r.name) !== msg) {
+            this.deps.logger.warn(`reconcile step ${r.name} failed; retrying quietly until it changes`, {
+              error: msg,
+            });
+          }
           this.errors.set(r.name, msg);
           this.lastError = `${r.name}: ${msg}`;
-          this.deps.logger.warn(`reconcile step ${r.name} failed; will retry`, { error: msg });
         } finally {
           stat.passes++;
           stat.secondsTotal += (performance.now() - t0) / 1000;

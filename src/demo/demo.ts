@@ -186,7 +186,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         for (const subnet of provNet.subnets) {
           const r = await prov.ec2.send(
             new RunInstancesCommand({
-              ImageId: 'ami-12345678',
+              ImageId: 'ami-0123456789abcdef0',
               InstanceType: 't3.micro',
               MinCount: 1,
               MaxCount: 1,
@@ -352,7 +352,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
           (
             await cons.ec2.send(
               new RunInstancesCommand({
-                ImageId: 'ami-12345678',
+                ImageId: 'ami-0123456789abcdef0',
                 MinCount: 1,
                 MaxCount: 1,
                 SubnetId: a,

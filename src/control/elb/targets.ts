@@ -11,7 +11,9 @@
  *   disappears (immediately when the delay is 0 or the group is not in use). Health states:
  *   the data plane's report (control.health) wins; otherwise draining →
  *   `draining`/Target.DeregistrationInProgress, group not used by a load balancer or target in
- *   a zone the load balancer does not use → `unused`/Target.NotInUse, within one health check
+ *   a zone the load balancer does not use → `unused`/Target.NotInUse, an instance target that is
+ *   stopping or stopped → `unused`/Target.InvalidState ("Target is in the stopped state"; the
+ *   data plane neither sends to it nor checks it), within one health check
  *   interval of registration → `initial`/Elb.RegistrationInProgress, else `healthy`. Asking for an
  *   unregistered target → `unused`/Target.NotRegistered; a non-existent instance → InvalidTarget.
  * - By design: draining is judged against the injected clock when read; no timers.
@@ -231,6 +233,16 @@ function healthOf(
       reason: 'Target.NotInUse',
       description: 'Target is in an Availability Zone that is not enabled for the load balancer',
     };
+  }
+  if (tg.targetType === 'instance') {
+    const inst = control.store.get('instance', { accountId: tg.accountId, region: tg.region }, t.id);
+    if (inst && inst.state !== 'running' && inst.state !== 'pending') {
+      return {
+        state: 'unused',
+        reason: 'Target.InvalidState',
+        description: `Target is in the ${inst.state} state`,
+      };
+    }
   }
   const reported = control.health.healthOf(tg.id, t.id, t.port);
   if (reported) return reported;

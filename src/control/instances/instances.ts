@@ -23,8 +23,8 @@
  * - Gaps: hibernation, launch templates, IPv6, multiple network interfaces, volumes,
  *   public IPs, placement groups, spot.
  * - By design: there is no default VPC, so a request without SubnetId or NetworkInterface fails
- *   with VPCIdNotSpecified (what AWS answers in an account without one); ImageId must look like
- *   an AMI ID but any is accepted (the "image" is the host's own userland); the instance's ENI is
+ *   with VPCIdNotSpecified (what AWS answers in an account without one); ImageId must name an
+ *   image (control/images/images.ts: the host image or one an administrator registered); the instance's ENI is
  *   deleted when the instance terminates (DeleteOnTermination is always true).
  */
 import type { Control } from '../control.js';
@@ -35,10 +35,11 @@ import type { Instance, RootVolumeSettings } from '../model/network.js';
 import type { ConsoleOutput } from '../ports.js';
 import type { Stored } from '../../store/store.js';
 import { createNetworkInterface } from '../network/addresses.js';
-import { checkIdShape, isWellFormedId, requireOwn, scopeOf } from '../network/core-lookup.js';
+import { checkIdShape, requireOwn, scopeOf } from '../network/core-lookup.js';
 import { priorResourceFor, rememberClientToken } from '../client-token.js';
 import { instanceRoom, quota } from '../quotas.js';
 import { instanceTypeInfo } from './instance-types.js';
+import { requireImage } from '../images/images.js';
 
 /** AWS: user data is limited to 16 KB before base64 encoding. */
 export const MAX_USER_DATA_BYTES = 16 * 1024;
@@ -145,12 +146,9 @@ function creditsFor(instanceType: string, v: string | undefined): Instance['cpuC
   return v;
 }
 
-function checkImageId(id: string | undefined): string {
+function checkImageId(control: Control, id: string | undefined): string {
   if (id === undefined) throw Errors.missingParameter('ImageId');
-  if (!isWellFormedId('ami', id)) {
-    throw apiError('InvalidAMIID.Malformed', `Invalid id: "${id}" (expecting "ami-...")`);
-  }
-  return id;
+  return requireImage(control, id).id;
 }
 
 function enumOr<T extends string>(v: string | undefined, allowed: readonly T[], dflt: T, param: string): T {
@@ -256,7 +254,7 @@ export function runInstances(control: Control, caller: CallerContext, input: New
   );
   if (prior) return reservationOf(control, caller, prior);
 
-  const imageId = checkImageId(input.imageId);
+  const imageId = checkImageId(control, input.imageId);
   const instanceType = input.instanceType ?? 't3.micro';
   checkInstanceType(instanceType);
   checkCounts(input.minCount, input.maxCount);

@@ -2,6 +2,7 @@
 import type { DeepReadonly } from './common.js';
 import type { Instance, NetworkInterface, RouteTable, SecurityGroup, Subnet, Vpc } from './network.js';
 import type { Listener, LoadBalancer, TargetGroup } from './elb.js';
+import type { Image } from './image.js';
 import type {
   ConnectionNotification,
   EndpointService,
@@ -18,6 +19,7 @@ export interface KindMap {
   routeTable: RouteTable;
   networkInterface: NetworkInterface;
   instance: Instance;
+  image: Image;
   loadBalancer: LoadBalancer;
   targetGroup: TargetGroup;
   listener: Listener;
@@ -41,6 +43,7 @@ export const KINDS: readonly Kind[] = [
   'routeTable',
   'networkInterface',
   'instance',
+  'image',
   'loadBalancer',
   'targetGroup',
   'listener',

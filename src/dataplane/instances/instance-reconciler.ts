@@ -27,7 +27,7 @@
  */
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Server as NetServer } from 'node:net';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseCidr } from '../../control/cidr.js';
 import {
@@ -35,7 +35,8 @@ import {
   instanceInitiatedReboot,
   instanceInitiatedShutdown,
 } from '../../control/instances/instances.js';
-import type { ConsoleOutput } from '../../control/ports.js';
+import type { ConsoleOutput, MachineStatus } from '../../control/ports.js';
+import { findImage } from '../../control/images/images.js';
 import type { Stored } from '../../store/store.js';
 import type { DataplaneContext, Reconciler } from '../context.js';
 import { instanceNamespace, linkName } from '../netns/naming.js';
@@ -82,6 +83,8 @@ interface ActualInstance {
   bootKey: string;
   /** netns: the runc container, while it runs. */
   container: string | undefined;
+  /** The boot script has run to its end in this boot (the console said so). */
+  booted: boolean;
   /** Set when privlink itself takes the sandbox down (its end is then not the instance's doing). */
   stopping: boolean;
   namespace: string | undefined;
@@ -176,8 +179,8 @@ export class InstanceReconciler implements Reconciler {
   /** Where root volumes live: `<data dir>/volumes`, or next to the run dir of an ephemeral run. */
   private readonly volumesDir: string;
   private readonly masksDir: string;
-  /** The host image's mask layer, built once per run (its hide list is fixed for the run). */
-  private maskBuilt: Promise<void> | undefined;
+  /** Each image's mask layer, built once per run and image (the host's hide list is fixed). */
+  private readonly masksBuilt = new Map<string, Promise<void>>();
   private readonly dataDir: string | undefined;
   private readonly ephemeral: boolean;
   private runtimeVersion = '';
@@ -218,6 +221,20 @@ export class InstanceReconciler implements Reconciler {
   consoleOutputOf(instanceId: string): ConsoleOutput | undefined {
     const c = this.consoles.get(instanceId);
     return c ? { text: c.text(), timestamp: c.timestamp } : undefined;
+  }
+
+  /**
+   * The MachineStatus port: netns mode reads the sandbox (namespace plumbed, init through its
+   * boot script and alive); loopback mode has no init to watch, a started instance is ok.
+   */
+  machineStatusOf(instanceId: string): MachineStatus {
+    const a = this.actual.get(instanceId);
+    if (!a) return { system: 'initializing', instance: 'initializing' };
+    if (this.ctx.mode !== 'netns') return { system: 'ok', instance: 'ok' };
+    const system = a.namespace ? 'ok' : 'initializing';
+    if (a.booted && a.container) return { system, instance: 'ok' };
+    if (a.container || !a.booted) return { system, instance: 'initializing' };
+    return { system, instance: 'impaired' };
   }
 
   /** Removes containers and root mounts a killed privlink left behind (first pass only). */
@@ -311,6 +328,7 @@ export class InstanceReconciler implements Reconciler {
       privateIp: inst.privateIpAddress,
       bootKey: bootKeyOf(inst),
       container: undefined,
+      booted: false,
       stopping: false,
       namespace: undefined,
       bindIp: netns ? inst.privateIpAddress : this.loopbackIp(inst.id),
@@ -339,10 +357,20 @@ export class InstanceReconciler implements Reconciler {
     }
   }
 
-  /** The image's root: registered images are not supported yet, every AMI ID is the host's root. */
-  private imageRoot(): ImageRoot {
-    const hide = [this.ctx.runDir, this.volumesDir, ...(this.dataDir ? [this.dataDir] : [])];
-    return { kind: 'host', hide };
+  /**
+   * The image's root: the host's root for the host image, the registered directory otherwise.
+   * An image no longer registered, or whose directory is gone, fails this boot only.
+   */
+  private async imageRoot(imageId: string): Promise<ImageRoot> {
+    const img = findImage({ store: this.ctx.store }, imageId);
+    if (!img) throw new ImageMissingError('', 'the image is not registered');
+    if (img.path === undefined) {
+      const hide = [this.ctx.runDir, this.volumesDir, ...(this.dataDir ? [this.dataDir] : [])];
+      return { kind: 'host', hide };
+    }
+    const st = await stat(img.path).catch(() => undefined);
+    if (!st?.isDirectory()) throw new ImageMissingError(img.path);
+    return { kind: 'dir', path: img.path };
   }
 
   private async startSandbox(
@@ -379,12 +407,21 @@ export class InstanceReconciler implements Reconciler {
         await writeFile(join(bootDir, 'user-data'), script, { mode: 0o700 });
       }
     }
-    const vol = volumePaths(this.volumesDir, this.masksDir, inst.id);
-    const image = this.imageRoot();
+    const image = await this.imageRoot(inst.imageId);
+    const vol = volumePaths(
+      this.volumesDir,
+      this.masksDir,
+      inst.id,
+      image.kind === 'host' ? 'host' : inst.imageId,
+    );
     await mkdir(vol.dir, { recursive: true, mode: 0o700 });
-    this.maskBuilt ??= buildMask(this.runner, vol.mask, image);
-    await this.maskBuilt.catch((e: unknown) => {
-      this.maskBuilt = undefined;
+    let built = this.masksBuilt.get(vol.mask);
+    if (!built) {
+      built = buildMask(this.runner, vol.mask, image);
+      this.masksBuilt.set(vol.mask, built);
+    }
+    await built.catch((e: unknown) => {
+      this.masksBuilt.delete(vol.mask);
       throw e;
     });
     await mountRoot(this.runner, vol, image);
@@ -405,7 +442,10 @@ export class InstanceReconciler implements Reconciler {
     await runc.remove(container);
     const child = runc.start(container, bundle);
     let runcErr = '';
-    child.stdout?.on('data', (d: Buffer) => consoleBuf.write(d));
+    child.stdout?.on('data', (d: Buffer) => {
+      consoleBuf.write(d);
+      if (!a.booted && d.includes('privlink: boot finished')) a.booted = true;
+    });
     child.stderr?.on('data', (d: Buffer) => {
       consoleBuf.write(d);
       if (runcErr.length < 2000) runcErr += d.toString();

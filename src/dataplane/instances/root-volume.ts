@@ -29,15 +29,20 @@ export interface VolumePaths {
  * Mask layers live on a tmpfs of privlink's own (`masksDir`): overlayfs refuses a lower layer
  * inside another lower layer, and the host's root is one.
  */
-export function volumePaths(volumesDir: string, masksDir: string, instanceId: string): VolumePaths {
+export function volumePaths(
+  volumesDir: string,
+  masksDir: string,
+  instanceId: string,
+  imageId = 'host',
+): VolumePaths {
   const dir = join(volumesDir, instanceId);
   return {
     dir,
     upper: join(dir, 'upper'),
     work: join(dir, 'work'),
     merged: join(dir, 'root'),
-    // One mask per image, shared by its instances (the host image is the only one so far).
-    mask: join(masksDir, 'host'),
+    // One mask per image, shared by its instances.
+    mask: join(masksDir, imageId),
   };
 }
 
@@ -172,7 +177,10 @@ export async function deleteVolume(run: Runner, p: VolumePaths): Promise<void> {
 }
 
 export class ImageMissingError extends Error {
-  constructor(readonly path: string) {
-    super(`image directory ${path} does not exist`);
+  constructor(
+    readonly path: string,
+    message = `image directory ${path} does not exist`,
+  ) {
+    super(message);
   }
 }

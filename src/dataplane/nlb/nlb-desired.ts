@@ -84,7 +84,8 @@ export interface TargetAddressing {
  * A target's IP: the ID for ip targets, the instance's private IP for instance targets. In
  * loopback mode the host is the only network, so instance targets are reached at their 127.x
  * bind address and ip targets only when they are loopback addresses (anything else would be
- * traffic from the host to a VPC address, which privlink never sends).
+ * traffic from the host to a VPC address, which privlink never sends). An instance that is not
+ * pending or running has no address: it is neither a backend nor checked.
  */
 export function targetAddress(a: TargetAddressing, tg: Tg, id: string): string | undefined {
   if (a.mode === 'loopback') {
@@ -92,7 +93,10 @@ export function targetAddress(a: TargetAddressing, tg: Tg, id: string): string |
     return id.startsWith('127.') ? id : undefined;
   }
   if (tg.targetType !== 'instance') return id;
-  return a.store.find('instance', id)?.privateIpAddress;
+  // A stopped (or stopping, or terminating) instance carries nothing and is not health-checked.
+  const inst = a.store.find('instance', id);
+  if (!inst || ['stopping', 'stopped', 'shutting-down', 'terminated'].includes(inst.state)) return undefined;
+  return inst.privateIpAddress;
 }
 
 export interface NlbView extends TargetAddressing {

@@ -84,6 +84,7 @@ export const EC2_INSTANCE_ACTIONS = [
   'RebootInstances',
   'DescribeInstanceAttribute',
   'ModifyInstanceAttribute',
+  'DescribeImages',
 ] as const;
 
 /** Reads and writes around instances that IaC tools make on every plan (instances/details.ts). */

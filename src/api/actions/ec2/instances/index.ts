@@ -1,7 +1,7 @@
 /**
  * EC2 actions of the instances group: RunInstances, DescribeInstances, TerminateInstances,
  * GetConsoleOutput, DescribeInstanceStatus, Stop/Start/RebootInstances,
- * Describe/ModifyInstanceAttribute — wire ↔ control (control/instances/instances.ts).
+ * Describe/ModifyInstanceAttribute, DescribeImages (images.ts) — wire ↔ control (control/instances/instances.ts).
  *
  * Fidelity ledger (EC2 API reference and the SDK's Reservation/Instance shapes, 2025)
  * - Covered: every request member of the five actions is accepted by the shapes; output trees
@@ -22,7 +22,7 @@
  *   UnsupportedOperation; monitoring, placement, CPU/hibernation options are accepted and ignored.
  *   The root device's size/type/IOPS and CreditSpecification are kept (instances/details.ts
  *   reads them back).
- * - By design: see control/instances/instances.ts (no default VPC, any AMI ID).
+ * - By design: see control/instances/instances.ts (no default VPC; ImageId names a registered image or, well-formed and unknown, the host image).
  */
 import { apiError, Errors } from '../../../../control/errors.js';
 import type { Control } from '../../../../control/control.js';
@@ -69,6 +69,8 @@ import type { XmlTree } from '../../../query/encode.js';
 import { defineAction, type ActionDef } from '../../types.js';
 import type { Ec2InstanceAction } from '../names.js';
 import { filterAndPage, paging, privateDnsName, tagSet } from '../core/common.js';
+import { IMAGE_ACTIONS } from './images.js';
+import type { ReachabilityStatus } from '../../../../control/ports.js';
 
 const requiredInt = s.int({ required: true });
 const strList = s.list(s.str());
@@ -534,28 +536,44 @@ const instanceFilters: FilterTable<Stored<'instance'>> = {
 };
 
 /** Status checks: only a running (or starting) instance has them; others are not-applicable, without details. */
-function statusSummary(i: Stored<'instance'>): XmlTree {
-  if (i.state === 'running') return { details: [{ name: 'reachability', status: 'passed' }], status: 'ok' };
+/**
+ * One status check (instance or system): running instances report what the data plane sees of
+ * their machine (MachineStatus); pending ones are initializing; others not applicable.
+ */
+function statusCheck(i: Stored<'instance'>, seen: ReachabilityStatus | undefined): XmlTree {
   if (i.state === 'pending') {
     return { details: [{ name: 'reachability', status: 'initializing' }], status: 'initializing' };
   }
-  return { status: 'not-applicable' };
+  if (i.state !== 'running') return { status: 'not-applicable' };
+  const s = seen ?? 'ok';
+  const reach = s === 'ok' ? 'passed' : s === 'impaired' ? 'failed' : 'initializing';
+  return { details: [{ name: 'reachability', status: reach }], status: s };
 }
 
-const reachability = (i: Stored<'instance'>): string[] =>
-  i.state === 'running' ? ['passed'] : i.state === 'pending' ? ['initializing'] : [];
+type StatusRow = Stored<'instance'> & { readonly instanceCheck: XmlTree; readonly systemCheck: XmlTree };
 
-const statusFilters: FilterTable<Stored<'instance'>> = {
+function statusRow(control: Control, i: Stored<'instance'>): StatusRow {
+  const seen = control.console.machineStatusOf?.(i.id);
+  return { ...i, instanceCheck: statusCheck(i, seen?.instance), systemCheck: statusCheck(i, seen?.system) };
+}
+
+const reachOf = (c: XmlTree): string[] => {
+  const d = (c['details'] as XmlTree[] | undefined)?.[0];
+  return d ? [String(d['status'])] : [];
+};
+
+const statusFilters: FilterTable<StatusRow> = {
   'availability-zone': (i) => i.availabilityZone,
   'instance-state-name': (i) => i.state,
   'instance-state-code': (i) => String(STATE_CODES[i.state]),
-  'instance-status.status': (i) => String(statusSummary(i)['status']),
-  'system-status.status': (i) => String(statusSummary(i)['status']),
-  'instance-status.reachability': reachability,
-  'system-status.reachability': reachability,
+  'instance-status.status': (i) => String(i.instanceCheck['status']),
+  'system-status.status': (i) => String(i.systemCheck['status']),
+  'instance-status.reachability': (i) => reachOf(i.instanceCheck),
+  'system-status.reachability': (i) => reachOf(i.systemCheck),
 };
 
 export const INSTANCE_ACTIONS: Record<Ec2InstanceAction, ActionDef> = {
+  ...IMAGE_ACTIONS,
   RunInstances: defineAction(runInstancesShape, (input, ctx) => {
     if (input.LaunchTemplate) unsupported('LaunchTemplate');
     if (input.Ipv6AddressCount || input.Ipv6Address.length || input.EnablePrimaryIpv6) unsupported('IPv6');
@@ -784,9 +802,9 @@ export const INSTANCE_ACTIONS: Record<Ec2InstanceAction, ActionDef> = {
       IncludeAllInstances: s.bool(),
     }),
     (input, ctx) => {
-      const all = selectInstances(ctx.control, ctx, input.InstanceId).filter(
-        (i) => input.IncludeAllInstances === true || i.state === 'running',
-      );
+      const all = selectInstances(ctx.control, ctx, input.InstanceId)
+        .filter((i) => input.IncludeAllInstances === true || i.state === 'running')
+        .map((i) => statusRow(ctx.control, i));
       const page = filterAndPage(all, input.Filter, statusFilters, (i) => i.id, input);
       return {
         instanceStatusSet: page.items.map((i) => ({
@@ -795,12 +813,9 @@ export const INSTANCE_ACTIONS: Record<Ec2InstanceAction, ActionDef> = {
           eventsSet: [],
           instanceId: i.id,
           instanceState: stateTree(i.state),
-          instanceStatus: statusSummary(i),
-          systemStatus: statusSummary(i),
-          attachedEbsStatus: {
-            details: [{ name: 'reachability', status: i.state === 'running' ? 'passed' : 'initializing' }],
-            status: statusSummary(i)['status'],
-          },
+          instanceStatus: i.instanceCheck,
+          systemStatus: i.systemCheck,
+          attachedEbsStatus: i.systemCheck,
           operator: { managed: false },
         })),
         nextToken: page.nextToken,
