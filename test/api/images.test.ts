@@ -122,7 +122,8 @@ test('images: host AMI, privlink image add/list/remove, DescribeImages, RunInsta
     'InvalidAMIID.Malformed',
   );
 
-  // RunInstances: the registered and host images launch; others are refused as AWS does.
+  // RunInstances: the registered and host images launch; a well-formed ID never registered boots
+  // the default (host) image and keeps its ID; a malformed one is refused as AWS does.
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
   const sn = await ec2.send(
     new CreateSubnetCommand({
@@ -134,12 +135,8 @@ test('images: host AMI, privlink image add/list/remove, DescribeImages, RunInsta
   const base = { MinCount: 1, MaxCount: 1, SubnetId: sn.Subnet?.SubnetId };
   const ok = await ec2.send(new RunInstancesCommand({ ...base, ImageId: id }));
   assert.equal(ok.Instances?.[0]?.ImageId, id);
-  const missing = await expectAwsError(
-    ec2.send(new RunInstancesCommand({ ...base, ImageId: 'ami-0aaaaaaaaaaaaaaaa' })),
-    'InvalidAMIID.NotFound',
-    400,
-  );
-  assert.equal(missing.message, "The image id '[ami-0aaaaaaaaaaaaaaaa]' does not exist");
+  const dflt = await ec2.send(new RunInstancesCommand({ ...base, ImageId: 'ami-0aaaaaaaaaaaaaaaa' }));
+  assert.equal(dflt.Instances?.[0]?.ImageId, 'ami-0aaaaaaaaaaaaaaaa');
   await expectAwsError(
     ec2.send(new RunInstancesCommand({ ...base, ImageId: 'ami-nope' })),
     'InvalidAMIID.Malformed',
@@ -148,7 +145,12 @@ test('images: host AMI, privlink image add/list/remove, DescribeImages, RunInsta
   // Deregistered: gone from DescribeImages, no longer launchable; the host image cannot go.
   const rm1 = await cli(p.url, 'remove', id);
   assert.equal(rm1.code, 0, rm1.err);
-  await expectAwsError(ec2.send(new RunInstancesCommand({ ...base, ImageId: id })), 'InvalidAMIID.NotFound');
+  const gone = await expectAwsError(
+    ec2.send(new RunInstancesCommand({ ...base, ImageId: id })),
+    'InvalidAMIID.NotFound',
+    400,
+  );
+  assert.equal(gone.message, `The image id '[${id}]' does not exist`);
   const rmHost = await adminPost(p.url, `/_privlink/images/deregister?id=${HOST_AMI}`);
   assert.match(rmHost.text, /OperationNotPermitted/);
   const after = await ec2.send(new DescribeImagesCommand({}));

@@ -8,12 +8,13 @@
  *   137112412989) and visible in every region; Owners (`amazon`, `self`, an account ID),
  *   ExecutableBy (`all`, `self`, an account ID: everything is public), ImageIds (an unknown
  *   well-formed ID answers InvalidAMIID.NotFound "The image id '[ami-…]' does not exist", a
- *   malformed one InvalidAMIID.Malformed), RunInstances with an image that does not exist
- *   answers InvalidAMIID.NotFound.
+ *   malformed one InvalidAMIID.Malformed); RunInstances with a malformed ID answers
+ *   InvalidAMIID.Malformed, with a deregistered image InvalidAMIID.NotFound.
  * - Gaps: RegisterImage, CreateImage, CopyImage, launch permissions, snapshots, deprecation.
  * - By design: the host image `ami-0123456789abcdef0` (the host's root, read-only, privlink's
- *   data and the host's private dirs hidden) always exists, so scripts written for earlier
- *   versions, where any AMI ID ran the host's userland, keep working with that ID. Images are
+ *   data and the host's private dirs hidden) always exists, and it is the default image:
+ *   RunInstances with any well-formed `ami-` ID that was never registered boots it (the instance
+ *   keeps the ID it was given), so scripts and IaC code written with real AMI IDs keep working. Images are
  *   registered only by an administrator (the admin endpoint), never through the EC2 API: a
  *   directory path from an API caller would let any account read host files.
  */
@@ -53,18 +54,30 @@ const HOST_IMAGE: ImageView = {
 
 type ImageReader = { readonly store: Pick<Control['store'], 'find' | 'listAll'> };
 
+const live = (i: Stored<'image'>): boolean => i.deregisteredAt === undefined;
+
 function view(i: Stored<'image'>): ImageView {
   return { id: i.id, name: i.name, description: i.description, path: i.path, createdAt: i.createdAt };
 }
 
 export function allImages(control: ImageReader): ImageView[] {
-  return [HOST_IMAGE, ...control.store.listAll('image').map(view)];
+  return [HOST_IMAGE, ...control.store.listAll('image').filter(live).map(view)];
 }
 
 export function findImage(control: ImageReader, id: string): ImageView | undefined {
   if (id === HOST_IMAGE_ID) return HOST_IMAGE;
   const i = control.store.find('image', id);
-  return i ? view(i) : undefined;
+  return i && live(i) ? view(i) : undefined;
+}
+
+/**
+ * The image an instance boots: a registered one, the host image for any ID never registered (the
+ * default), undefined for a deregistered one.
+ */
+export function launchImage(control: ImageReader, id: string): ImageView | undefined {
+  const i = control.store.find('image', id);
+  if (i) return live(i) ? view(i) : undefined;
+  return isWellFormedId('ami', id) ? HOST_IMAGE : undefined;
 }
 
 export function notFound(ids: readonly string[]): Error {
@@ -77,10 +90,10 @@ export function checkAmiShape(id: string): void {
   }
 }
 
-/** The image a launch names, or AWS's Malformed/NotFound error. */
+/** The image a launch names (see launchImage), or AWS's Malformed/NotFound error. */
 export function requireImage(control: ImageReader, id: string): ImageView {
   checkAmiShape(id);
-  const img = findImage(control, id);
+  const img = launchImage(control, id);
   if (!img) throw notFound([id]);
   return img;
 }
@@ -184,6 +197,7 @@ export function deregisterImage(control: Control, id: string): void {
   if (id === HOST_IMAGE_ID) {
     throw apiError('OperationNotPermitted', `The built-in image ${HOST_IMAGE_ID} cannot be deregistered`);
   }
-  if (!control.store.find('image', id)) throw notFound([id]);
-  control.inTransaction(() => control.store.delete('image', id));
+  const img = control.store.find('image', id);
+  if (!img || !live(img)) throw notFound([id]);
+  control.inTransaction(() => control.store.put('image', { ...img, deregisteredAt: control.clock.now() }));
 }

@@ -148,7 +148,8 @@ function creditsFor(instanceType: string, v: string | undefined): Instance['cpuC
 
 function checkImageId(control: Control, id: string | undefined): string {
   if (id === undefined) throw Errors.missingParameter('ImageId');
-  return requireImage(control, id).id;
+  requireImage(control, id);
+  return id;
 }
 
 function enumOr<T extends string>(v: string | undefined, allowed: readonly T[], dflt: T, param: string): T {

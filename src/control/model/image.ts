@@ -6,4 +6,6 @@ export interface Image extends Scoped {
   description: string;
   /** Absolute path of the root filesystem directory on the host (the overlay's lower layer). */
   path: string;
+  /** Set by `privlink image remove`: the ID stays known so that launches name it as gone. */
+  deregisteredAt?: number;
 }

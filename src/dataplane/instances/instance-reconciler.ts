@@ -36,7 +36,7 @@ import {
   instanceInitiatedShutdown,
 } from '../../control/instances/instances.js';
 import type { ConsoleOutput, MachineStatus } from '../../control/ports.js';
-import { findImage } from '../../control/images/images.js';
+import { launchImage } from '../../control/images/images.js';
 import type { Stored } from '../../store/store.js';
 import type { DataplaneContext, Reconciler } from '../context.js';
 import { instanceNamespace, linkName } from '../netns/naming.js';
@@ -362,7 +362,7 @@ export class InstanceReconciler implements Reconciler {
    * An image no longer registered, or whose directory is gone, fails this boot only.
    */
   private async imageRoot(imageId: string): Promise<ImageRoot> {
-    const img = findImage({ store: this.ctx.store }, imageId);
+    const img = launchImage({ store: this.ctx.store }, imageId);
     if (!img) throw new ImageMissingError('', 'the image is not registered');
     if (img.path === undefined) {
       const hide = [this.ctx.runDir, this.volumesDir, ...(this.dataDir ? [this.dataDir] : [])];
