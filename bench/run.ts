@@ -40,6 +40,12 @@ const BENCHES: BenchEntry[] = [
     description: 'web console snapshot, live update, page load and /metrics with 1,000 endpoints',
     load: () => import('./console.js'),
   },
+  {
+    name: 'aws-services',
+    description:
+      'sts through an interface endpoint vs 127.0.0.1; S3 GET through a gateway endpoint vs direct',
+    load: () => import('./aws-services.js'),
+  },
 ];
 
 async function main(): Promise<void> {
