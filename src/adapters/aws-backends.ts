@@ -119,7 +119,12 @@ export function createAwsBackends(urls: Readonly<Record<string, string>>) {
         );
         const timer = setTimeout(() => out.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS);
         out.setTimeout(ANSWER_TIMEOUT_MS, () => out.destroy(new Error('no answer in time')));
-        out.on('socket', (s) => s.once('connect', () => clearTimeout(timer)));
+        // A kept-alive socket is connected already: waiting for its 'connect' would pile up
+        // listeners on it, one per request.
+        out.on('socket', (s) => {
+          if (s.connecting) s.once('connect', () => clearTimeout(timer));
+          else clearTimeout(timer);
+        });
         out.on('error', (e) => {
           clearTimeout(timer);
           reject(e);
