@@ -4,6 +4,7 @@
  * published with acceptance; a consumer VPC with the same CIDR whose subnets A and B route each
  * other's CIDR to a GWLB endpoint in subnet E; hosts a = 10.0.1.10 and b = 10.0.2.10 (HTTP 8080).
  */
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import {
   AcceptVpcEndpointConnectionsCommand,
@@ -81,9 +82,13 @@ export async function gwlbWorld(t: Hookable, prefix: string, appliances: string[
   const pv = await vpc(prov, ['10.0.1.0/24']);
   const applianceIds: string[] = [];
   for (const [i, extra] of appliances.entries()) {
-    const userData = Buffer.from(`#!/bin/sh\nexec ${process.execPath} ${APPLIANCE} ${extra}\n`).toString(
-      'base64',
-    );
+    // The appliance program travels in the user data: the instance's root is an overlay of the
+    // host's with its own /tmp, so a checkout under /tmp (as in CI) is not visible inside.
+    const script = await readFile(APPLIANCE, 'utf8');
+    const userData = Buffer.from(
+      `#!/bin/sh\ncat > /usr/local/lib/gwlb-appliance.mjs <<'APPLIANCE_EOF'\n${script}\nAPPLIANCE_EOF\n` +
+        `exec ${process.execPath} /usr/local/lib/gwlb-appliance.mjs ${extra}\n`,
+    ).toString('base64');
     const inst = await prov.send(
       new RunInstancesCommand({
         ImageId: 'ami-0123456789abcdef0',
