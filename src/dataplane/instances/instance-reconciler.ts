@@ -259,21 +259,25 @@ export class InstanceReconciler implements Reconciler {
     return this.ctx.logger;
   }
 
+  /**
+   * Boots and restarts. Instances that should no longer run are left up here and taken down by
+   * `reconcileStops`, which the data plane runs after the NLB nodes are reprogrammed: a stopping
+   * instance's target then gets no new flows before its sandbox goes.
+   */
   async reconcile(): Promise<void> {
     const { store, vpcs } = this.ctx;
     await this.sweepSandboxes();
     const all = store.listAll('instance');
-    const want = desiredInstances(all, (id) => vpcs.isReady(id));
-    const desired = want.up;
+    const desired = desiredInstances(all, (id) => vpcs.isReady(id)).up;
     const errors: string[] = [];
+    // An address a new instance takes over must be free first (a terminated one's, reused).
+    const claimed = new Set([...desired.values()].map((i) => `${i.vpcId}/${i.privateIpAddress}`));
     for (const [id, a] of [...this.actual]) {
       const want = desired.get(id);
-      if (
-        !want ||
-        want.privateIpAddress !== a.privateIp ||
-        bootKeyOf(want) !== a.bootKey ||
-        !this.sameVpcNetwork(a)
-      ) {
+      const restart =
+        want &&
+        (want.privateIpAddress !== a.privateIp || bootKeyOf(want) !== a.bootKey || !this.sameVpcNetwork(a));
+      if (restart || (!want && claimed.has(`${a.vpcId}/${a.privateIp}`))) {
         await this.teardown(a).catch((e: unknown) => errors.push(`${id}: ${String(e)}`));
       }
     }
@@ -288,12 +292,31 @@ export class InstanceReconciler implements Reconciler {
     await this.syncVpcImds(new Set([...desired.values()].map((i) => i.vpcId))).catch((e: unknown) =>
       errors.push(`imds: ${String(e)}`),
     );
-    await this.dropVolumes(want.volumes).catch((e: unknown) => errors.push(`volumes: ${String(e)}`));
     // Console output stays readable while the instance is describable (terminated included).
     const known = new Set(all.map((i) => i.id));
     for (const id of [...this.consoles.keys()]) if (!known.has(id)) this.consoles.delete(id);
     if (errors.length) throw new Error(errors.join('; '));
   }
+
+  /** Stops: tears down sandboxes of instances that should not run, then drops unkept volumes. */
+  async reconcileStops(): Promise<void> {
+    const { store, vpcs } = this.ctx;
+    const want = desiredInstances(store.listAll('instance'), (id) => vpcs.isReady(id));
+    const errors: string[] = [];
+    for (const [id, a] of [...this.actual]) {
+      if (want.up.has(id)) continue;
+      await this.teardown(a).catch((e: unknown) => errors.push(`${id}: ${String(e)}`));
+    }
+    await this.dropVolumes(want.volumes).catch((e: unknown) => errors.push(`volumes: ${String(e)}`));
+    if (errors.length) throw new Error(errors.join('; '));
+  }
+
+  /** The data plane's step that runs `reconcileStops` (after the NLB step). */
+  readonly stopStep: Reconciler = {
+    name: 'instance-stops',
+    reconcile: () => this.reconcileStops(),
+    close: () => Promise.resolve(),
+  };
 
   /** False when the VPC namespace was rebuilt under a running instance (its veth is gone). */
   private sameVpcNetwork(a: ActualInstance): boolean {
