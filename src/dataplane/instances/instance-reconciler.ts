@@ -52,6 +52,7 @@ import { limitsOf } from './instance-types.js';
 import {
   ImageMissingError,
   buildMask,
+  isDiskFull,
   deleteVolume,
   ensureMasksFs,
   unmountMasksFs,
@@ -376,6 +377,14 @@ export class InstanceReconciler implements Reconciler {
         instanceFailedToStart(this.observed, inst.id, `${e.message} (image ${inst.imageId})`);
         return;
       }
+      // Retrying would not free the disk; the instance stops with the reason, others carry on.
+      if (isDiskFull(e)) {
+        const why = `no space left on device for the root volume of ${inst.id}`;
+        consoleBuf.write(`privlink: cannot start: ${why}: ${e instanceof Error ? e.message : String(e)}\n`);
+        this.log.warn(`instance ${inst.id} failed to start: ${why}`, { error: String(e) });
+        instanceFailedToStart(this.observed, inst.id, why);
+        return;
+      }
       throw e;
     }
   }
@@ -437,7 +446,12 @@ export class InstanceReconciler implements Reconciler {
       inst.id,
       image.kind === 'host' ? 'host' : inst.imageId,
     );
-    await mkdir(vol.dir, { recursive: true, mode: 0o700 });
+    // Not recursive for the volume itself: Node's recursive mkdir reports a full filesystem as
+    // ENOENT, and a full disk must be told apart (it fails this instance, see boot()).
+    await mkdir(this.volumesDir, { recursive: true, mode: 0o700 });
+    await mkdir(vol.dir, { mode: 0o700 }).catch((e: unknown) => {
+      if ((e as { code?: unknown }).code !== 'EEXIST') throw e;
+    });
     let built = this.masksBuilt.get(vol.mask);
     if (!built) {
       built = buildMask(this.runner, vol.mask, image);
