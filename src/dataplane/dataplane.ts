@@ -68,9 +68,17 @@ export interface DataplaneDnsPort {
 }
 
 /**
- * Reconcilers run after the VPC networks, in this order: instances, then load balancer nodes,
- * then endpoint interfaces (which forward to the nodes).
+ * Reconcilers run after the VPC networks, in this order: instance boots, load balancer nodes,
+ * instance stops, then endpoint interfaces (which forward to the nodes).
  */
+/** One instance reconciler per context: its boots and its stops are two steps of a pass. */
+const instanceReconcilers = new WeakMap<DataplaneContext, InstanceReconciler>();
+function instancesOf(ctx: DataplaneContext): InstanceReconciler {
+  let r = instanceReconcilers.get(ctx);
+  if (!r) instanceReconcilers.set(ctx, (r = new InstanceReconciler(ctx)));
+  return r;
+}
+
 /** One gateway-endpoint reconciler per context: route tables ask it for next hops. */
 const gatewayReconcilers = new WeakMap<DataplaneContext, GatewayEndpointReconciler>();
 function gatewaysOf(ctx: DataplaneContext): GatewayEndpointReconciler {
@@ -80,8 +88,10 @@ function gatewaysOf(ctx: DataplaneContext): GatewayEndpointReconciler {
 }
 
 export const RECONCILERS: readonly ReconcilerFactory[] = [
-  (ctx) => new InstanceReconciler(ctx),
+  (ctx) => instancesOf(ctx),
   (ctx) => new NlbReconciler(ctx),
+  // Stops after the NLB nodes: a stopping instance's target gets no new flows before it goes.
+  (ctx) => instancesOf(ctx).stopStep,
   (ctx) => new EndpointReconciler(ctx),
   (ctx) => gatewaysOf(ctx),
   (ctx) => new GwlbReconciler(ctx),

@@ -162,7 +162,8 @@ export class NsHost {
 
   async close(): Promise<void> {
     const c = this.child;
-    if (c && c.exitCode === null) {
+    // A sweep of the namespace may have killed it already (exitCode stays null then).
+    if (c && c.exitCode === null && c.signalCode === null) {
       const exited = new Promise((r) => c.once('exit', r));
       c.disconnect();
       await exited;

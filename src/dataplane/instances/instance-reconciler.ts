@@ -52,6 +52,7 @@ import { limitsOf } from './instance-types.js';
 import {
   ImageMissingError,
   buildMask,
+  isDiskFull,
   deleteVolume,
   ensureMasksFs,
   unmountMasksFs,
@@ -259,21 +260,25 @@ export class InstanceReconciler implements Reconciler {
     return this.ctx.logger;
   }
 
+  /**
+   * Boots and restarts. Instances that should no longer run are left up here and taken down by
+   * `reconcileStops`, which the data plane runs after the NLB nodes are reprogrammed: a stopping
+   * instance's target then gets no new flows before its sandbox goes.
+   */
   async reconcile(): Promise<void> {
     const { store, vpcs } = this.ctx;
     await this.sweepSandboxes();
     const all = store.listAll('instance');
-    const want = desiredInstances(all, (id) => vpcs.isReady(id));
-    const desired = want.up;
+    const desired = desiredInstances(all, (id) => vpcs.isReady(id)).up;
     const errors: string[] = [];
+    // An address a new instance takes over must be free first (a terminated one's, reused).
+    const claimed = new Set([...desired.values()].map((i) => `${i.vpcId}/${i.privateIpAddress}`));
     for (const [id, a] of [...this.actual]) {
       const want = desired.get(id);
-      if (
-        !want ||
-        want.privateIpAddress !== a.privateIp ||
-        bootKeyOf(want) !== a.bootKey ||
-        !this.sameVpcNetwork(a)
-      ) {
+      const restart =
+        want &&
+        (want.privateIpAddress !== a.privateIp || bootKeyOf(want) !== a.bootKey || !this.sameVpcNetwork(a));
+      if (restart || (!want && claimed.has(`${a.vpcId}/${a.privateIp}`))) {
         await this.teardown(a).catch((e: unknown) => errors.push(`${id}: ${String(e)}`));
       }
     }
@@ -288,12 +293,31 @@ export class InstanceReconciler implements Reconciler {
     await this.syncVpcImds(new Set([...desired.values()].map((i) => i.vpcId))).catch((e: unknown) =>
       errors.push(`imds: ${String(e)}`),
     );
-    await this.dropVolumes(want.volumes).catch((e: unknown) => errors.push(`volumes: ${String(e)}`));
     // Console output stays readable while the instance is describable (terminated included).
     const known = new Set(all.map((i) => i.id));
     for (const id of [...this.consoles.keys()]) if (!known.has(id)) this.consoles.delete(id);
     if (errors.length) throw new Error(errors.join('; '));
   }
+
+  /** Stops: tears down sandboxes of instances that should not run, then drops unkept volumes. */
+  async reconcileStops(): Promise<void> {
+    const { store, vpcs } = this.ctx;
+    const want = desiredInstances(store.listAll('instance'), (id) => vpcs.isReady(id));
+    const errors: string[] = [];
+    for (const [id, a] of [...this.actual]) {
+      if (want.up.has(id)) continue;
+      await this.teardown(a).catch((e: unknown) => errors.push(`${id}: ${String(e)}`));
+    }
+    await this.dropVolumes(want.volumes).catch((e: unknown) => errors.push(`volumes: ${String(e)}`));
+    if (errors.length) throw new Error(errors.join('; '));
+  }
+
+  /** The data plane's step that runs `reconcileStops` (after the NLB step). */
+  readonly stopStep: Reconciler = {
+    name: 'instance-stops',
+    reconcile: () => this.reconcileStops(),
+    close: () => Promise.resolve(),
+  };
 
   /** False when the VPC namespace was rebuilt under a running instance (its veth is gone). */
   private sameVpcNetwork(a: ActualInstance): boolean {
@@ -351,6 +375,14 @@ export class InstanceReconciler implements Reconciler {
       if (e instanceof ImageMissingError) {
         consoleBuf.write(`privlink: cannot start: ${e.message}\n`);
         instanceFailedToStart(this.observed, inst.id, `${e.message} (image ${inst.imageId})`);
+        return;
+      }
+      // Retrying would not free the disk; the instance stops with the reason, others carry on.
+      if (isDiskFull(e)) {
+        const why = `no space left on device for the root volume of ${inst.id}`;
+        consoleBuf.write(`privlink: cannot start: ${why}: ${e instanceof Error ? e.message : String(e)}\n`);
+        this.log.warn(`instance ${inst.id} failed to start: ${why}`, { error: String(e) });
+        instanceFailedToStart(this.observed, inst.id, why);
         return;
       }
       throw e;
@@ -414,7 +446,12 @@ export class InstanceReconciler implements Reconciler {
       inst.id,
       image.kind === 'host' ? 'host' : inst.imageId,
     );
-    await mkdir(vol.dir, { recursive: true, mode: 0o700 });
+    // Not recursive for the volume itself: Node's recursive mkdir reports a full filesystem as
+    // ENOENT, and a full disk must be told apart (it fails this instance, see boot()).
+    await mkdir(this.volumesDir, { recursive: true, mode: 0o700 });
+    await mkdir(vol.dir, { mode: 0o700 }).catch((e: unknown) => {
+      if ((e as { code?: unknown }).code !== 'EEXIST') throw e;
+    });
     let built = this.masksBuilt.get(vol.mask);
     if (!built) {
       built = buildMask(this.runner, vol.mask, image);

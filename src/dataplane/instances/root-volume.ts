@@ -184,3 +184,13 @@ export class ImageMissingError extends Error {
     super(message);
   }
 }
+
+/**
+ * A full filesystem (or quota) under the volumes or run dir: Node's ENOSPC/EDQUOT, or a command
+ * (mount, runc) that said so. It fails that instance's boot, not the data plane's pass.
+ */
+export function isDiskFull(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+  return /no space left on device|disk quota exceeded/i.test(e instanceof Error ? e.message : String(e));
+}

@@ -88,15 +88,11 @@ export interface TargetAddressing {
  * pending or running has no address: it is neither a backend nor checked.
  */
 export function targetAddress(a: TargetAddressing, tg: Tg, id: string): string | undefined {
-  if (a.mode === 'loopback') {
-    if (tg.targetType === 'instance') return a.hostAddresses.get(id);
-    return id.startsWith('127.') ? id : undefined;
-  }
-  if (tg.targetType !== 'instance') return id;
+  if (tg.targetType !== 'instance') return a.mode === 'netns' || id.startsWith('127.') ? id : undefined;
   // A stopped (or stopping, or terminating) instance carries nothing and is not health-checked.
   const inst = a.store.find('instance', id);
   if (!inst || ['stopping', 'stopped', 'shutting-down', 'terminated'].includes(inst.state)) return undefined;
-  return inst.privateIpAddress;
+  return a.mode === 'loopback' ? a.hostAddresses.get(id) : inst.privateIpAddress;
 }
 
 export interface NlbView extends TargetAddressing {
