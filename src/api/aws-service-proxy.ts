@@ -10,8 +10,12 @@
  *   AccessDeniedException) with the "VPC endpoint policy" wording; a backend that cannot be
  *   reached answers 503 ServiceUnavailable within the connect timeout (2 s), never hangs; a
  *   service without a backend answers 503 naming the missing `--aws-service` flag.
- * - Gaps: the caller's SigV4 signature is not verified here (the backend, or the re-signing
- *   credentials, decide); S3 POST DeleteObjects is judged on its bucket only.
+ *   With --credentials the caller's SigV4 signature is verified before the policy is judged (the
+ *   principal comes from a verified key, never from a key ID alone), with S3's signing rules
+ *   (path escaped once; header and presigned forms).
+ * - Gaps: an S3 body is streamed to the backend, so a declared payload hash is signed but not
+ *   compared with the bytes (UNSIGNED-PAYLOAD and streaming bodies are what clients send over
+ *   HTTPS anyway); S3 POST DeleteObjects is judged on its bucket only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Control } from '../control/control.js';
@@ -25,7 +29,8 @@ import {
 } from '../control/policy/request-actions.js';
 import { dynamodbAccessDenied, s3AccessDenied } from '../control/policy/denial.js';
 import type { CredentialEntry } from '../config/options.js';
-import { parseAuth, principalFor } from './auth.js';
+import { parseAuth, principalFor, verifySignature } from './auth.js';
+import { isApiError } from '../control/errors.js';
 
 export type ProxiedService = 's3' | 'dynamodb';
 
@@ -157,10 +162,42 @@ export async function proxyAwsServiceRequest(
   const auth = parseAuth(Array.isArray(authHeader) ? authHeader[0] : authHeader, url.searchParams);
   const principal = principalFor(auth.accessKeyId, deps.credentials);
   let body: Buffer | IncomingMessage = req;
+  if (deps.credentials) {
+    // DynamoDB bodies are small and read whole, so their hash is checked too; S3's stream on.
+    if (service === 'dynamodb') body = await readAll(req, DDB_MAX_BODY).catch(() => Buffer.alloc(0));
+    try {
+      await verifySignature(
+        {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: url.searchParams,
+          headers: req.headers,
+          body: Buffer.isBuffer(body) ? body : Buffer.alloc(0),
+        },
+        auth,
+        deps.credentials,
+        Date.now(),
+        { uriEscapePath: service !== 's3', bodyRead: service === 'dynamodb' },
+      );
+    } catch (e) {
+      if (!isApiError(e)) throw e;
+      const status = e.code === 'MissingAuthenticationToken' || e.code === 'IncompleteSignature' ? 400 : 403;
+      const code =
+        service === 's3' && e.code === 'InvalidClientTokenId'
+          ? 'InvalidAccessKeyId'
+          : service === 'dynamodb' && e.code === 'SignatureDoesNotMatch'
+            ? 'InvalidSignatureException'
+            : service === 'dynamodb' && e.code === 'InvalidClientTokenId'
+              ? 'UnrecognizedClientException'
+              : e.code;
+      fail(status, code, e.message);
+      return true;
+    }
+  }
   let mapped: RequestAction;
   try {
     if (service === 'dynamodb') {
-      body = await readAll(req, DDB_MAX_BODY);
+      if (!Buffer.isBuffer(body)) body = await readAll(req, DDB_MAX_BODY);
       const t = req.headers['x-amz-target'];
       mapped = dynamodbRequestAction(
         Array.isArray(t) ? t[0] : t,
