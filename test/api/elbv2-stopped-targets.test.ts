@@ -9,6 +9,7 @@ import {
   CreateSubnetCommand,
   CreateVpcCommand,
   RunInstancesCommand,
+  DescribeInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
   waitUntilInstanceRunning,
@@ -83,5 +84,15 @@ test('DescribeTargetHealth: a stopped instance target is unused/Target.InvalidSt
 
   await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
   await waitUntilInstanceRunning(w, { InstanceIds: [id] });
-  assert.notEqual((await health())?.State, 'unused');
+  // Restarted: checked afresh (no check has passed yet), not `healthy` on the old registration.
+  assert.deepEqual(await health(), {
+    State: 'initial',
+    Reason: 'Elb.RegistrationInProgress',
+    Description: 'Target registration is in progress',
+  });
+  // LaunchTime is the last start, as on AWS.
+  const d = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+  const launched = d.Reservations?.[0]?.Instances?.[0]?.LaunchTime?.getTime() ?? 0;
+  const first = run.Instances?.[0]?.LaunchTime?.getTime() ?? 0;
+  assert.ok(launched > first, `LaunchTime ${launched} after the first launch ${first}`);
 });

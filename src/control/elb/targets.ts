@@ -234,8 +234,11 @@ function healthOf(
       description: 'Target is in an Availability Zone that is not enabled for the load balancer',
     };
   }
+  let since = t.registeredAt;
   if (tg.targetType === 'instance') {
     const inst = control.store.get('instance', { accountId: tg.accountId, region: tg.region }, t.id);
+    // A target whose instance (re)started is checked afresh: no report yet reads `initial`.
+    if (inst) since = Math.max(since, inst.launchTime);
     if (inst && inst.state !== 'running' && inst.state !== 'pending') {
       return {
         state: 'unused',
@@ -246,7 +249,7 @@ function healthOf(
   }
   const reported = control.health.healthOf(tg.id, t.id, t.port);
   if (reported) return reported;
-  if (now < t.registeredAt + tg.healthCheck.intervalSeconds * 1000) {
+  if (now < since + tg.healthCheck.intervalSeconds * 1000) {
     return {
       state: 'initial',
       reason: 'Elb.RegistrationInProgress',

@@ -511,6 +511,8 @@ export function startInstances(
       ...i,
       state: 'pending',
       stateChangedAt: now,
+      // AWS: LaunchTime is the last start, not the first launch.
+      launchTime: now,
       boots: (i.boots ?? 0) + 1,
       stateReason: { code: 'pending', message: 'pending' },
       stateTransitionReason: '',
