@@ -1,7 +1,8 @@
 /**
  * Gateway Load Balancer endpoints carry traffic through an appliance over GENEVE, across
  * accounts with the same VPC CIDR on both sides: east-west inspection inside the consumer VPC
- * (subnet A's table sends B to the endpoint, B's sends A back), gating by endpoint state
+ * (subnet A's table sends B to the endpoint, B's sends A back), then the app-subnet pattern (only
+ * A's table sends B's range to the endpoint, the endpoint's subnet routes it on), gating by endpoint state
  * (pendingAcceptance and rejected carry nothing), the appliance seeing the endpoint ID and one
  * flow cookie in both directions, and its drop rule (port 23) holding; with two appliances,
  * flow stickiness, failover of new flows when one turns unhealthy, and a mangled answer dropped
@@ -13,6 +14,8 @@ import {
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateVpcCommand,
+  DeleteRouteCommand,
+  DescribeRouteTablesCommand,
   RejectVpcEndpointConnectionsCommand,
 } from '@aws-sdk/client-ec2';
 import { run } from '../../src/dataplane/netns/run.js';
@@ -96,6 +99,40 @@ test(
       JSON.stringify(w.p.health()),
       /"gateway-load-balancers":\{"nodes":1,"endpoints":1,"carrying":1/,
     );
+
+    // The second pattern: only the app subnet (A) sends B's range to the endpoint; the endpoint's
+    // subnet routes it on by its own table, and B answers A directly. The appliance now sees the
+    // forward direction of new flows only.
+    const bTable = await w.cons.send(
+      new DescribeRouteTablesCommand({
+        Filters: [{ Name: 'route.destination-cidr-block', Values: ['10.0.1.0/24'] }],
+      }),
+    );
+    await w.cons.send(
+      new DeleteRouteCommand({
+        RouteTableId: bTable.RouteTables?.[0]?.RouteTableId ?? '',
+        DestinationCidrBlock: '10.0.1.0/24',
+      }),
+    );
+    const count = async () => {
+      const l = (await w.seen(w.applianceIds[0] ?? '')).filter((x) => x.dport === 8080 || x.sport === 8080);
+      return {
+        fwd: l.filter((x) => x.src === '10.0.1.10').length,
+        back: l.filter((x) => x.src === '10.0.2.10').length,
+      };
+    };
+    // Routes change on the next pass: wait until A's flows stop coming back through the appliance.
+    await eventually(
+      async () => {
+        const before = await count();
+        const ok = await reaches(8080);
+        const after = await count();
+        return ok && after.fwd > before.fwd && after.back === before.back;
+      },
+      (ok) => ok,
+      { timeoutMs: 15_000 },
+    );
+    assert.equal(await reaches(8080), true, 'A → B through the appliance, B → A direct');
 
     // Reject: the endpoint stops carrying at once.
     await prov.send(
