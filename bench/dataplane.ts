@@ -286,6 +286,10 @@ export async function run_(): Promise<void> {
       dnsPort: -1,
       pendingMs: 0,
       proxyWorkers: Number(process.env['BENCH_DP_PROXY_WORKERS'] ?? 0),
+      // The many-endpoints run spreads ENDPOINTS over consumer VPCs of 50 (AWS's per-VPC limit):
+      // more VPCs than AWS's default 5, and a namespace per ENI beyond the server's default cap.
+      quotas: { vpcsPerRegion: Math.ceil(ENDPOINTS / PER_VPC) + 5 },
+      maxNamespaces: ENDPOINTS + 200,
     },
     { dataplane: createDataplane, components: createComponents },
   );
