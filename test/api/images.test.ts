@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { join, parse } from 'node:path';
 import { promisify } from 'node:util';
 import {
   CreateSubnetCommand,
@@ -75,7 +75,10 @@ test('images: host AMI, privlink image add/list/remove, DescribeImages, RunInsta
   const dup = await adminPost(p.url, `/_privlink/images?name=tiny-busybox&dir=${dir}`);
   assert.equal(dup.status, 400);
   assert.match(dup.text, /InvalidAMIName\.Duplicate/);
-  for (const bad of ['/', '/root/x', '/home', '/proc/1/root', 'relative/dir']) {
+  // Host directories built at run time (the filesystem root, the user's home, /home, /proc).
+  const fsRoot = parse(process.cwd()).root;
+  const forbidden = [fsRoot, join(homedir(), 'x'), join(fsRoot, 'home'), join(fsRoot, 'proc', '1', 'root')];
+  for (const bad of [...forbidden, 'relative/dir']) {
     const r = await adminPost(p.url, `/_privlink/images?name=bad-image&dir=${encodeURIComponent(bad)}`);
     assert.equal(r.status, 400, `${bad} must be refused`);
     assert.match(r.text, /cannot be an image|absolute path/);
