@@ -73,11 +73,15 @@ async function endpointServer(
   return { port: (front.address() as net.AddressInfo).port, vpceId };
 }
 
-function get(port: number, host: string): Promise<{ status: number; body: string; ms: number }> {
+function get(
+  port: number,
+  host: string,
+  path = '/bucket/key',
+): Promise<{ status: number; body: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () =>
-      s.write(`GET /bucket/key HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+      s.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
     );
     let data = '';
     s.on('data', (d: Buffer) => (data += d.toString()));
@@ -88,6 +92,15 @@ function get(port: number, host: string): Promise<{ status: number; body: string
     s.on('error', reject);
   });
 }
+
+test('through an endpoint, the admin endpoints, /metrics and the console are out of reach', async (t) => {
+  const { port } = await endpointServer(t, {});
+  for (const path of ['/_privlink/status', '/metrics', '/console/', '/_privlink/images']) {
+    const r = await get(port, '127.0.0.1', path);
+    assert.notEqual(r.status, 200, `${path} answered through an endpoint: ${r.body.slice(0, 200)}`);
+    assert.doesNotMatch(r.body, /privlink_api_requests_total|"accounts"|<html/i, path);
+  }
+});
 
 test('a service without a backend answers 503 naming the missing --aws-service flag', async (t) => {
   const { port } = await endpointServer(t, {});
