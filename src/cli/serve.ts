@@ -3,8 +3,10 @@ import { parseDuration } from '../config/duration.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
+  DATAPATH_CHOICES,
   isLoopbackHost,
   type CredentialEntry,
+  type DatapathChoice,
   type DataplaneMode,
   type PrivlinkOptions,
 } from '../config/options.js';
@@ -37,7 +39,10 @@ Options:
                                  expires (default 7d; units ms, s, m, h, d)
   --verification-resolver H:P    DNS server for private DNS name verification (TXT lookups)
   --sns-endpoint URL             SNS-compatible endpoint for connection notifications
-  --dataplane MODE               auto | netns | loopback | off (default auto)
+  --dataplane MODE               auto | netns | loopback | off (default auto); bpf or nftables
+                                 mean netns with that data path
+  --datapath PATH                auto | bpf | nftables: how netns mode moves endpoint traffic
+                                 (default auto: BPF where the kernel and tools allow it)
   --netns-prefix P               prefix (1-4 lowercase letters) of every namespace privlink makes
                                  and sweeps at start/stop (default pl); one per server on a host
   --proxy-workers N              fabric agent processes serving PROXY v2 listeners (default 0 =
@@ -73,6 +78,7 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
       'verification-resolver': { type: 'string' },
       'sns-endpoint': { type: 'string' },
       dataplane: { type: 'string' },
+      datapath: { type: 'string' },
       'netns-prefix': { type: 'string' },
       'proxy-workers': { type: 'string' },
       'dns-port': { type: 'string' },
@@ -101,9 +107,20 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
       });
     }
   }
-  const mode = values.dataplane;
+  let mode = values.dataplane;
+  let datapath = values.datapath;
+  if (mode === 'bpf' || mode === 'nftables') {
+    if (datapath !== undefined && datapath !== mode) {
+      throw new Error(`--dataplane ${mode} contradicts --datapath ${datapath}`);
+    }
+    datapath = mode;
+    mode = 'netns';
+  }
   if (mode !== undefined && !['auto', 'netns', 'loopback', 'off'].includes(mode)) {
-    throw new Error(`--dataplane must be auto, netns, loopback or off, got '${mode}'`);
+    throw new Error(`--dataplane must be auto, netns, loopback, off, bpf or nftables, got '${mode}'`);
+  }
+  if (datapath !== undefined && !(DATAPATH_CHOICES as readonly string[]).includes(datapath)) {
+    throw new Error(`--datapath must be ${DATAPATH_CHOICES.join(', ')}, got '${datapath}'`);
   }
   const level = values['log-level'];
   if (level !== undefined && !['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
@@ -142,6 +159,7 @@ export function parseServeArgs(argv: string[]): Partial<PrivlinkOptions> & { hel
     verificationResolver: values['verification-resolver'],
     snsEndpoint: values['sns-endpoint'],
     dataplane: mode as DataplaneMode | undefined,
+    datapath: datapath as DatapathChoice | undefined,
     netnsPrefix: values['netns-prefix'],
     proxyWorkers: num(values['proxy-workers'], 'proxy-workers'),
     dnsPort: values['dns-port'] === 'off' ? -1 : num(values['dns-port'], 'dns-port'),

@@ -41,6 +41,9 @@ export async function status(argv: string[]): Promise<number> {
   out.push(
     `  dataplane: ${dp ? `${String(dp['mode'])}${dp['reason'] ? ` (${String(dp['reason'])})` : ''}` : 'off'}`,
   );
+  if (dp?.['datapath'] !== undefined) {
+    out.push(`  datapath:  ${String(dp['datapath'])} (${String(dp['datapathReason'] ?? '')})`);
+  }
   const instances = (dp?.['reconcilers'] as Record<string, Record<string, unknown>> | undefined)?.[
     'instances'
   ];

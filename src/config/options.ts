@@ -5,6 +5,12 @@
 import { join } from 'node:path';
 
 export type DataplaneMode = 'auto' | 'netns' | 'loopback' | 'off';
+/**
+ * How netns mode moves endpoint traffic: tc-BPF programs (one NAT per flow, docs/bpf-datapath.md)
+ * or nftables in each namespace. `auto` takes BPF where the kernel and tools allow it.
+ */
+export type DatapathChoice = 'auto' | 'bpf' | 'nftables';
+export const DATAPATH_CHOICES: readonly DatapathChoice[] = ['auto', 'bpf', 'nftables'];
 
 /** Per-account quotas that `--quota NAME=N` may set (defaults and errors: control/quotas.ts). */
 export const ACCOUNT_QUOTA_NAMES = [
@@ -64,6 +70,11 @@ export interface PrivlinkOptions {
   /** SNS-compatible endpoint URL for connection notifications. */
   snsEndpoint?: string;
   dataplane: DataplaneMode;
+  /**
+   * Netns mode's data path. Default: the PRIVLINK_DATAPATH environment variable when set (so a
+   * whole test suite can run on either path), else auto.
+   */
+  datapath: DatapathChoice;
   /** Host resolver port on 127.0.0.1 (0 = any free port, -1 = off). */
   dnsPort: number;
   /** Upstream resolver (HOST:PORT on loopback) for names privlink does not own. */
@@ -103,6 +114,7 @@ export function defaultOptions(cwd = process.cwd()): PrivlinkOptions {
     // AWS does not document it; VPC peering requests expire after 7 days.
     pendingAcceptanceTtlMs: 7 * 86_400_000,
     dataplane: 'auto',
+    datapath: datapathFromEnv(),
     dnsPort: 5354,
     netnsPrefix: 'pl',
     fabricCidr: '169.254.0.0/17',
@@ -110,6 +122,11 @@ export function defaultOptions(cwd = process.cwd()): PrivlinkOptions {
     logLevel: 'info',
     maxBodyBytes: 1024 * 1024,
   };
+}
+
+function datapathFromEnv(): DatapathChoice {
+  const v = process.env['PRIVLINK_DATAPATH'];
+  return v && (DATAPATH_CHOICES as readonly string[]).includes(v) ? (v as DatapathChoice) : 'auto';
 }
 
 export class ConfigError extends Error {
@@ -125,6 +142,9 @@ export function resolveOptions(partial: Partial<PrivlinkOptions> = {}): Privlink
   }
   if (!Number.isInteger(o.proxyWorkers) || o.proxyWorkers < 0 || o.proxyWorkers > 64) {
     throw new ConfigError(`invalid proxy worker count: ${o.proxyWorkers} (0-64, 0 = one per core)`);
+  }
+  if (!DATAPATH_CHOICES.includes(o.datapath)) {
+    throw new ConfigError(`datapath must be ${DATAPATH_CHOICES.join(', ')}, got ${String(o.datapath)}`);
   }
   if (!/^[a-z]{1,4}$/.test(o.netnsPrefix)) throw new ConfigError('netnsPrefix must be 1-4 lowercase letters');
   if (o.pendingMs < 0) throw new ConfigError('pendingMs must be >= 0');

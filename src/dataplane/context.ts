@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import type { Runner } from './netns/runner.js';
 import type { VpcNetworks } from './vpc/vpc-network.js';
 import type { Traffic } from './fabric/traffic.js';
+import type { Datapath } from './bpf/datapath-choice.js';
 
 export type DataplaneMode = 'netns' | 'loopback';
 
@@ -40,6 +41,12 @@ export interface DataplaneContext {
   /** Prefix of every namespace/link privlink makes (options.netnsPrefix). */
   prefix: string;
   mode: DataplaneMode;
+  /**
+   * Netns mode's data path for endpoint traffic (bpf/datapath-choice.ts): 'bpf' = the tc-BPF fast
+   * path programs translate and redirect, nftables rules stay as the slow path for what they miss;
+   * 'nftables' = the rules alone. Loopback mode: 'nftables' (unused).
+   */
+  datapath: Datapath;
   logger: Logger;
   /** The control plane's instance timings, to record observed instance transitions with. */
   instanceTiming: { pendingMs: number; deletedRetentionMs: number };

@@ -36,6 +36,7 @@ import type { Store } from '../store/store.js';
 import type { DataplaneContext, DataplaneMode, Reconciler, ReconcilerFactory } from './context.js';
 import type { Runner } from './netns/runner.js';
 import { systemRunner } from './netns/system-runner.js';
+import { chooseDatapath, type DatapathDecision } from './bpf/datapath-choice.js';
 import { deleteNamespace, listNamespaces, probeNetns } from './netns/commands.js';
 import { openInNamespace, type NsSocket, type NsSocketRequest } from './netns/ns-sockets.js';
 import type { VpcNetworks } from './vpc/vpc-network.js';
@@ -153,6 +154,7 @@ export class Dataplane implements Component {
   readonly name = 'dataplane';
   private mode: DataplaneMode = 'loopback';
   private reason = '';
+  private datapath: DatapathDecision = { datapath: 'nftables', reason: 'not in netns mode' };
   private ctx: DataplaneContext | undefined;
   private traffic: Traffic | undefined;
   private reconcilers: Reconciler[] = [];
@@ -251,6 +253,10 @@ export class Dataplane implements Component {
     const { options, logger } = this.deps;
     await this.chooseMode(options.dataplane);
     logger.info(`data plane mode: ${this.mode} (${this.reason})`, { netnsPrefix: this.prefix });
+    if (this.mode === 'netns') {
+      this.datapath = await chooseDatapath(this.runner, options.datapath);
+      logger.info(`data path: ${this.datapath.datapath} (${this.datapath.reason})`);
+    }
     await this.sweep();
     // A private directory nobody else can have made first (run-dir.ts).
     const { path: runDir, orphansKilled: orphans } = await prepareRunDir({
@@ -287,6 +293,7 @@ export class Dataplane implements Component {
       runner: this.runner,
       prefix: this.prefix,
       mode: this.mode,
+      datapath: this.datapath.datapath,
       logger,
       runDir,
       awsServicesSocket: this.mode === 'netns' ? join(runDir, 'aws-services.sock') : undefined,
@@ -493,6 +500,9 @@ export class Dataplane implements Component {
     return {
       mode: this.mode,
       reason: this.reason,
+      ...(this.mode === 'netns'
+        ? { datapath: this.datapath.datapath, datapathReason: this.datapath.reason }
+        : {}),
       netnsPrefix: this.prefix,
       namespaces,
       passes: this.passes,
