@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -92,6 +92,22 @@ test('privlink demo fails at the first step, naming why, when its port is taken'
   assert.match(r.out, /^demo FAILED at step 1/m);
 });
 
+/**
+ * A prebuild-install tarball of the better-sqlite3 addon this checkout built, in the layout and
+ * name prebuild-install looks for; undefined when there is none to offer.
+ */
+function localPrebuilds(dir: string): string | undefined {
+  const pkgDir = join(ROOT, 'node_modules', 'better-sqlite3');
+  const addon = join(pkgDir, 'build', 'Release', 'better_sqlite3.node');
+  if (!existsSync(addon)) return undefined;
+  const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
+  const out = join(dir, 'prebuilds');
+  mkdirSync(out);
+  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  const tar = spawnSync('tar', ['-czf', join(out, name), '-C', pkgDir, 'build/Release/better_sqlite3.node']);
+  return tar.status === 0 ? out : undefined;
+}
+
 test("the README's demo command works literally from a fresh clone", async (t) => {
   if (!(await requireNetns(t, "the demo's data plane"))) return;
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -106,9 +122,13 @@ test("the README's demo command works literally from a fresh clone", async (t) =
   const clone = await run('git', ['clone', '--quiet', ROOT, join(dir, 'privlink')], dir, 60_000);
   assert.equal(clone.code, 0, clone.out);
   // The command as written; npm may answer from its cache instead of asking the registry for
-  // every package again (the suite's own `npm ci` has just filled it).
+  // every package again (the suite's own `npm ci` has just filled it), and better-sqlite3's
+  // install finds the addon the suite's own install compiled as a local prebuild (its download
+  // host is not reachable here, so it would compile the same C++ again for about 80 s).
+  const prebuilds = localPrebuilds(dir);
   const r = await run('bash', ['-c', demoLine], join(dir, 'privlink'), 400_000, {
     npm_config_prefer_offline: 'true',
+    ...(prebuilds && { npm_config_better_sqlite3_local_prebuilds: prebuilds }),
   });
   assert.equal(r.code, 0, r.out);
   assertAllStepsPassed(r.out);
