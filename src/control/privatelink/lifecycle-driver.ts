@@ -40,12 +40,18 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** How often a not-yet-ready endpoint is asked again, at least. */
 const MIN_RECHECK_MS = 50;
 
+/** Retry delays after a step failed (the store busy or its disk full): doubling up to the cap. */
+const RETRY_FIRST_MS = 500;
+const RETRY_CAP_MS = 30_000;
+
 /**
  * Starts the driver; returns the function that stops it (cancels every timer, unsubscribes).
  * Idempotent per endpoint: scheduling replaces the endpoint's previous timer.
  */
 export function startLifecycleDriver(deps: LifecycleDriverDeps): () => void {
   const timers = new Map<string, () => void>();
+  /** Endpoint → the delay of its next retry after a failed step. */
+  const failures = new Map<string, number>();
   let stopped = false;
 
   const cancel = (id: string) => {
@@ -87,11 +93,18 @@ export function startLifecycleDriver(deps: LifecycleDriverDeps): () => void {
       if (deps.clock.now() < when) return schedule(ep, when);
       try {
         step(ep.id, expected, stamp);
+        failures.delete(ep.id);
       } catch (e) {
-        deps.logger.error('lifecycle step failed', {
+        // A failed step changed nothing, so no store change will reschedule it: retry it here,
+        // or the endpoint would stay `pending` (or `deleting`) until something else touched it.
+        const retryMs = failures.get(ep.id) ?? RETRY_FIRST_MS;
+        failures.set(ep.id, Math.min(RETRY_CAP_MS, retryMs * 2));
+        deps.logger.error('lifecycle step failed; retrying', {
           endpoint: ep.id,
+          retryInMs: retryMs,
           error: e instanceof Error ? e.message : String(e),
         });
+        schedule(ep, deps.clock.now() + retryMs);
       }
     };
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, when - deps.clock.now()));
@@ -126,8 +139,10 @@ export function startLifecycleDriver(deps: LifecycleDriverDeps): () => void {
     for (const c of changes) {
       if (c.kind !== 'vpcEndpoint') continue;
       const after = c.after as DeepReadonly<VpcEndpoint> | undefined;
-      if (c.op === 'delete' || !after) cancel(c.id);
-      else schedule(after);
+      if (c.op === 'delete' || !after) {
+        cancel(c.id);
+        failures.delete(c.id);
+      } else schedule(after);
     }
   });
   for (const ep of deps.store.listAll('vpcEndpoint')) schedule(ep);
