@@ -23,7 +23,8 @@ const BENCHES: BenchEntry[] = [
   },
   {
     name: 'dataplane',
-    description: 'endpoint traffic vs a direct veth path: throughput, conn/s, latency, PPv2, scale',
+    description:
+      'endpoint traffic, nftables and BPF paths vs a direct veth path: throughput, conn/s, latency, PPv2, scale',
     load: () => import('./dataplane.js'),
   },
   {
