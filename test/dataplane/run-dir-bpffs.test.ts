@@ -3,9 +3,11 @@
  * fast path's `<runDir>/bpf`) is still mounted and its pins still hold programs and maps. The
  * next start must remove the pins (the objects are freed), unmount the bpffs and only then remove
  * the directory; `rm -r` of a mount point fails with EBUSY and would fail the start.
- * Simulated here: a bpffs mounted under the run dir with a pinned map, as a killed run leaves it.
+ * Here: a bpffs with a pinned map mounted in the run dir of a running `privlink serve`, which is
+ * then killed with SIGKILL (and, for ephemeral run dirs, the same left in an earlier one).
  */
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ import { startPrivlink } from '../helpers/privlink.js';
 import { netnsSkip } from '../helpers/netns.js';
 
 const PREFIX = 'rdb';
+const ROOT = new URL('../..', import.meta.url).pathname;
 const skip = await netnsSkip('run-dir bpffs sweep');
 
 async function mounted(under: string): Promise<string[]> {
@@ -72,8 +75,41 @@ test(
         await run(['umount', '-l', m]).catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });
     });
-    await mkdir(runDir, { recursive: true, mode: 0o700 });
+    // A real `privlink serve` on this data dir; while it runs, a bpffs with a pin appears in its
+    // run dir (what the GWLB or the fast path mounts); then kill -9.
+    const serve = spawn(
+      process.execPath,
+      [
+        'bin/privlink.js',
+        'serve',
+        '--data-dir',
+        dataDir,
+        '--port',
+        '0',
+        '--dns-port',
+        'off',
+        '--dataplane',
+        'netns',
+        '--netns-prefix',
+        PREFIX,
+        '--log-level',
+        'warn',
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    t.after(() => serve.kill('SIGKILL'));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      serve.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('privlink listening on')) resolve();
+      });
+      serve.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
     const mapId = await leaveBpffs(runDir);
+    const killed = new Promise((r) => serve.once('exit', r));
+    serve.kill('SIGKILL');
+    await killed;
     assert.deepEqual(await mounted(runDir), [join(runDir, 'bpf')]);
     assert.ok(await mapExists(mapId));
 
