@@ -18,7 +18,7 @@
  * `accept-proxy`) and `iperf3 -s`.
  *
  * Quick mode (`npm run bench -- dataplane --quick`, or BENCH_DP_QUICK=1): 2 s per measurement,
- * 1 stream, kernel paths only, 200 endpoints in the scale phase: a few minutes.
+ * 1 stream, kernel paths only, 200 endpoints in the scale phase: about nine minutes on 2 cores.
  *
  * Knobs (environment): BENCH_DP_ENDPOINTS, BENCH_DP_SECONDS (per measurement, default 3),
  * BENCH_DP_ROUNDS (default and minimum 3: a median of two is only the smaller one), BENCH_DP_LOG=debug (privlink's log), BENCH_DP_PROXY_WORKERS
