@@ -1,24 +1,32 @@
 /**
  * Data-plane benchmark (root, real namespaces; nothing is installed — iperf3, wrk and haproxy
- * must be present, see scripts/install-deps.sh). A Privlink with the netns data plane builds, via
- * the real SDK clients, a provider VPC (NLB + targets) and a consumer VPC (client + interface
- * endpoint), both 10.0.0.0/16. Every figure is printed next to a direct veth path (two bench
- * namespaces, one hop, no netfilter) measured in the same round, as a ratio:
- *   - throughput, 1 and 4 streams (iperf3), kernel path (PPv2 off);
+ * must be present, see scripts/install-deps.sh). Two Privlinks with the netns data plane, one per
+ * data path (`datapath: 'nftables'` and `'bpf'`; a path this machine cannot run is left out with
+ * its reason), each build, via the real SDK clients, a provider VPC (NLB + targets) and a consumer
+ * VPC (client + interface endpoint), both 10.0.0.0/16. Every round measures the direct veth path
+ * (two bench namespaces, one hop, no netfilter) and every privlink path, in an order rotated from
+ * round to round, and records each path's ratio to the raw figure of its own round:
+ *   - throughput, 1 and 4 streams (iperf3), kernel paths (PPv2 off);
  *   - new connections/s (wrk, Connection: close) and request latency p50/p99 (wrk, 1 keep-alive
- *     connection) for the kernel path, the PPv2 path (Node proxy in the fabric agent) and HAProxy
- *     (`mode tcp`, `send-proxy-v2`) as a userspace peer on the agent's path: accepting in the
- *     endpoint namespace, connecting from the fabric namespace to the same NLB node;
+ *     connection) for the kernel paths, the PPv2 paths (Node proxy in the fabric agent) and
+ *     HAProxy (`mode tcp`, `send-proxy-v2`) as a userspace peer on the agent's path: accepting in
+ *     the endpoint namespace, connecting from the fabric namespace to the same NLB node;
  *   - accept → first byte through a new endpoint;
- *   - the same connection figures again with BENCH_DP_ENDPOINTS (default 1,000) endpoints live.
- * Targets are HAProxy `http-request return` (plain and `accept-proxy`) and `iperf3 -s`.
+ *   - the same again with BENCH_DP_ENDPOINTS (default 1,000) endpoints live on each path.
+ * Issue 15's aims (≥ 0.9× raw throughput, ≥ 0.8× raw conn/s, p50 ≤ 1.1× raw) are printed next
+ * to the kernel paths' ratios. Targets are HAProxy `http-request return` (plain and
+ * `accept-proxy`) and `iperf3 -s`.
+ *
+ * Quick mode (`npm run bench -- dataplane --quick`, or BENCH_DP_QUICK=1): 2 s per measurement,
+ * 1 stream, kernel paths only, 200 endpoints in the scale phase: about nine minutes on 2 cores.
  *
  * Knobs (environment): BENCH_DP_ENDPOINTS, BENCH_DP_SECONDS (per measurement, default 3),
  * BENCH_DP_ROUNDS (default and minimum 3: a median of two is only the smaller one), BENCH_DP_LOG=debug (privlink's log), BENCH_DP_PROXY_WORKERS
  * (fabric agents serving PPv2; default one per core), and for investigating a
  * live topology: BENCH_DP_HOLD=S (hold S seconds before measuring), BENCH_DP_HOLD_SCALE=S (hold
  * after the scale phase is built), BENCH_DP_HOLD_ON_FAIL=1 (dump and hold when an endpoint does
- * not carry traffic). Never run two at once: they share the namespace prefix `bnd`.
+ * not carry traffic). Never run two at once: they share the namespace prefixes `bnd`, `bndn` and
+ * `bndb`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -44,6 +52,7 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Privlink } from '../src/emulator.js';
+import type { Datapath } from '../src/dataplane/bpf/datapath-choice.js';
 import { createComponents, createDataplane } from '../src/components.js';
 import {
   deleteNamespace,
@@ -61,8 +70,9 @@ const PREFIX = 'bnd';
 const PROVIDER = '111111111111';
 const CONSUMER = '222222222222';
 const REGION = 'us-east-1';
-const ENDPOINTS = Number(process.env['BENCH_DP_ENDPOINTS'] ?? 1000);
-const SECONDS = Number(process.env['BENCH_DP_SECONDS'] ?? 3);
+const QUICK = ['BENCH_DP_QUICK', 'BENCH_QUICK'].some((k) => process.env[k] === '1');
+const ENDPOINTS = Number(process.env['BENCH_DP_ENDPOINTS'] ?? (QUICK ? 200 : 1000));
+const SECONDS = Number(process.env['BENCH_DP_SECONDS'] ?? (QUICK ? 2 : 3));
 /** A median of two rounds is just the smaller figure: three rounds at least. */
 const ROUNDS = Math.max(MIN_ROUNDS, Number(process.env['BENCH_DP_ROUNDS'] ?? MIN_ROUNDS));
 const PER_VPC = 50;
@@ -227,7 +237,7 @@ interface Row {
   ratios: Record<string, number[]>;
 }
 const results = new Map<string, Row>();
-/** Records a figure of a path and, when given, its ratio to the baseline measured next to it. */
+/** Records a figure of a path and, when given, its ratio to the baseline measured in the same round. */
 function record(path: string, metric: string, v: number, base?: number): void {
   const row = results.get(path) ?? { values: {}, ratios: {} };
   (row.values[metric] ??= []).push(v);
@@ -235,21 +245,22 @@ function record(path: string, metric: string, v: number, base?: number): void {
   results.set(path, row);
 }
 
+const METRICS: [string, string][] = [
+  ['gbps1', 'Gbit/s 1 stream'],
+  ['gbps4', 'Gbit/s 4 streams'],
+  ['cps', 'new conn/s'],
+  ['p50', 'latency p50 µs'],
+  ['p99', 'latency p99 µs'],
+];
+
 function printTable(paths: readonly string[], label: string): void {
-  const metrics: [string, string][] = [
-    ['gbps1', 'Gbit/s 1 stream'],
-    ['gbps4', 'Gbit/s 4 streams'],
-    ['cps', 'new conn/s'],
-    ['p50', 'latency p50 µs'],
-    ['p99', 'latency p99 µs'],
-  ];
   console.log(
-    `\n${label}  (median of ${ROUNDS} rounds; in brackets the median ratio to the direct veth path measured next to it; [k failed] rounds that gave no figure, printed above as they failed; † fewer than ${MIN_ROUNDS} good rounds)`,
+    `\n${label}  (median of ${ROUNDS} rounds; in brackets the median ratio to the direct veth path measured in the same round, the order of the paths rotating from round to round; [k failed] rounds that gave no figure, printed above as they failed; † fewer than ${MIN_ROUNDS} good rounds)`,
   );
-  console.log(['path'.padEnd(28), ...metrics.map(([, h]) => h.padStart(18))].join(''));
+  console.log(['path'.padEnd(30), ...METRICS.map(([, h]) => h.padStart(18))].join(''));
   for (const path of paths) {
     const row = results.get(path);
-    const cells = metrics.map(([m]) => {
+    const cells = METRICS.map(([m]) => {
       const v = row?.values[m];
       if (!v?.length) return '–'.padStart(18);
       const r = row?.ratios[m];
@@ -260,9 +271,51 @@ function printTable(paths: readonly string[], label: string): void {
       const fails = failed ? ` [${failed} failed]` : '';
       return `${fmt(median(v), m.startsWith('gbps') ? 2 : 0)}${mark}${ratio}${fails}`.padStart(18);
     });
-    console.log([path.padEnd(28), ...cells].join(''));
+    console.log([path.padEnd(30), ...cells].join(''));
   }
 }
+
+/** Issue 15's aims for the kernel paths, as ratios to the direct veth path. */
+const AIMS: { metric: string; label: string; ok: (r: number) => boolean }[] = [
+  { metric: 'gbps1', label: 'throughput ≥ 0.9×', ok: (r) => r >= 0.9 },
+  { metric: 'cps', label: 'new conn/s ≥ 0.8×', ok: (r) => r >= 0.8 },
+  { metric: 'p50', label: 'latency p50 ≤ 1.1×', ok: (r) => r <= 1.1 },
+];
+
+function printAims(paths: readonly string[], label: string): void {
+  console.log(`\naims (issue 15), ${label}:`);
+  console.log(['path'.padEnd(30), ...AIMS.map((a) => a.label.padStart(22))].join(''));
+  for (const path of paths) {
+    const row = results.get(path);
+    const cells = AIMS.map((a) => {
+      const r = median(row?.ratios[a.metric] ?? []);
+      return Number.isFinite(r)
+        ? `${fmt(r)}× ${a.ok(r) ? 'met' : 'MISSED'}`.padStart(22)
+        : 'n/a'.padStart(22);
+    });
+    console.log([path.padEnd(30), ...cells].join(''));
+  }
+}
+
+/** One privlink, with one data path, and the topology built through it. */
+interface Side {
+  datapath: Datapath;
+  prefix: string;
+  p: Privlink;
+  provider: EC2Client;
+  consumer: EC2Client;
+  serviceId: string;
+  serviceName: string;
+  client: string;
+  main: { id: string; ip: string; eni: string };
+  eniNs: string;
+  nodeNs: string[];
+  firstByte: number[];
+  /** Paths measured from this side's client: row name → URL. */
+  paths: [string, string][];
+}
+
+const sides: Side[] = [];
 
 export async function run_(): Promise<void> {
   const probe = await probeNetns();
@@ -276,47 +329,55 @@ export async function run_(): Promise<void> {
     return;
   }
   workDir = await mkdtemp(join(tmpdir(), 'privlink-bench-'));
-  const p = new Privlink(
-    {
-      port: 0,
-      ephemeral: true,
-      logLevel: process.env['BENCH_DP_LOG'] === 'debug' ? 'debug' : 'warn',
-      dataplane: 'netns',
-      netnsPrefix: PREFIX,
-      dnsPort: -1,
-      pendingMs: 0,
-      proxyWorkers: Number(process.env['BENCH_DP_PROXY_WORKERS'] ?? 0),
-      // The many-endpoints run spreads ENDPOINTS over consumer VPCs of 50 (AWS's per-VPC limit):
-      // more VPCs than AWS's default 5, and a namespace per ENI beyond the server's default cap.
-      quotas: { vpcsPerRegion: Math.ceil(ENDPOINTS / PER_VPC) + 5 },
-      maxNamespaces: ENDPOINTS + 200,
-    },
-    { dataplane: createDataplane, components: createComponents },
-  );
+  const started: Privlink[] = [];
   try {
-    await p.start();
-    await bench(p);
+    await rawPath();
+    for (const [datapath, prefix] of [
+      ['nftables', `${PREFIX}n`],
+      ['bpf', `${PREFIX}b`],
+    ] as const) {
+      const p = new Privlink(
+        {
+          port: 0,
+          ephemeral: true,
+          logLevel: process.env['BENCH_DP_LOG'] === 'debug' ? 'debug' : 'warn',
+          dataplane: 'netns',
+          datapath,
+          netnsPrefix: prefix,
+          dnsPort: -1,
+          pendingMs: 0,
+          proxyWorkers: Number(process.env['BENCH_DP_PROXY_WORKERS'] ?? 0),
+          // The many-endpoints run spreads ENDPOINTS over consumer VPCs of 50 (AWS's per-VPC
+          // limit): more VPCs than AWS's default 5, and a namespace per ENI beyond the default cap.
+          quotas: { vpcsPerRegion: Math.ceil(ENDPOINTS / PER_VPC) + 5 },
+          maxNamespaces: ENDPOINTS + 200,
+        },
+        { dataplane: createDataplane, components: createComponents },
+      );
+      try {
+        await p.start();
+      } catch (e) {
+        console.log(
+          `data path ${datapath}: cannot start, left out of this run: ${String(e).split('\n')[0] ?? ''}`,
+        );
+        continue;
+      }
+      started.push(p);
+      sides.push(await buildSide(p, datapath, prefix));
+    }
+    await bench();
   } finally {
     stopping = true;
     for (const c of procs) if (c.exitCode === null) c.kill('SIGTERM');
-    await p.close();
-    for (const ns of await listNamespaces(PREFIX)) await deleteNamespace(ns);
+    for (const p of started) await p.close();
+    for (const prefix of [PREFIX, `${PREFIX}n`, `${PREFIX}b`])
+      for (const ns of await listNamespaces(prefix)) await deleteNamespace(ns);
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-async function bench(p: Privlink): Promise<void> {
-  const cfg = (account: string) => ({
-    endpoint: p.url,
-    region: REGION,
-    credentials: { accessKeyId: account, secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
-  const provider = new EC2Client(cfg(PROVIDER));
-  const consumer = new EC2Client(cfg(CONSUMER));
-  const elb = new ElasticLoadBalancingV2Client(cfg(PROVIDER));
-
-  // Direct veth baseline: two bench namespaces, one hop.
+/** Direct veth baseline: two bench namespaces, one hop. */
+async function rawPath(): Promise<void> {
   for (const ns of [RAW_C, RAW_S]) {
     await deleteNamespace(ns);
     await run(['ip', 'netns', 'add', ns]);
@@ -326,6 +387,21 @@ async function bench(p: Privlink): Promise<void> {
   await ipBatch(['link set lo up', `addr add ${RAW_IP}/30 dev eth0`, 'link set eth0 up'], RAW_S);
   await tune(RAW_C);
   await targetServers(RAW_S, RAW_IP);
+  await waitHttp(RAW_C, url(RAW_IP, 8080));
+}
+
+const url = (ip: string, port: number) => `http://${ip}:${port}/`;
+
+async function buildSide(p: Privlink, datapath: Datapath, prefix: string): Promise<Side> {
+  const cfg = (account: string) => ({
+    endpoint: p.url,
+    region: REGION,
+    credentials: { accessKeyId: account, secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  const provider = new EC2Client(cfg(PROVIDER));
+  const consumer = new EC2Client(cfg(CONSUMER));
+  const elb = new ElasticLoadBalancingV2Client(cfg(PROVIDER));
 
   // Provider: VPC, NLB in 10.0.1.0/24, target host 10.0.2.10 with three target groups.
   const pv = await provider.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
@@ -405,16 +481,16 @@ async function bench(p: Privlink): Promise<void> {
   );
 
   const waitNs = async (ns: string) => {
-    for (let i = 0; i < 200 && !(await listNamespaces(PREFIX)).includes(ns); i++)
+    for (let i = 0; i < 200 && !(await listNamespaces(prefix)).includes(ns); i++)
       await new Promise((r) => setTimeout(r, 50));
   };
-  await waitNs(`${PREFIX}-${pvId}`);
-  await waitNs(`${PREFIX}-${cvId}`);
-  const target = `${PREFIX}-target`;
-  const client = `${PREFIX}-client`;
-  await vpcHost(target, `${PREFIX}-${pvId}`, '10.0.2.10/24', '10.0.2.1');
+  await waitNs(`${prefix}-${pvId}`);
+  await waitNs(`${prefix}-${cvId}`);
+  const target = `${prefix}-target`;
+  const client = `${prefix}-client`;
+  await vpcHost(target, `${prefix}-${pvId}`, '10.0.2.10/24', '10.0.2.1');
   await targetServers(target, '10.0.2.10');
-  await vpcHost(client, `${PREFIX}-${cvId}`, '10.0.2.10/24', '10.0.2.1');
+  await vpcHost(client, `${prefix}-${cvId}`, '10.0.2.10/24', '10.0.2.1');
 
   const newEndpoint = async (): Promise<{ id: string; ip: string; eni: string }> => {
     const ep = await consumer.send(
@@ -441,7 +517,7 @@ async function bench(p: Privlink): Promise<void> {
   for (let i = 0; i < 3; i++) {
     const ep = await newEndpoint();
     endpoints.push(ep);
-    await waitNs(eniNamespace(PREFIX, ep.eni));
+    await waitNs(eniNamespace(prefix, ep.eni));
     await new Promise((r) => setTimeout(r, 300));
     // A prober already running inside the client namespace retries every 2 ms, so the figure is
     // the data plane's delay, not the cost of spawning a client after the accept.
@@ -453,8 +529,8 @@ async function bench(p: Privlink): Promise<void> {
     );
     const at = await probe.done.catch(async (e: unknown) => {
       if (process.env['BENCH_DP_HOLD_ON_FAIL']) {
-        const ens = eniNamespace(PREFIX, ep.eni);
-        const vns = `${PREFIX}-${cvId}`;
+        const ens = eniNamespace(prefix, ep.eni);
+        const vns = `${prefix}-${cvId}`;
         for (const argv of [
           ['ip', '-n', ens, '-br', 'addr'],
           ['ip', '-n', ens, 'route'],
@@ -472,148 +548,205 @@ async function bench(p: Privlink): Promise<void> {
       }
       const st = await consumer.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [ep.id] }));
       throw new Error(
-        `endpoint never carried traffic (${String(e)}): ${st.VpcEndpoints?.[0]?.State}; ${JSON.stringify(p.health())}`,
+        `${datapath}: endpoint never carried traffic (${String(e)}): ${st.VpcEndpoints?.[0]?.State}; ${JSON.stringify(p.health())}`,
       );
     });
     firstByte.push(at - t0);
   }
   const main = endpoints[0];
   if (!main) throw new Error('no endpoint');
-  const eniNs = eniNamespace(PREFIX, main.eni);
-  const nodeNs = (await listNamespaces(PREFIX)).filter(
-    (n) => n.startsWith(`${PREFIX}-eni-`) && !endpoints.some((e) => n.endsWith(e.eni)),
+  const eniNs = eniNamespace(prefix, main.eni);
+  const nodeNs = (await listNamespaces(prefix)).filter(
+    (n) => n.startsWith(`${prefix}-eni-`) && !endpoints.some((e) => n.endsWith(e.eni)),
   );
 
-  // HAProxy as the userspace PPv2 peer on the Node agent's path: like the agent's proxy it
-  // accepts inside the endpoint's namespace (`bind … namespace`) and connects out from the fabric
-  // namespace, where the agent runs, to the same NLB node address and port.
-  const nodeAddr = await nodeInternal(nodeNs[0] ?? '');
-  const hcfg = await haproxyConfig(
-    'peer',
-    `frontend f\n  mode tcp\n  bind ${main.ip}:9081 namespace ${eniNs}\n  default_backend b\nbackend b\n  mode tcp\n  server s ${nodeAddr}:81 send-proxy-v2\n`,
-  );
-  bg(fabricNamespace(PREFIX), ['haproxy', '-db', '-f', hcfg]);
-
-  const url = (ip: string, port: number) => `http://${ip}:${port}/`;
-  await waitHttp(RAW_C, url(RAW_IP, 8080));
-  await waitHttp(client, url(main.ip, 80));
-  await waitHttp(client, url(main.ip, 81));
-  await waitHttp(client, url(main.ip, 9081));
-  const flushAll = () => flush([eniNs, ...nodeNs]);
-
-  const connPaths = async (suffix: string) => {
-    const paths: [string, string, string][] = [
-      [`kernel (PPv2 off)${suffix}`, client, url(main.ip, 80)],
-      [`node PPv2${suffix}`, client, url(main.ip, 81)],
-      [`haproxy send-proxy-v2${suffix}`, client, url(main.ip, 9081)],
-    ];
-    for (const [name, ns, u] of paths) {
-      await flushAll();
-      const rawCps = await guarded('raw conn/s', () => connRate(RAW_C, url(RAW_IP, 8080)), NaN);
-      await flushAll();
-      record(`raw${suffix}`, 'cps', rawCps);
-      record(name, 'cps', await guarded(`${name} conn/s`, () => connRate(ns, u), NaN), rawCps);
-      const nan = { p50: NaN, p99: NaN };
-      const rl = await guarded('raw latency', () => latency(RAW_C, url(RAW_IP, 8080)), nan);
-      const pl = await guarded(`${name} latency`, () => latency(ns, u), nan);
-      record(`raw${suffix}`, 'p50', rl.p50);
-      record(`raw${suffix}`, 'p99', rl.p99);
-      record(name, 'p50', pl.p50, rl.p50);
-      record(name, 'p99', pl.p99, rl.p99);
+  const paths: [string, string][] = [[datapath, url(main.ip, 80)]];
+  if (!QUICK) {
+    paths.push([`${datapath} node PPv2`, url(main.ip, 81)]);
+    // HAProxy as the userspace PPv2 peer on the Node agent's path: like the agent's proxy it
+    // accepts inside the endpoint's namespace (`bind … namespace`) and connects out from the
+    // fabric namespace, where the agent runs, to the same NLB node address and port. Once: it
+    // is a reference for the agent, whatever the kernel path.
+    if (sides.length === 0) {
+      const nodeAddr = await nodeInternal(nodeNs[0] ?? '');
+      const hcfg = await haproxyConfig(
+        `peer-${prefix}`,
+        `frontend f\n  mode tcp\n  bind ${main.ip}:9081 namespace ${eniNs}\n  default_backend b\nbackend b\n  mode tcp\n  server s ${nodeAddr}:81 send-proxy-v2\n`,
+      );
+      bg(fabricNamespace(prefix), ['haproxy', '-db', '-f', hcfg]);
+      paths.push([`haproxy send-proxy-v2 (${datapath})`, url(main.ip, 9081)]);
     }
-    return paths.map(([n]) => n);
+  }
+  for (const [, u] of paths) await waitHttp(client, u);
+  return {
+    datapath,
+    prefix,
+    p,
+    provider,
+    consumer,
+    serviceId,
+    serviceName,
+    client,
+    main,
+    eniNs,
+    nodeNs,
+    firstByte,
+    paths,
   };
+}
 
+/** `xs` rotated left by n: each path takes each place in the order over the rounds. */
+function rotate<T>(xs: readonly T[], n: number): T[] {
+  const k = n % (xs.length || 1);
+  return [...xs.slice(k), ...xs.slice(0, k)];
+}
+
+/**
+ * One round: every path once per metric, the direct veth path among them, in an order rotated
+ * by `round`; ratios are to the raw figure of the same round.
+ */
+async function measureRound(round: number, suffix: string): Promise<void> {
+  const flushAll = () => flush(sides.flatMap((s) => [s.eniNs, ...s.nodeNs]));
+  interface P {
+    name: string;
+    ns: string;
+    url: string;
+    iperfIp?: string;
+  }
+  const all: P[] = [{ name: 'raw', ns: RAW_C, url: url(RAW_IP, 8080), iperfIp: RAW_IP }];
+  for (const s of sides) {
+    for (const [name, u] of s.paths) {
+      all.push({ name, ns: s.client, url: u, iperfIp: name === s.datapath ? s.main.ip : undefined });
+    }
+  }
+  const order = rotate(all, round);
+  const nan = { p50: NaN, p99: NaN };
+  const got = new Map<string, Record<string, number>>();
+  const put = (name: string, m: string, v: number) => got.set(name, { ...got.get(name), [m]: v });
+  for (const streams of QUICK ? [1] : [1, 4]) {
+    for (const x of order.filter((o) => o.iperfIp)) {
+      await flushAll();
+      put(
+        x.name,
+        `gbps${streams}`,
+        await guarded(`${x.name} iperf3`, () => iperf(x.ns, x.iperfIp ?? '', streams), NaN),
+      );
+    }
+  }
+  for (const x of order) {
+    await flushAll();
+    put(x.name, 'cps', await guarded(`${x.name} conn/s`, () => connRate(x.ns, x.url), NaN));
+  }
+  for (const x of order) {
+    const l = await guarded(`${x.name} latency`, () => latency(x.ns, x.url), nan);
+    put(x.name, 'p50', l.p50);
+    put(x.name, 'p99', l.p99);
+  }
+  const raw = got.get('raw') ?? {};
+  for (const [name, vals] of got) {
+    for (const [m, v] of Object.entries(vals)) {
+      record(`${name}${suffix}`, m, v, name === 'raw' ? undefined : raw[m]);
+    }
+  }
+}
+
+async function bench(): Promise<void> {
   const hold = Number(process.env['BENCH_DP_HOLD'] ?? 0);
   if (hold) {
-    console.log(
-      `holding ${hold} s: client ${client}, endpoint ${main.ip} (${eniNs}), nodes ${nodeNs.join(',')}`,
-    );
+    for (const s of sides)
+      console.log(`holding ${hold} s: ${s.datapath}: client ${s.client}, endpoint ${s.main.ip} (${s.eniNs})`);
     await new Promise((r) => setTimeout(r, hold * 1000));
   }
-  console.log(`rounds: ${ROUNDS}, ${SECONDS} s per measurement`);
-  let paths: string[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const streams of [1, 4]) {
-      const m = `gbps${streams}`;
-      const raw = await guarded('raw iperf3', () => iperf(RAW_C, RAW_IP, streams), NaN);
-      record('raw', m, raw);
-      await flushAll();
-      record(
-        'kernel (PPv2 off)',
-        m,
-        await guarded('kernel iperf3', () => iperf(client, main.ip, streams), NaN),
-        raw,
-      );
-    }
-    paths = await connPaths('');
-  }
-  printTable(['raw', ...paths], 'one endpoint');
-  const fb = summarize(firstByte);
   console.log(
-    `\naccept → first byte through a new endpoint: p50 ${fmt(fb.p50, 0)} ms, max ${fmt(Math.max(...firstByte), 0)} ms (n=${fb.n}, pendingMs=0)`,
+    `data paths: ${sides.map((s) => s.datapath).join(', ')}; rounds: ${ROUNDS}, ${SECONDS} s per measurement${QUICK ? ', quick' : ''}`,
   );
+  for (let round = 0; round < ROUNDS; round++) await measureRound(round, '');
+  const names = ['raw', ...sides.flatMap((s) => s.paths.map(([n]) => n))];
+  printTable(names, 'one endpoint');
+  printAims(
+    sides.map((s) => s.datapath),
+    'one endpoint',
+  );
+  for (const s of sides) {
+    const fb = summarize(s.firstByte);
+    console.log(
+      `accept → first byte through a new endpoint (${s.datapath}): p50 ${fmt(fb.p50, 0)} ms, max ${fmt(Math.max(...s.firstByte), 0)} ms (n=${fb.n}, pendingMs=0)`,
+    );
+  }
 
   // Many endpoints: per-connection cost on the first endpoint must not grow.
-  if (ENDPOINTS > endpoints.length) {
-    const t0 = performance.now();
-    const ids: string[] = [];
-    const todo = ENDPOINTS - endpoints.length;
-    // AWS allows 50 interface endpoints per VPC: spread them over more consumer VPCs (same CIDR).
-    for (let i = 0; i < todo; i += PER_VPC) {
-      const v = await consumer.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-      const vId = v.Vpc?.VpcId ?? '';
-      const sub = await consumer.send(
-        new CreateSubnetCommand({ VpcId: vId, CidrBlock: '10.0.16.0/20', AvailabilityZone: `${REGION}a` }),
-      );
-      const subnetId = sub.Subnet?.SubnetId ?? '';
-      for (let j = 0; j < Math.min(PER_VPC, todo - i); j += 10) {
-        const batch = await Promise.all(
-          Array.from({ length: Math.min(10, PER_VPC - j, todo - i - j) }, () =>
-            consumer.send(
-              new CreateVpcEndpointCommand({
-                VpcEndpointType: 'Interface',
-                VpcId: vId,
-                ServiceName: serviceName,
-                SubnetIds: [subnetId],
-              }),
-            ),
-          ),
-        );
-        ids.push(...batch.map((b) => b.VpcEndpoint?.VpcEndpointId ?? ''));
-      }
-    }
-    for (let i = 0; i < ids.length; i += 500) {
-      await provider.send(
-        new AcceptVpcEndpointConnectionsCommand({
-          ServiceId: serviceId,
-          VpcEndpointIds: ids.slice(i, i + 500),
-        }),
-      );
-    }
-    // Done when the data plane carries traffic for all of them (not merely `available`).
-    const carrying = () => {
-      const h = p.health() as {
-        components: { dataplane?: { reconcilers?: Record<string, { carrying?: number }> } };
-      };
-      return h.components.dataplane?.reconcilers?.['endpoint-interfaces']?.carrying ?? 0;
-    };
-    while (carrying() < ENDPOINTS) {
-      if (performance.now() - t0 > 30 * 60_000) throw new Error(`only ${carrying()} endpoints carry traffic`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    const built = (performance.now() - t0) / 1000;
-    const nsCount = (await listNamespaces(PREFIX)).length;
-    console.log(
-      `\n${ENDPOINTS} endpoints carrying traffic after ${fmt(built, 1)} s (${fmt((built * 1000) / todo, 0)} ms each; ${nsCount} namespaces)`,
+  if (ENDPOINTS <= 3) return;
+  for (const s of sides) await scale(s);
+  const suffix = ` @${ENDPOINTS}`;
+  for (let round = 0; round < ROUNDS; round++) await measureRound(round, suffix);
+  printTable(
+    names.map((n) => n + suffix),
+    `with ${ENDPOINTS} endpoints live`,
+  );
+  printAims(
+    sides.map((s) => s.datapath + suffix),
+    `with ${ENDPOINTS} endpoints live`,
+  );
+}
+
+/** Creates and accepts ENDPOINTS - 3 more endpoints of a side; waits until all carry traffic. */
+async function scale(s: Side): Promise<void> {
+  const t0 = performance.now();
+  const ids: string[] = [];
+  const todo = ENDPOINTS - 3;
+  // AWS allows 50 interface endpoints per VPC: spread them over more consumer VPCs (same CIDR).
+  for (let i = 0; i < todo; i += PER_VPC) {
+    const v = await s.consumer.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+    const vId = v.Vpc?.VpcId ?? '';
+    const sub = await s.consumer.send(
+      new CreateSubnetCommand({ VpcId: vId, CidrBlock: '10.0.16.0/20', AvailabilityZone: `${REGION}a` }),
     );
-    const holdScale = Number(process.env['BENCH_DP_HOLD_SCALE'] ?? 0);
-    if (holdScale) {
-      console.log(`holding ${holdScale} s: client ${client}, endpoint ${main.ip} (${eniNs})`);
-      await new Promise((r) => setTimeout(r, holdScale * 1000));
+    const subnetId = sub.Subnet?.SubnetId ?? '';
+    for (let j = 0; j < Math.min(PER_VPC, todo - i); j += 10) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(10, PER_VPC - j, todo - i - j) }, () =>
+          s.consumer.send(
+            new CreateVpcEndpointCommand({
+              VpcEndpointType: 'Interface',
+              VpcId: vId,
+              ServiceName: s.serviceName,
+              SubnetIds: [subnetId],
+            }),
+          ),
+        ),
+      );
+      ids.push(...batch.map((b) => b.VpcEndpoint?.VpcEndpointId ?? ''));
     }
-    const after = await connPaths(` @${ENDPOINTS}`);
-    printTable([`raw @${ENDPOINTS}`, ...after], `with ${ENDPOINTS} endpoints live`);
+  }
+  for (let i = 0; i < ids.length; i += 500) {
+    await s.provider.send(
+      new AcceptVpcEndpointConnectionsCommand({
+        ServiceId: s.serviceId,
+        VpcEndpointIds: ids.slice(i, i + 500),
+      }),
+    );
+  }
+  // Done when the data plane carries traffic for all of them (not merely `available`).
+  const carrying = () => {
+    const h = s.p.health() as {
+      components: { dataplane?: { reconcilers?: Record<string, { carrying?: number }> } };
+    };
+    return h.components.dataplane?.reconcilers?.['endpoint-interfaces']?.carrying ?? 0;
+  };
+  while (carrying() < ENDPOINTS) {
+    if (performance.now() - t0 > 30 * 60_000)
+      throw new Error(`${s.datapath}: only ${carrying()} endpoints carry traffic`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const built = (performance.now() - t0) / 1000;
+  const nsCount = (await listNamespaces(s.prefix)).length;
+  console.log(
+    `\n${s.datapath}: ${ENDPOINTS} endpoints carrying traffic after ${fmt(built, 1)} s (${fmt((built * 1000) / todo, 0)} ms each; ${nsCount} namespaces)`,
+  );
+  const holdScale = Number(process.env['BENCH_DP_HOLD_SCALE'] ?? 0);
+  if (holdScale) {
+    console.log(`holding ${holdScale} s: client ${s.client}, endpoint ${s.main.ip} (${s.eniNs})`);
+    await new Promise((r) => setTimeout(r, holdScale * 1000));
   }
 }
 

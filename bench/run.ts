@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- NAME…]`: runs the benchmarks (not tests: nothing here fails a build).
  * Every figure is printed next to a baseline measured in the same run, as a ratio.
- * Each bench module exports `run(): Promise<void>`; add new ones to BENCHES.
+ * Each bench module exports `run(): Promise<void>`; add new ones to BENCHES. `--quick` sets
+ * BENCH_QUICK=1 for the benches that have a shorter mode (dataplane).
  */
 interface BenchEntry {
   name: string;
@@ -22,7 +23,8 @@ const BENCHES: BenchEntry[] = [
   },
   {
     name: 'dataplane',
-    description: 'endpoint traffic vs a direct veth path: throughput, conn/s, latency, PPv2, scale',
+    description:
+      'endpoint traffic, nftables and BPF paths vs a direct veth path: throughput, conn/s, latency, PPv2, scale',
     load: () => import('./dataplane.js'),
   },
   {
@@ -49,7 +51,10 @@ const BENCHES: BenchEntry[] = [
 ];
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
+  // --quick: each bench that has a quick mode (BENCH_QUICK) runs it: a few minutes, not a full run.
+  const args = process.argv.slice(2);
+  if (args.includes('--quick')) process.env['BENCH_QUICK'] = '1';
+  const wanted = args.filter((a) => a !== '--quick');
   const unknown = wanted.filter((w) => !BENCHES.some((b) => b.name === w));
   if (unknown.length) {
     console.error(

@@ -5,9 +5,10 @@ set -euo pipefail
 # the infrastructure-as-code playbooks of test/iac; runc, tini (tini-static is the sandboxes' PID 1); busybox-static builds the tiny image of test/dataplane/instances-images
 # and attr (setfattr builds the overlay mask layer) sandbox instances; kmod gives the attack tests
 # an insmod to try; chromium is the browser the console tests drive (playwright-core never
-# downloads one). iputils-ping pings between subnets; ethtool turns checksum offload off on GWLB
-# links; clang, llvm, libbpf-dev and bpftool build and load the GWLB BPF programs, tcpdump shows
-# GENEVE in the GWLB tests.
+# downloads one). iputils-ping pings between subnets and an endpoint's ENI; ethtool turns
+# checksum offload off on GWLB links and in the data-path packet tests; clang, llvm, libbpf-dev
+# and bpftool build and load the BPF programs (GWLB, the endpoint fast path), tcpdump shows
+# GENEVE in the GWLB tests and the MSS of a SYN in the packet tests.
 PKGS=(g++ make python3 iproute2 nftables conntrack awscli python3-boto3 curl procps dnsutils haproxy dnsmasq-base iperf3 wrk ansible runc tini attr kmod chromium iputils-ping ethtool clang llvm libbpf-dev bpftool tcpdump busybox-static)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

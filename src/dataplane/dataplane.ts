@@ -42,7 +42,7 @@ import { openInNamespace, type NsSocket, type NsSocketRequest } from './netns/ns
 import type { VpcNetworks } from './vpc/vpc-network.js';
 import { VpcReconciler } from './vpc/vpc-reconciler.js';
 import { InstanceReconciler } from './instances/instance-reconciler.js';
-import { prepareRunDir } from './run-dir.js';
+import { prepareRunDir, removeRunDir } from './run-dir.js';
 import { NlbReconciler } from './nlb/nlb-reconciler.js';
 import { EndpointReconciler } from './endpoints/endpoint-reconciler.js';
 import { RoutingReconciler, storeHopFacts } from './routing/routing-reconciler.js';
@@ -263,6 +263,7 @@ export class Dataplane implements Component {
       ephemeral: options.ephemeral,
       dataDir: options.dataDir,
       prefix: this.prefix,
+      runner: this.runner,
     });
     if (orphans) logger.info(`killed ${orphans} user-data process group(s) left by an earlier run`);
     const events = this.events;
@@ -451,7 +452,8 @@ export class Dataplane implements Component {
       ?.close()
       .catch((e: unknown) => this.deps.logger.warn('closing the traffic host failed', { error: String(e) }));
     await this.sweep();
-    if (this.ctx) await rm(this.ctx.runDir, { recursive: true, force: true }).catch(() => undefined);
+    // A reconciler that failed to close may have left its bpffs mounted there.
+    if (this.ctx) await removeRunDir(this.ctx.runDir, this.runner).catch(() => undefined);
   }
 
   /**

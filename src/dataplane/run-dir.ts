@@ -8,11 +8,18 @@
  *   next run can still kill what a crashed one left, earlier `privlink-run-<prefix>-*` directories
  *   are swept — only those that are real directories of this user with no access for others
  *   (anything else in /tmp may belong to someone else and is left alone).
+ *
+ * A run dir may hold mounts a `kill -9` left behind: the private bpffs of the GWLB and of the
+ * BPF fast path (`<runDir>/bpf`). Before a run dir is removed, the pins in each such bpffs are
+ * removed (that frees the programs and maps, even if another mount namespace still holds a copy
+ * of the mount) and every mount under it is unmounted, deepest first; a plain `rm -r` would stop
+ * at the mount point with EBUSY and fail the start.
  */
-import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sweepLoopbackProcesses } from './instances/instance-reconciler.js';
+import { systemRunner, type Runner } from './netns/run.js';
 
 export interface RunDirOptions {
   ephemeral: boolean;
@@ -20,6 +27,8 @@ export interface RunDirOptions {
   prefix: string;
   /** Where ephemeral run directories go (default os.tmpdir()). */
   tmp?: string;
+  /** Runs `umount` for mounts left under an old run dir (default: real processes). */
+  runner?: Runner;
 }
 
 export interface PreparedRunDir {
@@ -45,6 +54,38 @@ async function ownDir(path: string, privateOnly = true): Promise<boolean> {
   }
 }
 
+/** mountinfo escapes blanks and backslashes in paths as octal (`\040`). */
+const unescapeMountPath = (p: string) =>
+  p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+/** Mounts strictly under dir, deepest first, with their filesystem type. */
+export async function mountsUnder(dir: string): Promise<{ path: string; fstype: string }[]> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const out: { path: string; fstype: string }[] = [];
+  for (const line of info.split('\n')) {
+    const fields = line.split(' ');
+    const sep = fields.indexOf('-');
+    const path = unescapeMountPath(fields[4] ?? '');
+    if (sep < 0 || !path.startsWith(dir + '/')) continue;
+    out.push({ path, fstype: fields[sep + 1] ?? '' });
+  }
+  return out.sort((a, b) => b.path.split('/').length - a.path.split('/').length);
+}
+
+/** Removes pins, unmounts whatever is mounted under dir, then dir itself. */
+export async function removeRunDir(dir: string, runner: Runner = systemRunner): Promise<void> {
+  for (const m of await mountsUnder(dir)) {
+    if (m.fstype === 'bpf') {
+      for (const name of await readdir(m.path).catch(() => [] as string[])) {
+        await rm(join(m.path, name), { recursive: true, force: true }).catch(() => undefined);
+      }
+    }
+    // Lazy: a process still inside (a crashed run's helper) must not keep the start from going on.
+    await runner.run(['umount', '-l', m.path]).catch(() => undefined);
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
 export async function prepareRunDir(o: RunDirOptions): Promise<PreparedRunDir> {
   let orphansKilled = 0;
   if (o.ephemeral) {
@@ -55,7 +96,7 @@ export async function prepareRunDir(o: RunDirOptions): Promise<PreparedRunDir> {
       const dir = join(tmp, name);
       if (!(await ownDir(dir))) continue;
       orphansKilled += await sweepLoopbackProcesses(dir);
-      await rm(dir, { recursive: true, force: true });
+      await removeRunDir(dir, o.runner);
     }
     return { path: await mkdtemp(join(tmp, stem)), orphansKilled };
   }
@@ -65,7 +106,7 @@ export async function prepareRunDir(o: RunDirOptions): Promise<PreparedRunDir> {
   if (await ownDir(path, false)) orphansKilled += await sweepLoopbackProcesses(path);
   // rm removes a symlink itself, not its target; the mkdir below fails if anyone re-creates the
   // path in between, rather than adopting it.
-  await rm(path, { recursive: true, force: true });
+  await removeRunDir(path, o.runner);
   await mkdir(path, { mode: 0o700 });
   return { path, orphansKilled };
 }
