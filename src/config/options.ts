@@ -124,9 +124,9 @@ export function defaultOptions(cwd = process.cwd()): PrivlinkOptions {
   };
 }
 
+/** PRIVLINK_DATAPATH when set (a bad value is refused by resolveOptions, naming the variable). */
 function datapathFromEnv(): DatapathChoice {
-  const v = process.env['PRIVLINK_DATAPATH'];
-  return v && (DATAPATH_CHOICES as readonly string[]).includes(v) ? (v as DatapathChoice) : 'auto';
+  return (process.env['PRIVLINK_DATAPATH'] || 'auto') as DatapathChoice;
 }
 
 export class ConfigError extends Error {
@@ -144,7 +144,8 @@ export function resolveOptions(partial: Partial<PrivlinkOptions> = {}): Privlink
     throw new ConfigError(`invalid proxy worker count: ${o.proxyWorkers} (0-64, 0 = one per core)`);
   }
   if (!DATAPATH_CHOICES.includes(o.datapath)) {
-    throw new ConfigError(`datapath must be ${DATAPATH_CHOICES.join(', ')}, got ${String(o.datapath)}`);
+    const from = partial.datapath === undefined ? 'PRIVLINK_DATAPATH' : 'datapath';
+    throw new ConfigError(`${from} must be ${DATAPATH_CHOICES.join(', ')}, got '${String(o.datapath)}'`);
   }
   if (!/^[a-z]{1,4}$/.test(o.netnsPrefix)) throw new ConfigError('netnsPrefix must be 1-4 lowercase letters');
   if (o.pendingMs < 0) throw new ConfigError('pendingMs must be >= 0');
