@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * A Gateway Load Balancer appliance: receives GENEVE on UDP 6081, logs each packet's AWS options
- * (endpoint ID, attachment ID, flow cookie) and inner 5-tuple as one JSON line, and sends the
+ * (endpoint ID, attachment ID, flow cookie), inner 5-tuple and arrival time (ms) as one JSON line, and sends the
  * packet back unchanged to the GWLB node it came from (port 6081) — or drops it.
  *
  *   node gwlb-appliance.mjs [--log FILE|-] [--drop-port N]… [--mangle-port N] [--health-port N]
@@ -53,7 +53,7 @@ sock.on('message', (msg, rinfo) => {
   const p = parse(msg);
   if (!p) return;
   const dropped = drop.has(p.sport) || drop.has(p.dport);
-  const line = JSON.stringify({ ...p, from: rinfo.address, dropped });
+  const line = JSON.stringify({ ...p, from: rinfo.address, dropped, at: Date.now() });
   if (log === '-') console.log(line);
   else if (log) appendFileSync(log, line + '\n');
   if (dropped) return;

@@ -35,11 +35,16 @@ import { eniNamespace, linkName, stableMac } from '../netns/naming.js';
 import { deleteNamespace, ipBatch, nsExec } from '../netns/commands.js';
 import { routerAddress } from '../vpc/vpc-network.js';
 import { gwlbReturnLink } from '../routing/route-plan.js';
+import type { TargetHealthReport, TargetHealthSource } from '../../control/health.js';
+import { SerialQueue } from '../fabric/traffic.js';
 import {
   backEntry,
   desiredGwlbEndpoints,
   desiredGwlbNodes,
   endpointEntry,
+  liveAppliances,
+  liveDelete,
+  liveEntry,
   slotEntry,
   slotTable,
   SLOTS,
@@ -60,6 +65,8 @@ interface BuiltNode {
   pIfindex: number;
   group: number;
   slots: string;
+  /** Appliances in gw_live for this node's group, as last written. */
+  live: Set<string>;
 }
 
 interface BuiltEndpoint {
@@ -71,13 +78,25 @@ interface BuiltEndpoint {
   entry: string;
 }
 
-export class GwlbReconciler implements Reconciler {
+export class GwlbReconciler implements Reconciler, TargetHealthSource {
   readonly name = 'gateway-load-balancers';
   private readonly nodes = new Map<string, BuiltNode>();
   private readonly eps = new Map<string, BuiltEndpoint>();
   private bpfDir: string | undefined;
   private nextGroup = 1;
-  stats = { encapsulated: 0, decapsulated: 0, mangled: 0, noAppliance: 0, unknownEndpoint: 0 };
+  /** Passes, health flips and drain deadlines write the maps one at a time. */
+  private readonly queue = new SerialQueue();
+  /** One timer per draining appliance: when its delay ends its flows are cut or rehashed. */
+  private readonly drainTimers = new Map<string, () => void>();
+  stats = {
+    encapsulated: 0,
+    decapsulated: 0,
+    mangled: 0,
+    noAppliance: 0,
+    unknownEndpoint: 0,
+    cut: 0,
+    rebalanced: 0,
+  };
 
   constructor(private readonly ctx: DataplaneContext) {}
 
@@ -125,7 +144,23 @@ export class GwlbReconciler implements Reconciler {
     return (JSON.parse(stdout) as { ifindex: number }[])[0]?.ifindex ?? 0;
   }
 
-  async reconcile(): Promise<void> {
+  /**
+   * What DescribeTargetHealth shows for an appliance: the checks of the first node that checks
+   * it (every node checks every appliance of its group from its own IP).
+   */
+  healthOf(targetGroupArn: string, targetId: string, port: number): TargetHealthReport | undefined {
+    for (const n of this.nodes.values()) {
+      const r = n.health.healthOf(targetGroupArn, targetId, port);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  reconcile(): Promise<void> {
+    return this.queue.run(() => this.converge());
+  }
+
+  private async converge(): Promise<void> {
     if (this.ctx.mode !== 'netns') return;
     const nodes = desiredGwlbNodes(this.ctx.store);
     const eps = desiredGwlbEndpoints(this.ctx.store, nodes);
@@ -158,6 +193,9 @@ export class GwlbReconciler implements Reconciler {
       }
     }
     if (batch.length) await this.ctx.runner.run(['bpftool', 'batch', 'file', '-'], batch.join('\n') + '\n');
+    // The maps carry every verdict reached so far: DescribeTargetHealth may show them.
+    for (const b of this.nodes.values()) b.health.publish();
+    this.scheduleDrains();
     await this.readStats().catch(() => undefined);
     if (errors.length) throw new Error(errors.join('; '));
   }
@@ -218,6 +256,7 @@ export class GwlbReconciler implements Reconciler {
         pIfindex: await this.ifindex(ns, 'p'),
         group: this.nextGroup++,
         slots: '',
+        live: new Set(),
       };
       this.nodes.set(id, b);
     }
@@ -237,7 +276,10 @@ export class GwlbReconciler implements Reconciler {
     this.slotLines(b, batch);
   }
 
-  /** Slot entries when the node's healthy set changed: healthy appliances, else all (fail open). */
+  /**
+   * Slot entries when the node's healthy set changed (healthy appliances, else all: fail open),
+   * then gw_live: which appliances keep their existing flows.
+   */
   private slotLines(b: BuiltNode, batch: string[]): void {
     const n = b.want;
     const checked = n.healthCheck?.enabled === true;
@@ -249,29 +291,60 @@ export class GwlbReconciler implements Reconciler {
     );
     const slots = slotTable(ips, healthy);
     const key = slots.join(',');
+    // New slots first: a flow rehashed off an appliance must find the new table.
     if (key !== b.slots) {
       for (let i = 0; i < SLOTS; i++)
         batch.push(slotEntry(this.map('gw_slots'), b.group, i, slots[i] ?? '0.0.0.0'));
       b.slots = key;
     }
+    const live = liveAppliances(n, slots, this.ctx.clock.now());
+    for (const ip of live) if (!b.live.has(ip)) batch.push(liveEntry(this.map('gw_live'), b.group, ip));
+    for (const ip of b.live) if (!live.has(ip)) batch.push(liveDelete(this.map('gw_live'), b.group, ip));
+    b.live = live;
   }
 
-  private queue: Promise<void> = Promise.resolve();
-
-  /** A health flip re-programs that node's slots at once (new flows only: flows keep theirs). */
-  private reprogram(nodeId: string): Promise<void> {
-    this.queue = this.queue.then(async () => {
-      const b = this.nodes.get(nodeId);
-      if (!b || !this.bpfDir) return;
+  /**
+   * Re-programs slots and gw_live outside a pass: a health flip (new flows avoid the appliance
+   * at once; its existing ones move if on_unhealthy is rebalance) or a drain deadline (`nodeId`
+   * undefined: every node).
+   */
+  private reprogram(nodeId?: string): Promise<void> {
+    return this.queue.run(async () => {
+      if (!this.bpfDir) return;
       const batch: string[] = [];
-      this.slotLines(b, batch);
-      if (batch.length === 0) return;
-      await this.ctx.runner
-        .run(['bpftool', 'batch', 'file', '-'], batch.join('\n') + '\n')
-        .then(() => undefined)
-        .catch((e: unknown) => this.ctx.logger.warn('GWLB slots not updated', { error: String(e) }));
+      const nodes = [...this.nodes.entries()].filter(([id]) => nodeId === undefined || id === nodeId);
+      for (const [, b] of nodes) this.slotLines(b, batch);
+      if (batch.length) {
+        await this.ctx.runner
+          .run(['bpftool', 'batch', 'file', '-'], batch.join('\n') + '\n')
+          .then(() => undefined)
+          .catch((e: unknown) => this.ctx.logger.warn('GWLB slots not updated', { error: String(e) }));
+      }
+      for (const [, b] of nodes) b.health.publish();
     });
-    return this.queue;
+  }
+
+  /** A timer per draining appliance (and deadline); deadlines that left the store are dropped. */
+  private scheduleDrains(): void {
+    const now = this.ctx.clock.now();
+    const seen = new Set<string>();
+    for (const b of this.nodes.values()) {
+      for (const d of b.want.draining) {
+        const key = `${b.want.targetGroupArn ?? ''}|${d.ip}|${d.port}|${d.dueAt}`;
+        if (d.dueAt <= now && !this.drainTimers.has(key)) continue; // over before we saw it
+        seen.add(key);
+        if (this.drainTimers.has(key)) continue;
+        this.drainTimers.set(
+          key,
+          this.ctx.clock.setTimer(Math.max(0, d.dueAt - now), () => void this.reprogram()),
+        );
+      }
+    }
+    for (const [key, cancel] of this.drainTimers) {
+      if (seen.has(key)) continue;
+      cancel();
+      this.drainTimers.delete(key);
+    }
   }
 
   /** One health probe from the node's namespace (so its source is the node's IP). */
@@ -389,6 +462,8 @@ export class GwlbReconciler implements Reconciler {
       group: built.group,
       tuple: node.tuple,
       outIfindex: built.pIfindex,
+      rebalance: node.rebalanceOnDeregistration,
+      tcpIdleSeconds: node.tcpIdleSeconds,
     });
     if (entry !== b.entry) {
       batch.push(entry);
@@ -431,6 +506,12 @@ export class GwlbReconciler implements Reconciler {
     this.nodes.delete(id);
     b.health.close();
     await deleteNamespace(this.ctx.runner, b.ns);
+    if (this.bpfDir && b.live.size) {
+      const lines = [...b.live].map((ip) => liveDelete(this.map('gw_live'), b.group, ip));
+      await this.ctx.runner
+        .run(['bpftool', 'batch', 'file', '-'], lines.join('\n') + '\n')
+        .catch(() => undefined);
+    }
   }
 
   private async readStats(): Promise<void> {
@@ -451,10 +532,14 @@ export class GwlbReconciler implements Reconciler {
       mangled: v(2),
       noAppliance: v(3),
       unknownEndpoint: v(4),
+      cut: v(5),
+      rebalanced: v(6),
     };
   }
 
   async close(): Promise<void> {
+    for (const cancel of this.drainTimers.values()) cancel();
+    this.drainTimers.clear();
     for (const id of [...this.eps.keys()]) await this.removeEndpoint(id).catch(() => undefined);
     for (const id of [...this.nodes.keys()]) await this.removeNode(id).catch(() => undefined);
     if (this.bpfDir) {
