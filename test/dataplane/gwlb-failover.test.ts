@@ -7,6 +7,8 @@
  * flow for deregistration_delay.timeout_seconds (3 s here), after which the flow moves
  * (rebalance) or is cut (no_rebalance) and the target is gone from DescribeTargetHealth.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -18,9 +20,10 @@ import {
 import { run } from '../../src/dataplane/netns/run.js';
 import { eventually } from '../helpers/privlink.js';
 import { netnsSkip } from '../helpers/netns.js';
-import { echoFlow, echoServer, gwlbWorld } from './gwlb-helpers.js';
+import { echoFlow, echoServer, gwlbWorld, raiseMtu } from './gwlb-helpers.js';
 
 const PREFIX = 'tgf';
+const exec = promisify(execFile);
 const skip = await netnsSkip('GWLB failover tests');
 
 test(
@@ -45,7 +48,6 @@ test(
         ]),
       );
     };
-    await setAttrs({ 'deregistration_delay.timeout_seconds': '3' });
 
     // Just registered: both read initial (no check result yet, or checks still short of the threshold).
     for (const h of (await healthOf()).values()) {
@@ -58,10 +60,42 @@ test(
       intervalMs: 250,
     });
 
+    const logs = async () => Promise.all(w.applianceIds.map((id) => w.seen(id)));
     const bNs = `${PREFIX}-hb`;
     const aNs = `${PREFIX}-ha`;
+
+    // --- Jumbo frames: with both VPCs at 9001 bytes (AWS's VPC MTU), an 8,500-byte inner packet
+    // crosses the appliance; one byte more gets "fragmentation needed" (mtu 8500) from the endpoint.
+    await raiseMtu(w.providerVpcNs, 9001, true);
+    for (const id of w.applianceIds) await raiseMtu(`${PREFIX}-${id}`, 9001);
+    await raiseMtu(w.consumerVpcNs, 9001, true);
+    for (const ns of [aNs, bNs]) await raiseMtu(ns, 9001);
+    // Any change makes a pass, which reads the provider VPC's MTU again.
+    await setAttrs({ 'deregistration_delay.timeout_seconds': '3' });
+    const ping = async (size: number) => {
+      // A's PMTU cache may hold the 1,432 bytes the endpoint answered before the pass.
+      await run(['ip', '-n', aNs, 'route', 'flush', 'cache']);
+      // ping's own output either way (a refused size exits 1 but says why on stdout).
+      const r = await exec(
+        'ip',
+        ['netns', 'exec', aNs, 'ping', '-M', 'do', '-c', '1', '-W', '1', '-s', String(size), '10.0.2.10'],
+        { timeout: 3000 },
+      ).catch((e: { stdout?: string }) => ({ stdout: `failed: ${e.stdout ?? ''}` }));
+      return r.stdout;
+    };
+    const jumbo = await eventually(
+      () => ping(8472),
+      (out) => out.includes(' 0% packet loss'),
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
+    assert.match(jumbo, /8480 bytes from 10\.0\.2\.10/);
+    const bigSeen = (await logs()).flat().filter((x) => x.proto === 1 && x.len === 8500);
+    assert.ok(
+      bigSeen.some((x) => x.src === '10.0.1.10') && bigSeen.some((x) => x.src === '10.0.2.10'),
+      'the appliance saw the 8,500-byte packets both ways',
+    );
+    assert.match(await ping(8473), /Frag needed and DF set \(mtu = 8500\)/);
     await echoServer(t, bNs, '10.0.2.10', 7000);
-    const logs = async () => Promise.all(w.applianceIds.map((id) => w.seen(id)));
     /** Per appliance: packets of the flow from local port `port` seen since `since`, both ways? */
     const carrier = async (port: number, since = 0) =>
       (await logs()).map((l) => {

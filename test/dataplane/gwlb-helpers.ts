@@ -57,6 +57,9 @@ export interface Seen {
   sport: number;
   dport: number;
   dropped: boolean;
+  /** Inner IPv4 protocol and total length. */
+  proto: number;
+  len: number;
   /** Arrival time at the appliance (ms since the epoch). */
   at: number;
 }
@@ -201,7 +204,23 @@ export async function gwlbWorld(t: Hookable, prefix: string, appliances: string[
       (s) => String(s) === 'available',
     );
   };
-  return { p, prov, elb, cons, applianceIds, tgArn, serviceId, vpceId, a, b, seen, reaches, accept };
+  return {
+    p,
+    prov,
+    elb,
+    cons,
+    applianceIds,
+    tgArn,
+    serviceId,
+    vpceId,
+    a,
+    b,
+    seen,
+    reaches,
+    accept,
+    providerVpcNs: `${prefix}-${pv.vpcId}`,
+    consumerVpcNs: vpcNs,
+  };
 }
 
 const ECHO_SERVER = `require('net').createServer((s) => { s.on('error', () => {}); s.pipe(s); })
@@ -251,4 +270,13 @@ export function echoFlow(t: Hookable, ns: string, host: string, port: number, lo
     echoes: () => lines.filter((l) => l.startsWith('echo ')).length,
     errors: () => lines.filter((l) => l.startsWith('error ')),
   };
+}
+
+/** Sets every link of a namespace but lo (or only its bridge and the bridge's ports) to `mtu`. */
+export async function raiseMtu(ns: string, mtu: number, bridgeOnly = false): Promise<void> {
+  const args = bridgeOnly ? ['link', 'show', 'master', 'br0'] : ['link', 'show'];
+  const { stdout } = await run(['ip', '-n', ns, '-j', ...args]);
+  const names = (JSON.parse(stdout) as { ifname: string }[]).map((l) => l.ifname).filter((n) => n !== 'lo');
+  if (bridgeOnly) names.push('br0');
+  for (const n of names) await run(['ip', '-n', ns, 'link', 'set', 'dev', n, 'mtu', String(mtu)]);
 }

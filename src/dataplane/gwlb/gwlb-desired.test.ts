@@ -8,6 +8,7 @@ import {
   desiredGwlbNodes,
   endpointEntry,
   endpointIdBytes,
+  innerMtu,
   liveAppliances,
   liveDelete,
   liveEntry,
@@ -182,4 +183,11 @@ test('target failover: which appliances keep their existing flows (gw_live)', ()
   // None healthy: fail open, every registered appliance serves and keeps its flows.
   const open = slotTable(['10.0.1.50', '10.0.1.52'], new Set());
   assert.deepEqual(liveAppliances(r, open, 300_005), new Set(['10.0.1.50', '10.0.1.52']));
+});
+
+test('inner MTU: the provider VPC MTU minus 68, at most AWS 8,500', () => {
+  assert.equal(innerMtu(1500), 1432);
+  assert.equal(innerMtu(9001), 8500);
+  assert.equal(innerMtu(8568), 8500);
+  assert.equal(innerMtu(8000), 7932);
 });

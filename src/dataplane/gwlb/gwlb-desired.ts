@@ -12,6 +12,19 @@ import { forwardGroup, targetAddress } from '../nlb/nlb-desired.js';
 
 export const SLOTS = 64;
 
+/** What GENEVE with AWS's three options adds to an inner packet. */
+export const GENEVE_OVERHEAD = 68;
+/** The largest inner packet AWS's GWLB carries. */
+export const GWLB_MAX_INNER = 8500;
+
+/**
+ * Inner MTU on the endpoint's link to the node: what the provider VPC carries (its bridge's
+ * MTU, 1500 in privlink today) minus GENEVE's 68 bytes, at most AWS's 8,500.
+ */
+export function innerMtu(providerMtu: number): number {
+  return Math.max(576, Math.min(GWLB_MAX_INNER, providerMtu - GENEVE_OVERHEAD));
+}
+
 export interface GwlbNode {
   eniId: string;
   loadBalancerArn: string;

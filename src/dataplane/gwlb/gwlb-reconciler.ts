@@ -50,10 +50,12 @@ import {
   SLOTS,
   type GwlbEndpoint,
   type GwlbNode,
+  innerMtu,
 } from './gwlb-desired.js';
 
-/** Inner MTU on the endpoint's link to the node: 1500 on the provider bridge minus GENEVE's 68. */
-export const INNER_MTU = 1500 - 68;
+/** Links that carry a VPC's own packets (the ENI's legs, the node's leg): AWS's VPC MTU, never the limit. */
+const VPC_LEG_MTU = 9001;
+
 const GW = '169.254.0.1';
 
 interface BuiltNode {
@@ -76,6 +78,8 @@ interface BuiltEndpoint {
   carrying: boolean | undefined;
   /** The map entry as last written (stickiness changes rewrite it). */
   entry: string;
+  /** MTU of u and gu (inner packets), following the provider VPC's MTU. */
+  mtu: number;
 }
 
 export class GwlbReconciler implements Reconciler, TargetHealthSource {
@@ -137,6 +141,12 @@ export class GwlbReconciler implements Reconciler, TargetHealthSource {
       join(dir, 'm'),
     ]);
     this.bpfDir = dir;
+  }
+
+  /** MTU of a VPC's bridge: what the VPC carries (its ports' smallest MTU unless set). */
+  private async bridgeMtu(vpcNs: string): Promise<number> {
+    const { stdout } = await this.ctx.runner.run(['ip', '-n', vpcNs, '-j', 'link', 'show', 'dev', 'br0']);
+    return (JSON.parse(stdout) as { mtu: number }[])[0]?.mtu ?? 1500;
   }
 
   private async ifindex(ns: string, dev: string): Promise<number> {
@@ -213,7 +223,7 @@ export class GwlbReconciler implements Reconciler, TargetHealthSource {
       const peer = linkName('gp', id);
       const prefix = subnet.cidrBlock.split('/')[1] ?? '24';
       await ipBatch(runner, [
-        `link add p netns ${ns} address ${stableMac(`gwlb-node:${id}`)} type veth peer name ${peer}`,
+        `link add p netns ${ns} address ${stableMac(`gwlb-node:${id}`)} mtu ${VPC_LEG_MTU} type veth peer name ${peer} mtu ${VPC_LEG_MTU}`,
       ]);
       await ipBatch(runner, [`link set ${peer} netns ${vpcNs}`]);
       await ipBatch(runner, [`link set ${peer} master br0`, `link set ${peer} up`], vpcNs);
@@ -375,6 +385,8 @@ export class GwlbReconciler implements Reconciler, TargetHealthSource {
     const subnet = this.ctx.store.find('subnet', e.subnetId);
     if (!node || !built || !e.nodeEniId || !vpcNs || !subnet) return;
     const { runner } = this.ctx;
+    const providerNs = this.ctx.vpcs.namespaceOf(node.vpcId);
+    const inner = innerMtu(providerNs ? await this.bridgeMtu(providerNs) : 1500);
     let b = this.eps.get(id);
     if (!b) {
       const ns = eniNamespace(this.ctx.prefix, e.eniId);
@@ -388,9 +400,9 @@ export class GwlbReconciler implements Reconciler, TargetHealthSource {
       const macG = stableMac(`gwlbe-g:${e.eniId}`);
       const prefix = subnet.cidrBlock.split('/')[1] ?? '24';
       await ipBatch(runner, [
-        `link add c netns ${ns} address ${stableMac(`gwlbe-c:${e.eniId}`)} type veth peer name ${c} netns ${vpcNs}`,
-        `link add r netns ${ns} type veth peer name ${g} netns ${vpcNs} address ${macG}`,
-        `link add u netns ${ns} address ${macU} mtu ${INNER_MTU} type veth peer name ${gu} netns ${built.ns} address ${macGu}`,
+        `link add c netns ${ns} address ${stableMac(`gwlbe-c:${e.eniId}`)} mtu ${VPC_LEG_MTU} type veth peer name ${c} netns ${vpcNs} mtu ${VPC_LEG_MTU}`,
+        `link add r netns ${ns} mtu ${VPC_LEG_MTU} type veth peer name ${g} netns ${vpcNs} address ${macG} mtu ${VPC_LEG_MTU}`,
+        `link add u netns ${ns} address ${macU} mtu ${inner} type veth peer name ${gu} netns ${built.ns} address ${macGu} mtu ${inner}`,
       ]);
       await ipBatch(runner, [`link set ${c} master br0`, `link set ${c} up`, `link set ${g} up`], vpcNs);
       await nsExec(runner, vpcNs, ['sysctl', '-qw', `net.ipv4.conf.${g}.rp_filter=0`]);
@@ -452,8 +464,14 @@ export class GwlbReconciler implements Reconciler, TargetHealthSource {
           smac: macGu,
         }),
       );
-      b = { ns, nodeEniId: e.nodeEniId, linkIfindex, carrying: undefined, entry: '' };
+      b = { ns, nodeEniId: e.nodeEniId, linkIfindex, carrying: undefined, entry: '', mtu: inner };
       this.eps.set(id, b);
+    }
+    if (b.mtu !== inner) {
+      // The provider VPC now carries more (or less): bigger packets pass, or get PMTUD's answer.
+      await ipBatch(runner, ['link set u mtu ' + String(inner)], b.ns);
+      await ipBatch(runner, [`link set ${linkName('gu', e.eniId)} mtu ${inner}`], built.ns);
+      b.mtu = inner;
     }
     const entry = endpointEntry(this.map('gw_eps'), b.linkIfindex, {
       vpceId: id,
