@@ -12,17 +12,25 @@
  * forwards it over r into the consumer VPC namespace, whose rule for r's peer `g-…` routes it
  * with the endpoint subnet's route table (as AWS routes traffic leaving a GWLB endpoint).
  *
- * Fidelity ledger
+ * Fidelity ledger (ELB user guide for GWLB: target failover, deregistration delay, health checks)
  * - Covered: GENEVE UDP 6081 from the node's IP with AWS's options (class 0x0108 types 1–3);
- *   symmetric 5-/3-/2-tuple stickiness (flows keep their appliance, entries age out of an LRU);
- *   all registered appliances used when none is healthy (fail open); only `available`
- *   endpoints carry traffic; same-zone node first (cross-zone off); consumer and provider CIDRs
- *   may overlap; malformed GENEVE from an appliance is dropped and counted.
+ *   symmetric 5-/3-/2-tuple stickiness; a flow idle for the listener's tcp.idle_timeout.seconds
+ *   (TCP, default 350 s) or 120 s (other protocols) starts afresh; all registered appliances
+ *   used when none is healthy (fail open); only `available` endpoints carry traffic; same-zone
+ *   node first (cross-zone off); consumer and provider CIDRs may overlap; malformed GENEVE from
+ *   an appliance is dropped and counted.
  * - Covered too: TCP/HTTP/HTTPS health checks of appliances from the node's IP (the group's
- *   port, interval, thresholds, path, matcher); a flip re-programs the node's slots at once.
- * - Gaps: DescribeTargetHealth does not show GWLB targets' results; target_failover rebalance; IPv6; inner packets + 68 bytes must fit the provider MTU (1500 on
- *   the bridges, so inner MTU 1432: set on link u, so a bigger packet with DF set gets
- *   "fragmentation needed" from the endpoint).
+ *   port, interval, thresholds, path, matcher), shown by DescribeTargetHealth; a flip
+ *   re-programs the node's slots at once. Target failover: with `no_rebalance` (default) an
+ *   existing flow stays on its unhealthy appliance; with `rebalance` it is rehashed onto a
+ *   healthy one (same flow cookie). Deregistration: no new flows at once, existing ones stay
+ *   for `deregistration_delay.timeout_seconds`, then move (`on_deregistration` = rebalance) or
+ *   are cut (their packets dropped and counted until the flow idles out).
+ * - Inner MTU (link u): the provider VPC's MTU minus 68, at most 8,500 — 1432 with privlink's
+ *   1500-byte VPCs; a bigger packet with DF gets "fragmentation needed" from the endpoint. It
+ *   is read again on every pass. The ENI and node legs run at 9001 (AWS's VPC MTU).
+ * - Gaps: IPv6; AWS's "TCP resets on target failover" option; whether AWS still forwards a
+ *   no_rebalance flow after the deregistration delay is not documented (privlink cuts it).
  * - By design: loopback mode has no GWLB path.
  */
 import { mkdir } from 'node:fs/promises';
@@ -53,7 +61,7 @@ import {
   innerMtu,
 } from './gwlb-desired.js';
 
-/** Links that carry a VPC's own packets (the ENI's legs, the node's leg): AWS's VPC MTU, never the limit. */
+/** Links that carry a VPC's own packets (ENI legs, node leg): AWS's VPC MTU, never the limit. */
 const VPC_LEG_MTU = 9001;
 
 const GW = '169.254.0.1';
@@ -573,13 +581,23 @@ export class GwlbReconciler implements Reconciler, TargetHealthSource {
       nodes: this.nodes.size,
       endpoints: this.eps.size,
       carrying: [...this.eps.values()].filter((e) => e.carrying).length,
-      appliances: [...this.nodes.values()].flatMap((n) =>
-        n.want.appliances.map((a) => ({
+      appliances: [...this.nodes.values()].flatMap((n) => [
+        ...n.want.appliances.map((a) => ({
           node: n.nodeIp,
           appliance: a.ip,
           health: n.health.healthOf(n.want.targetGroupArn ?? '', a.targetId, a.port)?.state ?? 'unchecked',
         })),
-      ),
+        // Deregistered, still carrying its existing flows until the delay ends.
+        ...n.want.draining
+          .filter((d) => this.ctx.clock.now() < d.dueAt)
+          .map((d) => ({ node: n.nodeIp, appliance: d.ip, health: 'draining' })),
+      ]),
+      failover: [...this.nodes.values()].map((n) => ({
+        node: n.nodeIp,
+        onUnhealthy: n.want.rebalanceOnUnhealthy ? 'rebalance' : 'no_rebalance',
+        onDeregistration: n.want.rebalanceOnDeregistration ? 'rebalance' : 'no_rebalance',
+      })),
+      innerMtu: [...this.eps.entries()].map(([id, e]) => ({ endpoint: id, mtu: e.mtu })),
       paths: [...this.eps.entries()].map(([id, e]) => ({
         endpoint: id,
         node: e.nodeEniId,
