@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * A Gateway Load Balancer appliance: receives GENEVE on UDP 6081, logs each packet's AWS options
- * (endpoint ID, attachment ID, flow cookie) and inner 5-tuple as one JSON line, and sends the
- * packet back unchanged to the GWLB node it came from (port 6081) — or drops it.
+ * (endpoint ID, attachment ID, flow cookie), inner 5-tuple and length, and arrival time (ms) as
+ * one JSON line, and sends the packet back unchanged to the GWLB node it came from (port 6081) —
+ * or drops it.
  *
  *   node gwlb-appliance.mjs [--log FILE|-] [--drop-port N]… [--mangle-port N] [--health-port N]
  *
@@ -45,7 +46,15 @@ function parse(b) {
   const proto = ip[9];
   const ports = proto === 6 || proto === 17 ? [ip.readUInt16BE(ihl), ip.readUInt16BE(ihl + 2)] : [0, 0];
   const addr = (o) => [...ip.subarray(o, o + 4)].join('.');
-  return { ...opts, proto, src: addr(12), dst: addr(16), sport: ports[0], dport: ports[1] };
+  return {
+    ...opts,
+    proto,
+    src: addr(12),
+    dst: addr(16),
+    sport: ports[0],
+    dport: ports[1],
+    len: ip.readUInt16BE(2),
+  };
 }
 
 const sock = dgram.createSocket('udp4');
@@ -53,7 +62,7 @@ sock.on('message', (msg, rinfo) => {
   const p = parse(msg);
   if (!p) return;
   const dropped = drop.has(p.sport) || drop.has(p.dport);
-  const line = JSON.stringify({ ...p, from: rinfo.address, dropped });
+  const line = JSON.stringify({ ...p, from: rinfo.address, dropped, at: Date.now() });
   if (log === '-') console.log(line);
   else if (log) appendFileSync(log, line + '\n');
   if (dropped) return;

@@ -173,6 +173,7 @@ export class Dataplane implements Component {
   private vpcReconciler: VpcReconciler | undefined;
   private instances: InstanceReconciler | undefined;
   private endpoints: EndpointReconciler | undefined;
+  private gwlb: GwlbReconciler | undefined;
   private readonly runner: Runner;
   /**
    * 'vpc-up' / 'vpc-down' (DataplaneEvents). Exists from construction so components built next to
@@ -194,7 +195,9 @@ export class Dataplane implements Component {
     health: {
       healthOf: (tg, id, port) => {
         const t = this.liveTraffic();
-        return t ? t.health.healthOf(tg, id, port) : assumeHealthy.healthOf(tg, id, port);
+        if (!t) return assumeHealthy.healthOf(tg, id, port);
+        // NLB targets are checked by the shared checker, GWLB appliances by their nodes.
+        return t.health.healthOf(tg, id, port) ?? this.gwlb?.healthOf(tg, id, port);
       },
     },
     readiness: {
@@ -309,6 +312,7 @@ export class Dataplane implements Component {
     const rest = RECONCILERS.map((f) => f(ctx));
     this.instances = rest.find((r): r is InstanceReconciler => r instanceof InstanceReconciler);
     this.endpoints = rest.find((r): r is EndpointReconciler => r instanceof EndpointReconciler);
+    this.gwlb = rest.find((r): r is GwlbReconciler => r instanceof GwlbReconciler);
     this.reconcilers = [vpc, ...rest];
     this.unsubscribe = this.deps.store.subscribe(() => this.schedule());
     // The first pass rebuilds whatever the store holds (restart = sweep + rebuild).

@@ -254,6 +254,8 @@ test('target group attributes: defaults, modify and validation', async (t) => {
   );
   const gwMap = Object.fromEntries((gwAttrs.Attributes ?? []).map((a) => [a.Key, a.Value]));
   assert.equal(gwMap['target_failover.on_deregistration'], 'no_rebalance');
+  assert.equal(gwMap['target_failover.on_unhealthy'], 'no_rebalance');
+  assert.equal(gwMap['deregistration_delay.timeout_seconds'], '300');
   assert.equal(gwMap['stickiness.type'], 'source_ip_dest_ip_proto');
   assert.equal(gwMap['proxy_protocol_v2.enabled'], undefined);
   await expectAwsError(

@@ -4,6 +4,7 @@
  * published with acceptance; a consumer VPC with the same CIDR whose subnets A and B route each
  * other's CIDR to a GWLB endpoint in subnet E; hosts a = 10.0.1.10 and b = 10.0.2.10 (HTTP 8080).
  */
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import {
@@ -56,6 +57,11 @@ export interface Seen {
   sport: number;
   dport: number;
   dropped: boolean;
+  /** Inner IPv4 protocol and total length. */
+  proto: number;
+  len: number;
+  /** Arrival time at the appliance (ms since the epoch). */
+  at: number;
 }
 
 /**
@@ -198,5 +204,79 @@ export async function gwlbWorld(t: Hookable, prefix: string, appliances: string[
       (s) => String(s) === 'available',
     );
   };
-  return { p, prov, elb, cons, applianceIds, tgArn, serviceId, vpceId, a, b, seen, reaches, accept };
+  return {
+    p,
+    prov,
+    elb,
+    cons,
+    applianceIds,
+    tgArn,
+    serviceId,
+    vpceId,
+    a,
+    b,
+    seen,
+    reaches,
+    accept,
+    providerVpcNs: `${prefix}-${pv.vpcId}`,
+    consumerVpcNs: vpcNs,
+  };
+}
+
+const ECHO_SERVER = `require('net').createServer((s) => { s.on('error', () => {}); s.pipe(s); })
+  .listen(Number(process.argv[2]), process.argv[1], () => process.stdout.write('ready\\n'));`;
+const ECHO_CLIENT = `const [host, port, localPort] = process.argv.slice(1);
+const s = require('net').connect({ host, port: Number(port), localPort: Number(localPort) });
+let n = 0;
+s.on('error', (e) => process.stdout.write('error ' + e.code + '\\n'));
+s.on('data', (d) => process.stdout.write(d));
+setInterval(() => { if (!s.destroyed) s.write('echo ' + ++n + '\\n'); }, 200);`;
+
+/** A process in a namespace whose stdout lines are collected; killed by the test's `after`. */
+function nsProcess(t: Hookable, ns: string, script: string, args: string[]) {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  let buf = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+  });
+  return lines;
+}
+
+/** A TCP echo server on ip:port inside `ns`. */
+export async function echoServer(t: Hookable, ns: string, ip: string, port: number): Promise<void> {
+  const lines = nsProcess(t, ns, ECHO_SERVER, [ip, String(port)]);
+  await eventually(
+    () => lines.includes('ready'),
+    (ok) => ok,
+  );
+}
+
+/**
+ * One long-lived TCP flow from `ns` (fixed local port, so the appliance logs name it) that sends a
+ * line every 200 ms; `echoes()` counts the lines that came back.
+ */
+export function echoFlow(t: Hookable, ns: string, host: string, port: number, localPort: number) {
+  const lines = nsProcess(t, ns, ECHO_CLIENT, [host, String(port), String(localPort)]);
+  return {
+    echoes: () => lines.filter((l) => l.startsWith('echo ')).length,
+    errors: () => lines.filter((l) => l.startsWith('error ')),
+  };
+}
+
+/** Sets every link of a namespace but lo (or only its bridge and the bridge's ports) to `mtu`. */
+export async function raiseMtu(ns: string, mtu: number, bridgeOnly = false): Promise<void> {
+  const args = bridgeOnly ? ['link', 'show', 'master', 'br0'] : ['link', 'show'];
+  const { stdout } = await run(['ip', '-n', ns, '-j', ...args]);
+  const names = (JSON.parse(stdout) as { ifname: string }[]).map((l) => l.ifname).filter((n) => n !== 'lo');
+  if (bridgeOnly) names.push('br0');
+  for (const n of names) await run(['ip', '-n', ns, 'link', 'set', 'dev', n, 'mtu', String(mtu)]);
 }

@@ -8,6 +8,10 @@ import {
   desiredGwlbNodes,
   endpointEntry,
   endpointIdBytes,
+  innerMtu,
+  liveAppliances,
+  liveDelete,
+  liveEntry,
   slotEntry,
   slotTable,
   stickinessTuple,
@@ -54,6 +58,7 @@ function store(state = 'available') {
         id: 'arn:l',
         loadBalancerArn: 'arn:gwlb',
         defaultActions: [{ type: 'forward', targetGroupArn: 'arn:tg' }],
+        attributes: { 'tcp.idle_timeout.seconds': '350' },
       },
     ],
     targetGroup: [
@@ -94,7 +99,10 @@ test('desired GWLB nodes and endpoints: same-zone node, registered appliances, s
   assert.deepEqual([...nodes.keys()], ['eni-n1', 'eni-n2']);
   const n = nodes.get('eni-n1');
   assert.deepEqual(n?.appliances, [{ targetId: 'i-1', port: 6081, ip: '10.0.1.50', healthPort: 80 }]);
+  assert.deepEqual(n?.draining, [{ targetId: 'i-2', port: 6081, ip: '10.0.1.51', dueAt: 300_005 }]);
   assert.equal(n?.tuple, 2);
+  assert.equal(n?.rebalanceOnUnhealthy, false);
+  assert.equal(n?.tcpIdleSeconds, 350);
   const eps = desiredGwlbEndpoints(store(), nodes);
   assert.deepEqual(eps.get('vpce-0123456789abcdef0'), {
     vpceId: 'vpce-0123456789abcdef0',
@@ -139,6 +147,8 @@ test('BPF map entries (golden): endpoint, return and slot layouts of gwlb.c', ()
       group: 1,
       tuple: 5,
       outIfindex: 2,
+      rebalance: true,
+      tcpIdleSeconds: 350,
     }),
     backEntry('M/gw_back', 'vpce-0123456789abcdef0', {
       ifindex: 7,
@@ -147,6 +157,37 @@ test('BPF map entries (golden): endpoint, return and slot layouts of gwlb.c', ()
       smac: '0a:00:00:00:00:02',
     }),
     slotEntry('M/gw_slots', 1, 63, '10.0.1.50'),
+    liveEntry('M/gw_live', 1, '10.0.1.50'),
+    liveDelete('M/gw_live', 1, '10.0.1.51'),
   ].join('\n');
   assertGolden(import.meta.url, 'gwlb-maps.txt', text + '\n');
+});
+
+test('target failover: which appliances keep their existing flows (gw_live)', () => {
+  const base = desiredGwlbNodes(store()).get('eni-n1');
+  assert.ok(base);
+  const n = {
+    ...base,
+    appliances: [
+      { targetId: 'i-1', port: 6081, ip: '10.0.1.50', healthPort: 80 },
+      { targetId: 'i-3', port: 6081, ip: '10.0.1.52', healthPort: 80 },
+    ],
+  };
+  const slots = slotTable(['10.0.1.50', '10.0.1.52'], new Set(['10.0.1.50']));
+  // no_rebalance: the unhealthy appliance keeps its flows; the draining one until its delay ends.
+  assert.deepEqual(liveAppliances(n, slots, 1000), new Set(['10.0.1.50', '10.0.1.52', '10.0.1.51']));
+  assert.deepEqual(liveAppliances(n, slots, 300_005), new Set(['10.0.1.50', '10.0.1.52']));
+  // rebalance: the unhealthy one's flows move; a draining one still keeps them until the end.
+  const r = { ...n, rebalanceOnUnhealthy: true, rebalanceOnDeregistration: true };
+  assert.deepEqual(liveAppliances(r, slots, 1000), new Set(['10.0.1.50', '10.0.1.51']));
+  // None healthy: fail open, every registered appliance serves and keeps its flows.
+  const open = slotTable(['10.0.1.50', '10.0.1.52'], new Set());
+  assert.deepEqual(liveAppliances(r, open, 300_005), new Set(['10.0.1.50', '10.0.1.52']));
+});
+
+test('inner MTU: the provider VPC MTU minus 68, at most AWS 8,500', () => {
+  assert.equal(innerMtu(1500), 1432);
+  assert.equal(innerMtu(9001), 8500);
+  assert.equal(innerMtu(8568), 8500);
+  assert.equal(innerMtu(8000), 7932);
 });

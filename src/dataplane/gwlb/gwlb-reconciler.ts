@@ -12,17 +12,25 @@
  * forwards it over r into the consumer VPC namespace, whose rule for r's peer `g-…` routes it
  * with the endpoint subnet's route table (as AWS routes traffic leaving a GWLB endpoint).
  *
- * Fidelity ledger
+ * Fidelity ledger (ELB user guide for GWLB: target failover, deregistration delay, health checks)
  * - Covered: GENEVE UDP 6081 from the node's IP with AWS's options (class 0x0108 types 1–3);
- *   symmetric 5-/3-/2-tuple stickiness (flows keep their appliance, entries age out of an LRU);
- *   all registered appliances used when none is healthy (fail open); only `available`
- *   endpoints carry traffic; same-zone node first (cross-zone off); consumer and provider CIDRs
- *   may overlap; malformed GENEVE from an appliance is dropped and counted.
+ *   symmetric 5-/3-/2-tuple stickiness; a flow idle for the listener's tcp.idle_timeout.seconds
+ *   (TCP, default 350 s) or 120 s (other protocols) starts afresh; all registered appliances
+ *   used when none is healthy (fail open); only `available` endpoints carry traffic; same-zone
+ *   node first (cross-zone off); consumer and provider CIDRs may overlap; malformed GENEVE from
+ *   an appliance is dropped and counted.
  * - Covered too: TCP/HTTP/HTTPS health checks of appliances from the node's IP (the group's
- *   port, interval, thresholds, path, matcher); a flip re-programs the node's slots at once.
- * - Gaps: DescribeTargetHealth does not show GWLB targets' results; target_failover rebalance; IPv6; inner packets + 68 bytes must fit the provider MTU (1500 on
- *   the bridges, so inner MTU 1432: set on link u, so a bigger packet with DF set gets
- *   "fragmentation needed" from the endpoint).
+ *   port, interval, thresholds, path, matcher), shown by DescribeTargetHealth; a flip
+ *   re-programs the node's slots at once. Target failover: with `no_rebalance` (default) an
+ *   existing flow stays on its unhealthy appliance; with `rebalance` it is rehashed onto a
+ *   healthy one (same flow cookie). Deregistration: no new flows at once, existing ones stay
+ *   for `deregistration_delay.timeout_seconds`, then move (`on_deregistration` = rebalance) or
+ *   are cut (their packets dropped and counted until the flow idles out).
+ * - Inner MTU (link u): the provider VPC's MTU minus 68, at most 8,500 — 1432 with privlink's
+ *   1500-byte VPCs; a bigger packet with DF gets "fragmentation needed" from the endpoint. It
+ *   is read again on every pass. The ENI and node legs run at 9001 (AWS's VPC MTU).
+ * - Gaps: IPv6; AWS's "TCP resets on target failover" option; whether AWS still forwards a
+ *   no_rebalance flow after the deregistration delay is not documented (privlink cuts it).
  * - By design: loopback mode has no GWLB path.
  */
 import { mkdir } from 'node:fs/promises';
@@ -35,20 +43,27 @@ import { eniNamespace, linkName, stableMac } from '../netns/naming.js';
 import { deleteNamespace, ipBatch, nsExec } from '../netns/commands.js';
 import { routerAddress } from '../vpc/vpc-network.js';
 import { gwlbReturnLink } from '../routing/route-plan.js';
+import type { TargetHealthReport, TargetHealthSource } from '../../control/health.js';
+import { SerialQueue } from '../fabric/traffic.js';
 import {
   backEntry,
   desiredGwlbEndpoints,
   desiredGwlbNodes,
   endpointEntry,
+  liveAppliances,
+  liveDelete,
+  liveEntry,
   slotEntry,
   slotTable,
   SLOTS,
   type GwlbEndpoint,
   type GwlbNode,
+  innerMtu,
 } from './gwlb-desired.js';
 
-/** Inner MTU on the endpoint's link to the node: 1500 on the provider bridge minus GENEVE's 68. */
-export const INNER_MTU = 1500 - 68;
+/** Links that carry a VPC's own packets (ENI legs, node leg): AWS's VPC MTU, never the limit. */
+const VPC_LEG_MTU = 9001;
+
 const GW = '169.254.0.1';
 
 interface BuiltNode {
@@ -60,6 +75,8 @@ interface BuiltNode {
   pIfindex: number;
   group: number;
   slots: string;
+  /** Appliances in gw_live for this node's group, as last written. */
+  live: Set<string>;
 }
 
 interface BuiltEndpoint {
@@ -69,15 +86,29 @@ interface BuiltEndpoint {
   carrying: boolean | undefined;
   /** The map entry as last written (stickiness changes rewrite it). */
   entry: string;
+  /** MTU of u and gu (inner packets), following the provider VPC's MTU. */
+  mtu: number;
 }
 
-export class GwlbReconciler implements Reconciler {
+export class GwlbReconciler implements Reconciler, TargetHealthSource {
   readonly name = 'gateway-load-balancers';
   private readonly nodes = new Map<string, BuiltNode>();
   private readonly eps = new Map<string, BuiltEndpoint>();
   private bpfDir: string | undefined;
   private nextGroup = 1;
-  stats = { encapsulated: 0, decapsulated: 0, mangled: 0, noAppliance: 0, unknownEndpoint: 0 };
+  /** Passes, health flips and drain deadlines write the maps one at a time. */
+  private readonly queue = new SerialQueue();
+  /** One timer per draining appliance: when its delay ends its flows are cut or rehashed. */
+  private readonly drainTimers = new Map<string, () => void>();
+  stats = {
+    encapsulated: 0,
+    decapsulated: 0,
+    mangled: 0,
+    noAppliance: 0,
+    unknownEndpoint: 0,
+    cut: 0,
+    rebalanced: 0,
+  };
 
   constructor(private readonly ctx: DataplaneContext) {}
 
@@ -120,12 +151,34 @@ export class GwlbReconciler implements Reconciler {
     this.bpfDir = dir;
   }
 
+  /** MTU of a VPC's bridge: what the VPC carries (its ports' smallest MTU unless set). */
+  private async bridgeMtu(vpcNs: string): Promise<number> {
+    const { stdout } = await this.ctx.runner.run(['ip', '-n', vpcNs, '-j', 'link', 'show', 'dev', 'br0']);
+    return (JSON.parse(stdout) as { mtu: number }[])[0]?.mtu ?? 1500;
+  }
+
   private async ifindex(ns: string, dev: string): Promise<number> {
     const { stdout } = await this.ctx.runner.run(['ip', '-n', ns, '-j', 'link', 'show', 'dev', dev]);
     return (JSON.parse(stdout) as { ifindex: number }[])[0]?.ifindex ?? 0;
   }
 
-  async reconcile(): Promise<void> {
+  /**
+   * What DescribeTargetHealth shows for an appliance: the checks of the first node that checks
+   * it (every node checks every appliance of its group from its own IP).
+   */
+  healthOf(targetGroupArn: string, targetId: string, port: number): TargetHealthReport | undefined {
+    for (const n of this.nodes.values()) {
+      const r = n.health.healthOf(targetGroupArn, targetId, port);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  reconcile(): Promise<void> {
+    return this.queue.run(() => this.converge());
+  }
+
+  private async converge(): Promise<void> {
     if (this.ctx.mode !== 'netns') return;
     const nodes = desiredGwlbNodes(this.ctx.store);
     const eps = desiredGwlbEndpoints(this.ctx.store, nodes);
@@ -158,6 +211,9 @@ export class GwlbReconciler implements Reconciler {
       }
     }
     if (batch.length) await this.ctx.runner.run(['bpftool', 'batch', 'file', '-'], batch.join('\n') + '\n');
+    // The maps carry every verdict reached so far: DescribeTargetHealth may show them.
+    for (const b of this.nodes.values()) b.health.publish();
+    this.scheduleDrains();
     await this.readStats().catch(() => undefined);
     if (errors.length) throw new Error(errors.join('; '));
   }
@@ -175,7 +231,7 @@ export class GwlbReconciler implements Reconciler {
       const peer = linkName('gp', id);
       const prefix = subnet.cidrBlock.split('/')[1] ?? '24';
       await ipBatch(runner, [
-        `link add p netns ${ns} address ${stableMac(`gwlb-node:${id}`)} type veth peer name ${peer}`,
+        `link add p netns ${ns} address ${stableMac(`gwlb-node:${id}`)} mtu ${VPC_LEG_MTU} type veth peer name ${peer} mtu ${VPC_LEG_MTU}`,
       ]);
       await ipBatch(runner, [`link set ${peer} netns ${vpcNs}`]);
       await ipBatch(runner, [`link set ${peer} master br0`, `link set ${peer} up`], vpcNs);
@@ -218,6 +274,7 @@ export class GwlbReconciler implements Reconciler {
         pIfindex: await this.ifindex(ns, 'p'),
         group: this.nextGroup++,
         slots: '',
+        live: new Set(),
       };
       this.nodes.set(id, b);
     }
@@ -237,7 +294,10 @@ export class GwlbReconciler implements Reconciler {
     this.slotLines(b, batch);
   }
 
-  /** Slot entries when the node's healthy set changed: healthy appliances, else all (fail open). */
+  /**
+   * Slot entries when the node's healthy set changed (healthy appliances, else all: fail open),
+   * then gw_live: which appliances keep their existing flows.
+   */
   private slotLines(b: BuiltNode, batch: string[]): void {
     const n = b.want;
     const checked = n.healthCheck?.enabled === true;
@@ -249,29 +309,60 @@ export class GwlbReconciler implements Reconciler {
     );
     const slots = slotTable(ips, healthy);
     const key = slots.join(',');
+    // New slots first: a flow rehashed off an appliance must find the new table.
     if (key !== b.slots) {
       for (let i = 0; i < SLOTS; i++)
         batch.push(slotEntry(this.map('gw_slots'), b.group, i, slots[i] ?? '0.0.0.0'));
       b.slots = key;
     }
+    const live = liveAppliances(n, slots, this.ctx.clock.now());
+    for (const ip of live) if (!b.live.has(ip)) batch.push(liveEntry(this.map('gw_live'), b.group, ip));
+    for (const ip of b.live) if (!live.has(ip)) batch.push(liveDelete(this.map('gw_live'), b.group, ip));
+    b.live = live;
   }
 
-  private queue: Promise<void> = Promise.resolve();
-
-  /** A health flip re-programs that node's slots at once (new flows only: flows keep theirs). */
-  private reprogram(nodeId: string): Promise<void> {
-    this.queue = this.queue.then(async () => {
-      const b = this.nodes.get(nodeId);
-      if (!b || !this.bpfDir) return;
+  /**
+   * Re-programs slots and gw_live outside a pass: a health flip (new flows avoid the appliance
+   * at once; its existing ones move if on_unhealthy is rebalance) or a drain deadline (`nodeId`
+   * undefined: every node).
+   */
+  private reprogram(nodeId?: string): Promise<void> {
+    return this.queue.run(async () => {
+      if (!this.bpfDir) return;
       const batch: string[] = [];
-      this.slotLines(b, batch);
-      if (batch.length === 0) return;
-      await this.ctx.runner
-        .run(['bpftool', 'batch', 'file', '-'], batch.join('\n') + '\n')
-        .then(() => undefined)
-        .catch((e: unknown) => this.ctx.logger.warn('GWLB slots not updated', { error: String(e) }));
+      const nodes = [...this.nodes.entries()].filter(([id]) => nodeId === undefined || id === nodeId);
+      for (const [, b] of nodes) this.slotLines(b, batch);
+      if (batch.length) {
+        await this.ctx.runner
+          .run(['bpftool', 'batch', 'file', '-'], batch.join('\n') + '\n')
+          .then(() => undefined)
+          .catch((e: unknown) => this.ctx.logger.warn('GWLB slots not updated', { error: String(e) }));
+      }
+      for (const [, b] of nodes) b.health.publish();
     });
-    return this.queue;
+  }
+
+  /** A timer per draining appliance (and deadline); deadlines that left the store are dropped. */
+  private scheduleDrains(): void {
+    const now = this.ctx.clock.now();
+    const seen = new Set<string>();
+    for (const b of this.nodes.values()) {
+      for (const d of b.want.draining) {
+        const key = `${b.want.targetGroupArn ?? ''}|${d.ip}|${d.port}|${d.dueAt}`;
+        if (d.dueAt <= now && !this.drainTimers.has(key)) continue; // over before we saw it
+        seen.add(key);
+        if (this.drainTimers.has(key)) continue;
+        this.drainTimers.set(
+          key,
+          this.ctx.clock.setTimer(Math.max(0, d.dueAt - now), () => void this.reprogram()),
+        );
+      }
+    }
+    for (const [key, cancel] of this.drainTimers) {
+      if (seen.has(key)) continue;
+      cancel();
+      this.drainTimers.delete(key);
+    }
   }
 
   /** One health probe from the node's namespace (so its source is the node's IP). */
@@ -302,6 +393,8 @@ export class GwlbReconciler implements Reconciler {
     const subnet = this.ctx.store.find('subnet', e.subnetId);
     if (!node || !built || !e.nodeEniId || !vpcNs || !subnet) return;
     const { runner } = this.ctx;
+    const providerNs = this.ctx.vpcs.namespaceOf(node.vpcId);
+    const inner = innerMtu(providerNs ? await this.bridgeMtu(providerNs) : 1500);
     let b = this.eps.get(id);
     if (!b) {
       const ns = eniNamespace(this.ctx.prefix, e.eniId);
@@ -315,9 +408,9 @@ export class GwlbReconciler implements Reconciler {
       const macG = stableMac(`gwlbe-g:${e.eniId}`);
       const prefix = subnet.cidrBlock.split('/')[1] ?? '24';
       await ipBatch(runner, [
-        `link add c netns ${ns} address ${stableMac(`gwlbe-c:${e.eniId}`)} type veth peer name ${c} netns ${vpcNs}`,
-        `link add r netns ${ns} type veth peer name ${g} netns ${vpcNs} address ${macG}`,
-        `link add u netns ${ns} address ${macU} mtu ${INNER_MTU} type veth peer name ${gu} netns ${built.ns} address ${macGu}`,
+        `link add c netns ${ns} address ${stableMac(`gwlbe-c:${e.eniId}`)} mtu ${VPC_LEG_MTU} type veth peer name ${c} netns ${vpcNs} mtu ${VPC_LEG_MTU}`,
+        `link add r netns ${ns} mtu ${VPC_LEG_MTU} type veth peer name ${g} netns ${vpcNs} address ${macG} mtu ${VPC_LEG_MTU}`,
+        `link add u netns ${ns} address ${macU} mtu ${inner} type veth peer name ${gu} netns ${built.ns} address ${macGu} mtu ${inner}`,
       ]);
       await ipBatch(runner, [`link set ${c} master br0`, `link set ${c} up`, `link set ${g} up`], vpcNs);
       await nsExec(runner, vpcNs, ['sysctl', '-qw', `net.ipv4.conf.${g}.rp_filter=0`]);
@@ -379,8 +472,14 @@ export class GwlbReconciler implements Reconciler {
           smac: macGu,
         }),
       );
-      b = { ns, nodeEniId: e.nodeEniId, linkIfindex, carrying: undefined, entry: '' };
+      b = { ns, nodeEniId: e.nodeEniId, linkIfindex, carrying: undefined, entry: '', mtu: inner };
       this.eps.set(id, b);
+    }
+    if (b.mtu !== inner) {
+      // The provider VPC now carries more (or less): bigger packets pass, or get PMTUD's answer.
+      await ipBatch(runner, ['link set u mtu ' + String(inner)], b.ns);
+      await ipBatch(runner, [`link set ${linkName('gu', e.eniId)} mtu ${inner}`], built.ns);
+      b.mtu = inner;
     }
     const entry = endpointEntry(this.map('gw_eps'), b.linkIfindex, {
       vpceId: id,
@@ -389,6 +488,8 @@ export class GwlbReconciler implements Reconciler {
       group: built.group,
       tuple: node.tuple,
       outIfindex: built.pIfindex,
+      rebalance: node.rebalanceOnDeregistration,
+      tcpIdleSeconds: node.tcpIdleSeconds,
     });
     if (entry !== b.entry) {
       batch.push(entry);
@@ -431,6 +532,12 @@ export class GwlbReconciler implements Reconciler {
     this.nodes.delete(id);
     b.health.close();
     await deleteNamespace(this.ctx.runner, b.ns);
+    if (this.bpfDir && b.live.size) {
+      const lines = [...b.live].map((ip) => liveDelete(this.map('gw_live'), b.group, ip));
+      await this.ctx.runner
+        .run(['bpftool', 'batch', 'file', '-'], lines.join('\n') + '\n')
+        .catch(() => undefined);
+    }
   }
 
   private async readStats(): Promise<void> {
@@ -451,10 +558,14 @@ export class GwlbReconciler implements Reconciler {
       mangled: v(2),
       noAppliance: v(3),
       unknownEndpoint: v(4),
+      cut: v(5),
+      rebalanced: v(6),
     };
   }
 
   async close(): Promise<void> {
+    for (const cancel of this.drainTimers.values()) cancel();
+    this.drainTimers.clear();
     for (const id of [...this.eps.keys()]) await this.removeEndpoint(id).catch(() => undefined);
     for (const id of [...this.nodes.keys()]) await this.removeNode(id).catch(() => undefined);
     if (this.bpfDir) {
@@ -470,13 +581,23 @@ export class GwlbReconciler implements Reconciler {
       nodes: this.nodes.size,
       endpoints: this.eps.size,
       carrying: [...this.eps.values()].filter((e) => e.carrying).length,
-      appliances: [...this.nodes.values()].flatMap((n) =>
-        n.want.appliances.map((a) => ({
+      appliances: [...this.nodes.values()].flatMap((n) => [
+        ...n.want.appliances.map((a) => ({
           node: n.nodeIp,
           appliance: a.ip,
           health: n.health.healthOf(n.want.targetGroupArn ?? '', a.targetId, a.port)?.state ?? 'unchecked',
         })),
-      ),
+        // Deregistered, still carrying its existing flows until the delay ends.
+        ...n.want.draining
+          .filter((d) => this.ctx.clock.now() < d.dueAt)
+          .map((d) => ({ node: n.nodeIp, appliance: d.ip, health: 'draining' })),
+      ]),
+      failover: [...this.nodes.values()].map((n) => ({
+        node: n.nodeIp,
+        onUnhealthy: n.want.rebalanceOnUnhealthy ? 'rebalance' : 'no_rebalance',
+        onDeregistration: n.want.rebalanceOnDeregistration ? 'rebalance' : 'no_rebalance',
+      })),
+      innerMtu: [...this.eps.entries()].map(([id, e]) => ({ endpoint: id, mtu: e.mtu })),
       paths: [...this.eps.entries()].map(([id, e]) => ({
         endpoint: id,
         node: e.nodeEniId,

@@ -12,8 +12,14 @@
  *               checks, ARP).
  *
  * Maps are pinned and written from TypeScript (bpftool batch); layouts are mirrored in
- * gwlb-maps.ts. Both directions of a flow hash to the same key (addresses and ports sorted), so
+ * gwlb-desired.ts. Both directions of a flow hash to the same key (addresses and ports sorted), so
  * they meet the same appliance and carry the same cookie.
+ *
+ * Target failover: an existing flow keeps its appliance while gw_live holds (group, appliance)
+ * — registered and healthy, unhealthy under no_rebalance, or draining. Once it does not, the
+ * flow is rehashed onto the group's slot table (target_failover = rebalance) or its packets are
+ * dropped (no_rebalance: the appliance is gone). A flow idle for longer than the idle timeout
+ * (TCP: the listener's, else 120 s) starts afresh, as on AWS.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -28,6 +34,7 @@
 #define OPTS_LEN 32 /* 12 + 12 + 8 bytes of options */
 #define OUTER_LEN (sizeof(struct iphdr) + 8 + 8 + OPTS_LEN) /* 68 */
 #define SLOTS 64
+#define UDP_IDLE 120 /* seconds: non-TCP flows (AWS GWLB) */
 
 struct endpoint {
 	__u8 endpoint_id[8];
@@ -36,6 +43,8 @@ struct endpoint {
 	__u32 group;       /* index of the target group's slot table */
 	__u32 tuple;       /* 5, 3 or 2: stickiness */
 	__u32 out_ifindex; /* provider leg */
+	__u32 rebalance;   /* 1: flows of an appliance that left gw_live move; 0: they are dropped */
+	__u32 tcp_idle;    /* seconds a TCP flow may stay idle (others: UDP_IDLE) */
 };
 
 struct back {
@@ -55,6 +64,7 @@ struct flow_key {
 struct flow {
 	__u32 target;
 	__u32 cookie;
+	__u64 seen; /* ktime of the flow's last packet (ns) */
 };
 
 struct {
@@ -85,7 +95,15 @@ struct {
 	__type(value, struct flow);
 } gw_flows SEC(".maps");
 
-/* 0 encapsulated, 1 decapsulated, 2 mangled (dropped), 3 no appliance, 4 unknown endpoint */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* group << 32 | appliance IPv4 (network order) */
+	__type(value, __u32); /* 1: existing flows stay on this appliance */
+} gw_live SEC(".maps");
+
+/* 0 encapsulated, 1 decapsulated, 2 mangled (dropped), 3 no appliance, 4 unknown endpoint,
+ * 5 cut (existing flow of a removed appliance, no_rebalance), 6 rebalanced (flow moved) */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 8);
@@ -148,13 +166,34 @@ int gw_encap(struct __sk_buff *skb)
 		__u16 tp = k.pa; k.pa = k.pb; k.pb = tp;
 	}
 	struct flow *f = bpf_map_lookup_elem(&gw_flows, &k);
+	__u64 now = bpf_ktime_get_ns();
+	__u64 idle = (__u64)(ip->protocol == IPPROTO_TCP ? ep->tcp_idle : UDP_IDLE) * 1000000000ULL;
+	if (f && now - f->seen > idle)
+		f = 0; /* idle too long: a new flow */
 	__u32 target, cookie;
 	if (f) {
+		__u64 lk = ((__u64)ep->group << 32) | f->target;
+		if (!bpf_map_lookup_elem(&gw_live, &lk)) {
+			if (!ep->rebalance) {
+				count(5);
+				return TC_ACT_SHOT;
+			}
+			/* Rehash: the flow's own slot, now served by another appliance. */
+			__u64 sk = ((__u64)ep->group << 32) | (f->cookie % SLOTS);
+			__u32 *t = bpf_map_lookup_elem(&gw_slots, &sk);
+			if (!t || !*t) {
+				count(3);
+				return TC_ACT_SHOT;
+			}
+			f->target = *t;
+			count(6);
+		}
+		f->seen = now;
 		target = f->target;
 		cookie = f->cookie;
 	} else {
 		/* A new flow: its slot among the group's 64 picks the appliance, and the flow
-		 * keeps it (also when health changes later) until the entry ages out. */
+		 * keeps it (also when health changes later, unless rebalanced) until it idles out. */
 		__u32 h = mix(mix(mix(mix(k.group, k.a), k.b), ((__u32)k.pa << 16) | k.pb), k.proto);
 		__u64 sk = ((__u64)ep->group << 32) | (h % SLOTS);
 		__u32 *t = bpf_map_lookup_elem(&gw_slots, &sk);
@@ -162,7 +201,7 @@ int gw_encap(struct __sk_buff *skb)
 			count(3);
 			return TC_ACT_SHOT;
 		}
-		struct flow nf = { .target = *t, .cookie = h };
+		struct flow nf = { .target = *t, .cookie = h, .seen = now };
 		target = nf.target;
 		cookie = h;
 		bpf_map_update_elem(&gw_flows, &k, &nf, BPF_ANY);
