@@ -9,7 +9,8 @@
  * the last of them to close unmounts it. The reconcilers decide what the maps hold; this module
  * only knows maps and legs.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { DataplaneContext } from '../context.js';
@@ -89,6 +90,8 @@ export async function sweepBpfMounts(
 
 export class FastPath {
   private dir: string | undefined;
+  private tempDir: string | undefined;
+  private failed: string | undefined;
   private loading: Promise<void> | undefined;
   private users = 0;
   private gcTimer: NodeJS.Timeout | undefined;
@@ -120,16 +123,29 @@ export class FastPath {
   /** Mounts the bpffs, compiles and loads the programs (once; concurrent callers share it). */
   ensure(): Promise<void> {
     if (this.dir) return Promise.resolve();
-    this.loading ??= this.load().finally(() => {
-      this.loading = undefined;
-    });
+    if (this.failed) return Promise.reject(new Error(this.failed));
+    this.loading ??= this.load()
+      .catch((e: unknown) => {
+        // Not retried per namespace: the reason shows in status and everything stays on nftables.
+        this.failed = e instanceof Error ? e.message : String(e);
+        throw e;
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
     return this.loading;
   }
 
   private async load(): Promise<void> {
     const { runner, runDir } = this.ctx;
-    const dir = join(runDir, FASTPATH_DIR);
-    await mkdir(dir, { recursive: true });
+    // libbpf rewrites dots in pin paths (to '_'): a run dir with a dot in its path (a data dir
+    // such as `.privlink`) gets its mount in a private temporary directory the run-dir sweep
+    // also knows (`privlink-run-<prefix>-…`).
+    let dir = join(runDir, FASTPATH_DIR);
+    if (dir.includes('.')) {
+      dir = await mkdtemp(join(tmpdir(), `privlink-run-${this.ctx.prefix}-bpf-`));
+      this.tempDir = dir;
+    } else await mkdir(dir, { recursive: true });
     await runner.run(['mount', '-t', 'bpf', 'bpf', dir]);
     try {
       const src = fileURLToPath(new URL('./fastpath.c', import.meta.url));
@@ -159,6 +175,8 @@ export class FastPath {
       ]);
     } catch (e) {
       await runner.run(['umount', dir]).catch(() => undefined);
+      if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true }).catch(() => undefined);
+      this.tempDir = undefined;
       throw e;
     }
     this.dir = dir;
@@ -212,7 +230,7 @@ export class FastPath {
       // bpftool stops at the first failing line (a delete of an entry already gone): go on alone.
       const errors: string[] = [];
       for (const l of lines) await run([l]).catch((err: unknown) => errors.push(String(err)));
-      if (!tolerant && errors.length) throw new Error(errors.join('; '));
+      if (!tolerant && errors.length) throw new Error(errors.join('; '), { cause: e });
     }
   }
 
@@ -348,13 +366,16 @@ export class FastPath {
     this.gcTimer = undefined;
     if (this.dir) {
       await this.ctx.runner.run(['umount', this.dir]).catch(() => undefined);
+      if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true }).catch(() => undefined);
       this.dir = undefined;
+      this.tempDir = undefined;
     }
   }
 
   describe(): Record<string, unknown> {
     return {
       loaded: this.dir !== undefined,
+      ...(this.failed ? { failed: this.failed } : {}),
       programsAttached: this.stats.attached,
       nodes: this.nodes.size,
       conntrack: { flows: this.stats.flows, replies: this.stats.reverse },

@@ -462,9 +462,11 @@ export class EndpointReconciler implements Reconciler {
         ]);
         a.fast = { mac: c.mac, links: new Map(), svc: new Map(), sg: new Map() };
       } catch (e) {
-        await deleteNamespace(this.ctx.runner, ns).catch(() => undefined);
-        fabric.pool.release(eni.id);
-        throw e;
+        // Without its entries the ENI carries everything on the nftables path.
+        this.ctx.logger.warn('fast path unavailable for this ENI; nftables carries it', {
+          eni: eni.id,
+          error: e instanceof Error ? e.message : String(e),
+        });
       }
     }
     this.actual.set(eni.id, a);

@@ -318,9 +318,11 @@ export class NlbReconciler implements Reconciler {
         a.fast = { mac: p.mac, slots: new Map() };
         this.fast.nodes.set(eni, { mac: p.mac, pIfindex: p.ifindex, nlbIp: n.nodeIp, namespace: ns });
       } catch (e) {
-        await deleteNamespace(this.ctx.runner, ns).catch(() => undefined);
-        fabric.pool.release(eni);
-        throw e;
+        // Endpoints then write no fast entries towards this node: nftables carries its flows.
+        this.ctx.logger.warn('fast path unavailable for this NLB node; nftables carries it', {
+          node: eni,
+          error: e instanceof Error ? e.message : String(e),
+        });
       }
     }
     this.actual.set(eni, a);
