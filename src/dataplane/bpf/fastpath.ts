@@ -33,7 +33,8 @@ export type FastMap =
 
 /** How long a closed flow (FIN both ways, or RST) keeps its entries (late segments, TIME_WAIT ACK). */
 const CLOSED_LINGER_S = 5;
-const GC_INTERVAL_MS = Number(process.env['PRIVLINK_BPF_GC_MS'] ?? 5000);
+/** Conntrack GC period (PRIVLINK_BPF_GC_MS: tests shorten it). */
+const gcIntervalMs = () => Number(process.env['PRIVLINK_BPF_GC_MS'] ?? 5000) || 5000;
 
 /** A registered NLB node (what endpoint entries need of it). */
 export interface FastNode {
@@ -180,7 +181,7 @@ export class FastPath {
       throw e;
     }
     this.dir = dir;
-    this.gcTimer = setInterval(() => void this.gc().catch(() => undefined), GC_INTERVAL_MS);
+    this.gcTimer = setInterval(() => void this.gc().catch(() => undefined), gcIntervalMs());
     this.gcTimer.unref();
   }
 

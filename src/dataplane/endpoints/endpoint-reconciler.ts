@@ -259,10 +259,14 @@ export class EndpointReconciler implements Reconciler {
    * only while the endpoint is available) and its security-group trie. A port whose node or link
    * changed gets a new generation, which kills its open flows' conntrack entries at once.
    */
-  private async programFast(a: ActualEni, d: DesiredEni, want: ReadonlyMap<number, Upstream>): Promise<void> {
+  private planFast(
+    a: ActualEni,
+    d: DesiredEni,
+    want: ReadonlyMap<number, Upstream>,
+  ): { open: () => Promise<void>; close: () => Promise<void> } | undefined {
     const fast = this.fast;
     const f = a.fast;
-    if (!fast || !f) return;
+    if (!fast || !f) return undefined;
     const ingress = ingressOf(this.ctx.store, d.ep);
     const sg = ingress ? sgEntries(ingress) : [];
     const wantSg = new Map<string, string>();
@@ -291,19 +295,29 @@ export class EndpointReconciler implements Reconciler {
         wantSvc.set(port, { text: hex(pack(LAYOUTS.svc_val, { ...rec, gen })), gen, key });
       }
     }
-    const lines: string[] = [];
     const svcMap = fast.map('fp_svc');
     const sgMap = fast.map('fp_sg');
-    for (const [port, e] of f.svc) if (!wantSvc.has(port)) lines.push(deleteLine(svcMap, e.key));
-    for (const k of f.sg.keys()) if (!wantSg.has(k)) lines.push(`map delete pinned ${sgMap} key hex ${k}`);
+    const opening: string[] = [];
     for (const [k, v] of wantSg)
-      if (f.sg.get(k) !== v) lines.push(`map update pinned ${sgMap} key hex ${k} value hex ${v}`);
+      if (f.sg.get(k) !== v) opening.push(`map update pinned ${sgMap} key hex ${k} value hex ${v}`);
     for (const [port, e] of wantSvc)
       if (f.svc.get(port)?.text !== e.text)
-        lines.push(`map update pinned ${svcMap} key hex ${hex(e.key)} value hex ${e.text}`);
-    await fast.batch(lines);
-    f.svc = wantSvc;
-    f.sg = wantSg;
+        opening.push(`map update pinned ${svcMap} key hex ${hex(e.key)} value hex ${e.text}`);
+    const closing: string[] = [];
+    for (const [port, e] of f.svc) if (!wantSvc.has(port)) closing.push(deleteLine(svcMap, e.key));
+    for (const k of f.sg.keys()) if (!wantSg.has(k)) closing.push(`map delete pinned ${sgMap} key hex ${k}`);
+    return {
+      open: async () => {
+        await fast.batch(opening);
+        for (const [port, e] of wantSvc) f.svc.set(port, e);
+        for (const [k, v] of wantSg) f.sg.set(k, v);
+      },
+      close: async () => {
+        await fast.batch(closing);
+        for (const port of [...f.svc.keys()]) if (!wantSvc.has(port)) f.svc.delete(port);
+        for (const k of [...f.sg.keys()]) if (!wantSg.has(k)) f.sg.delete(k);
+      },
+    };
   }
 
   private async program(a: ActualEni, d: DesiredEni): Promise<void> {
@@ -312,6 +326,10 @@ export class EndpointReconciler implements Reconciler {
     const gone = changedPorts(a.ports, want);
 
     if (a.namespace) {
+      // Fast entries open before the nft gate (the first SYN after acceptance already takes the
+      // fast path) and close after it (a SYN in between meets the closed gate: refused).
+      const fast = this.planFast(a, d, want);
+      await fast?.open();
       const script = endpointScript(this.ctx.store, d, a.address, want);
       if (script !== a.script) {
         await nft(this.ctx.runner, a.namespace, script);
@@ -322,7 +340,7 @@ export class EndpointReconciler implements Reconciler {
           ports: [...want.keys()],
         });
       }
-      await this.programFast(a, d, want);
+      await fast?.close();
     }
     // Gate closed (element removed above): now cut what is still open on those ports.
     for (const port of gone) {
