@@ -6,7 +6,7 @@ set -euo pipefail
 # and attr (setfattr builds the overlay mask layer) sandbox instances; kmod gives the attack tests
 # an insmod to try; chromium is the browser the console tests drive (playwright-core never
 # downloads one). iputils-ping pings between subnets; ethtool turns checksum offload off on GWLB
-# links; clang, llvm, libbpf-dev and bpftool build and load the GWLB BPF programs, tcpdump shows
+# links; clang, llvm, libbpf-dev and bpftool build and load the GWLB and endpoint fast-path BPF programs, tcpdump shows
 # GENEVE in the GWLB tests.
 PKGS=(g++ make python3 iproute2 nftables conntrack awscli python3-boto3 curl procps dnsutils haproxy dnsmasq-base iperf3 wrk ansible runc tini attr kmod chromium iputils-ping ethtool clang llvm libbpf-dev bpftool tcpdump busybox-static)
 missing=()
