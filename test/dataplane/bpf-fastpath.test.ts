@@ -5,7 +5,8 @@
  * empty); targets see the NLB IP and consumers the ENI IP; two consumer VPCs with the same CIDR,
  * ENIs with the same IP and clients with the same IP do not mix; the counters reach the endpoint
  * traffic port; reject cuts an open fast-path flow within a second while the other endpoint's
- * flow lives on; the idle GC removes an expired flow's entries and its next packet is reset.
+ * flow lives on; the idle GC removes an expired flow's entries and its next packet is reset; the
+ * end of a deregistration delay resets the target's fast-path flows.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +26,9 @@ import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
+  DeregisterTargetsCommand,
   DescribeLoadBalancersCommand,
+  ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents, createDataplane } from '../../src/components.js';
@@ -382,5 +385,21 @@ test(
     assert.match(after, /error ECONNRESET/);
     assert.doesNotMatch(after, /data/);
     assert.equal((await c2.client.held(holds[1] ?? 0))?.endedAt, 0, 'busy flows are not collected');
+
+    // Deregistration: when the delay ends, the target's fast-path flows are reset (their map
+    // entries go, as `conntrack -D` does on the nftables path).
+    await elb.send(
+      new ModifyTargetGroupAttributesCommand({
+        TargetGroupArn: tgArn,
+        Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '0' }],
+      }),
+    );
+    await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '10.0.2.10' }] }));
+    const drained = await eventually(
+      () => c2.client.held(holds[1] ?? 0),
+      (h) => (h?.endedAt ?? 0) > 0,
+      { timeoutMs: 5_000, intervalMs: 50 },
+    );
+    assert.ok(drained?.error, `the drained flow was reset (${drained?.error ?? ''})`);
   },
 );
