@@ -267,6 +267,12 @@ test(
       (e) => e.key['saddr'] === CLIENT_IP && e.key['daddr'] === ENI_IP && e.val['flags'] === 0,
     );
     assert.equal(new Set(open.map((e) => e.key['mac'])).size, 2, 'two ENIs, told apart by MAC');
+    // The finished requests left nothing behind: their last ACK removed both entries.
+    assert.deepEqual(
+      fwd.filter((e) => e.val['flags'] !== 0),
+      [],
+      'closed flows are removed by the programs',
+    );
     assert.ok(open.every((e) => e.val['target_ip'] === '10.0.2.10' && e.val['target_port'] === 8080));
     assert.ok(
       open.every((e) => Number(e.val['nat_port']) >= 16384),
