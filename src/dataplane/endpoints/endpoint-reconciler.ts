@@ -103,7 +103,7 @@ interface FastEni {
   mac: string;
   links: Map<string, FastLink>;
   /** Listener port → service entry as written (hex) and its generation. */
-  svc: Map<number, { text: string; gen: number; key: Buffer }>;
+  svc: Map<number, { text: string; gen: number; key: Buffer; flags: number }>;
   /** Security-group LPM entries as written: key hex → value hex. */
   sg: Map<string, string>;
 }
@@ -271,7 +271,7 @@ export class EndpointReconciler implements Reconciler {
     const sg = ingress ? sgEntries(ingress) : [];
     const wantSg = new Map<string, string>();
     for (const e of sg ?? []) wantSg.set(hex(sgKey(f.mac, e.addr, e.len)), hex(sgValue(e.ranges)));
-    const wantSvc = new Map<number, { text: string; gen: number; key: Buffer }>();
+    const wantSvc = new Map<number, { text: string; gen: number; key: Buffer; flags: number }>();
     // Rules that do not fit the trie keep the whole endpoint on the nftables path.
     if (sg) {
       for (const [port, u] of want) {
@@ -289,10 +289,12 @@ export class EndpointReconciler implements Reconciler {
           link_mac: link.linkMac,
         };
         const prev = f.svc.get(port);
-        const same = prev && prev.text === hex(pack(LAYOUTS.svc_val, { ...rec, gen: prev.gen }));
+        // Only a new path kills open flows; a security-group change checks new flows only.
+        const same =
+          prev && prev.text === hex(pack(LAYOUTS.svc_val, { ...rec, gen: prev.gen, flags: prev.flags }));
         const gen = same && prev ? prev.gen : fast.gen();
         const key = pack(LAYOUTS.svc_key, { eni_mac: f.mac, port });
-        wantSvc.set(port, { text: hex(pack(LAYOUTS.svc_val, { ...rec, gen })), gen, key });
+        wantSvc.set(port, { text: hex(pack(LAYOUTS.svc_val, { ...rec, gen })), gen, key, flags: rec.flags });
       }
     }
     const svcMap = fast.map('fp_svc');
