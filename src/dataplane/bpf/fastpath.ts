@@ -9,7 +9,7 @@
  * the last of them to close unmounts it. The reconcilers decide what the maps hold; this module
  * only knows maps and legs.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -85,7 +85,11 @@ export async function sweepBpfMounts(
     .map((p) => (p[4] ?? '').replace(/\\040/g, ' '))
     .filter(isOurs)
     .sort((a, b) => b.length - a.length);
-  for (const p of points) await run(['umount', '-l', p]).catch(() => undefined);
+  for (const p of points) {
+    await run(['umount', '-l', p]).catch(() => undefined);
+    // A mount made in its own temporary directory (a run dir with a dot) takes it along.
+    if (/\/privlink-run-[^/]*-bpf-[^/]*$/.test(p)) await rmdir(p).catch(() => undefined);
+  }
   return points.length;
 }
 
