@@ -37,6 +37,7 @@ import type { DataplaneContext, DataplaneMode, Reconciler, ReconcilerFactory } f
 import type { Runner } from './netns/runner.js';
 import { systemRunner } from './netns/system-runner.js';
 import { chooseDatapath, type DatapathDecision } from './bpf/datapath-choice.js';
+import { sweepBpfMounts } from './bpf/fastpath.js';
 import { deleteNamespace, listNamespaces, probeNetns } from './netns/commands.js';
 import { openInNamespace, type NsSocket, type NsSocketRequest } from './netns/ns-sockets.js';
 import type { VpcNetworks } from './vpc/vpc-network.js';
@@ -261,6 +262,15 @@ export class Dataplane implements Component {
       logger.info(`data path: ${this.datapath.datapath} (${this.datapath.reason})`);
     }
     await this.sweep();
+    // bpffs mounts of a run killed with -9 would make removing its run dir fail (EBUSY).
+    if (this.mode === 'netns') {
+      const stem = `privlink-run-${this.prefix}-`;
+      const dataRun = join(options.dataDir, 'run') + '/';
+      await sweepBpfMounts(
+        (argv) => this.runner.run(argv),
+        (p) => p.includes(`/${stem}`) || p.startsWith(dataRun),
+      );
+    }
     // A private directory nobody else can have made first (run-dir.ts).
     const { path: runDir, orphansKilled: orphans } = await prepareRunDir({
       ephemeral: options.ephemeral,

@@ -225,12 +225,37 @@ test(
     assert.match(described, /"agents":\{"workers":\d+,"generation":\d+\}/);
     const txBefore = await legStats();
     assert.equal(txBefore.length, 1, 'one point-to-point leg (one NLB node in this zone)');
+    // BPF data path: redirect_peer hands packets to the peer without counting them on the leg;
+    // the fast path's own link and the nft path's untouched connection counter show the route.
+    const nftConns = async () => {
+      const { stdout } = await run([
+        'ip',
+        'netns',
+        'exec',
+        eniNs,
+        'nft',
+        '-j',
+        'list',
+        'counter',
+        'ip',
+        'privlink_ep',
+        'conns',
+      ]);
+      return stdout;
+    };
+    const bpf = /"datapath":"bpf"/.test(described);
+    const connsBefore = await nftConns();
     for (let i = 0; i < 5; i++) assert.ok((await client.http(eniIp, 80)).body);
     const txAfter = await legStats();
-    assert.ok(
-      (txAfter[0] ?? 0) >= (txBefore[0] ?? 0) + 5 * 3,
-      `requests left through the leg: ${String(txBefore)} → ${String(txAfter)}`,
-    );
+    if (bpf) {
+      assert.match(described, /"fastLinks":1/);
+      assert.equal(await nftConns(), connsBefore, 'fast-path flows skip the nft path');
+    } else {
+      assert.ok(
+        (txAfter[0] ?? 0) >= (txBefore[0] ?? 0) + 5 * 3,
+        `requests left through the leg: ${String(txBefore)} → ${String(txAfter)}`,
+      );
+    }
 
     // The security group allows 80 only: 81 is dropped (timeout), not refused.
     const blocked = await client.http(eniIp, 81, 700);

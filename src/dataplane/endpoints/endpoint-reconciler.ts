@@ -46,7 +46,20 @@ import {
   type DesiredEni,
   type Upstream,
 } from './endpoint-desired.js';
-import { linkNamespaces, removeLink } from './node-links.js';
+import { legName, linkNamespaces, removeLink } from './node-links.js';
+import { fastPathOf, type FastPath } from '../bpf/fastpath.js';
+import {
+  LAYOUTS,
+  SVC_SG,
+  deleteLine,
+  hex,
+  pack,
+  sgEntries,
+  sgKey,
+  sgValue,
+  updateLine,
+} from '../bpf/fastpath-maps.js';
+import { ingressOf } from './ingress.js';
 import net from 'node:net';
 import type { EndpointTraffic } from '../../control/ports.js';
 import { LoopbackMeter, TrafficMeter } from './traffic-meter.js';
@@ -73,6 +86,26 @@ interface ActualEni {
   links: Map<string, NodeInfo>;
   /** Loopback mode: what this ENI's proxies carried. */
   loopback?: LoopbackMeter;
+  /** BPF data path: what this ENI's fast path holds (its consumer leg's MAC keys every entry). */
+  fast?: FastEni;
+}
+
+interface FastLink {
+  /** ENI end (this namespace) and node end (the node's namespace) of the point-to-point link. */
+  linkIfindex: number;
+  backIfindex: number;
+  linkMac: string;
+  /** The node's identity when the link was made (a rebuilt node gets a new link). */
+  nodeMac: string;
+}
+
+interface FastEni {
+  mac: string;
+  links: Map<string, FastLink>;
+  /** Listener port → service entry as written (hex) and its generation. */
+  svc: Map<number, { text: string; gen: number; key: Buffer; flags: number }>;
+  /** Security-group LPM entries as written: key hex → value hex. */
+  sg: Map<string, string>;
 }
 
 export class EndpointReconciler implements Reconciler {
@@ -82,11 +115,14 @@ export class EndpointReconciler implements Reconciler {
   private readonly queue = new SerialQueue();
   private readonly staleVpcs = new Set<string>();
   private readonly meter: TrafficMeter;
+  private readonly fast: FastPath | undefined;
 
   constructor(private readonly ctx: DataplaneContext) {
     this.traffic = ctx.traffic;
     ctx.events.on('vpc-down', (e: { vpcId: string }) => this.staleVpcs.add(e.vpcId));
-    this.meter = new TrafficMeter(ctx.runner, () => this.actual.values());
+    this.fast = fastPathOf(ctx);
+    this.fast?.use();
+    this.meter = new TrafficMeter(ctx.runner, () => this.actual.values(), this.fast);
   }
 
   /** Measured traffic by endpoint ID (traffic-meter.ts). */
@@ -161,6 +197,7 @@ export class EndpointReconciler implements Reconciler {
     for (const [id, linked] of a.links) {
       if (want.get(id) === linked && this.traffic.nodes.get(id) === linked) continue;
       a.links.delete(id);
+      a.fast?.links.delete(id);
       if (linked.namespace)
         await removeLink(this.ctx.runner, self, {
           namespace: linked.namespace,
@@ -177,6 +214,7 @@ export class EndpointReconciler implements Reconciler {
           key: id,
         });
         a.links.set(id, node);
+        await this.linkFast(a, id, node.namespace);
       } catch (e) {
         this.ctx.logger.warn('point-to-point link to NLB node failed; using the fabric', {
           eni: a.eniId,
@@ -187,12 +225,113 @@ export class EndpointReconciler implements Reconciler {
     }
   }
 
+  /**
+   * BPF mode: programs on both ends of a new link (eni_out here, node_fwd in the node). Without
+   * them the link still carries the nftables path; the fast path just skips that node.
+   */
+  private async linkFast(a: ActualEni, nodeEni: string, nodeNs: string): Promise<void> {
+    const fast = this.fast;
+    const node = fast?.nodes.get(nodeEni);
+    if (!fast || !a.fast || !a.namespace || !node) return;
+    const here = legName({ namespace: nodeNs, address: '', key: nodeEni });
+    const there = legName({ namespace: a.namespace, address: '', key: a.eniId });
+    try {
+      await fast.attach(a.namespace, here, 'eni_out');
+      await fast.attach(nodeNs, there, 'node_fwd');
+      const [l, b] = await Promise.all([fast.leg(a.namespace, here), fast.leg(nodeNs, there)]);
+      a.fast.links.set(nodeEni, {
+        linkIfindex: l.ifindex,
+        backIfindex: b.ifindex,
+        linkMac: l.mac,
+        nodeMac: node.mac,
+      });
+    } catch (e) {
+      this.ctx.logger.warn('fast path not attached to the link; it carries the nftables path', {
+        eni: a.eniId,
+        node: nodeEni,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+
+  /**
+   * BPF mode: the ENI's service entries (plain listener ports with a fast link to their node,
+   * only while the endpoint is available) and its security-group trie. A port whose node or link
+   * changed gets a new generation, which kills its open flows' conntrack entries at once.
+   */
+  private planFast(
+    a: ActualEni,
+    d: DesiredEni,
+    want: ReadonlyMap<number, Upstream>,
+  ): { open: () => Promise<void>; close: () => Promise<void> } | undefined {
+    const fast = this.fast;
+    const f = a.fast;
+    if (!fast || !f) return undefined;
+    const ingress = ingressOf(this.ctx.store, d.ep);
+    const sg = ingress ? sgEntries(ingress) : [];
+    const wantSg = new Map<string, string>();
+    for (const e of sg ?? []) wantSg.set(hex(sgKey(f.mac, e.addr, e.len)), hex(sgValue(e.ranges)));
+    const wantSvc = new Map<number, { text: string; gen: number; key: Buffer; flags: number }>();
+    // Rules that do not fit the trie keep the whole endpoint on the nftables path.
+    if (sg) {
+      for (const [port, u] of want) {
+        if (u.ppv2 || u.unix) continue;
+        const link = f.links.get(u.nodeEni);
+        const node = fast.nodes.get(u.nodeEni);
+        if (!link || !node || link.nodeMac !== node.mac) continue;
+        const rec = {
+          eni_ip: a.eniIp,
+          nlb_ip: node.nlbIp,
+          link_ifindex: link.linkIfindex,
+          back_ifindex: link.backIfindex,
+          flags: ingress ? SVC_SG : 0,
+          node_mac: node.mac,
+          link_mac: link.linkMac,
+        };
+        const prev = f.svc.get(port);
+        // Only a new path kills open flows; a security-group change checks new flows only.
+        const same =
+          prev && prev.text === hex(pack(LAYOUTS.svc_val, { ...rec, gen: prev.gen, flags: prev.flags }));
+        const gen = same && prev ? prev.gen : fast.gen();
+        const key = pack(LAYOUTS.svc_key, { eni_mac: f.mac, port });
+        wantSvc.set(port, { text: hex(pack(LAYOUTS.svc_val, { ...rec, gen })), gen, key, flags: rec.flags });
+      }
+    }
+    const svcMap = fast.map('fp_svc');
+    const sgMap = fast.map('fp_sg');
+    const opening: string[] = [];
+    for (const [k, v] of wantSg)
+      if (f.sg.get(k) !== v) opening.push(`map update pinned ${sgMap} key hex ${k} value hex ${v}`);
+    for (const [port, e] of wantSvc)
+      if (f.svc.get(port)?.text !== e.text)
+        opening.push(`map update pinned ${svcMap} key hex ${hex(e.key)} value hex ${e.text}`);
+    const closing: string[] = [];
+    for (const [port, e] of f.svc) if (!wantSvc.has(port)) closing.push(deleteLine(svcMap, e.key));
+    for (const k of f.sg.keys()) if (!wantSg.has(k)) closing.push(`map delete pinned ${sgMap} key hex ${k}`);
+    return {
+      open: async () => {
+        await fast.batch(opening);
+        for (const [port, e] of wantSvc) f.svc.set(port, e);
+        for (const [k, v] of wantSg) f.sg.set(k, v);
+      },
+      close: async () => {
+        await fast.batch(closing);
+        for (const port of [...f.svc.keys()]) if (!wantSvc.has(port)) f.svc.delete(port);
+        for (const k of [...f.sg.keys()]) if (!wantSg.has(k)) f.sg.delete(k);
+      },
+    };
+  }
+
   private async program(a: ActualEni, d: DesiredEni): Promise<void> {
     const { ep } = d;
     const want = wantedPorts(this.ctx.store, this.traffic, d, this.ctx.awsServicesSocket);
     const gone = changedPorts(a.ports, want);
 
     if (a.namespace) {
+      // Fast entries open before the nft gate (the first SYN after acceptance already takes the
+      // fast path) and close after it (a SYN in between meets the closed gate: refused).
+      const fast = this.planFast(a, d, want);
+      await fast?.open();
       const script = endpointScript(this.ctx.store, d, a.address, want);
       if (script !== a.script) {
         await nft(this.ctx.runner, a.namespace, script);
@@ -203,6 +342,7 @@ export class EndpointReconciler implements Reconciler {
           ports: [...want.keys()],
         });
       }
+      await fast?.close();
     }
     // Gate closed (element removed above): now cut what is still open on those ports.
     for (const port of gone) {
@@ -327,6 +467,28 @@ export class EndpointReconciler implements Reconciler {
       throw e;
     }
     const a: ActualEni = { ...base, namespace: ns, address };
+    if (this.fast) {
+      try {
+        await this.fast.ensure();
+        const c = await this.fast.leg(ns, ENDPOINT_VPC_LEG);
+        await this.fast.attach(ns, ENDPOINT_VPC_LEG, 'nat_fwd');
+        await this.fast.batch([
+          updateLine(
+            this.fast.map('fp_enis'),
+            this.fast.macKey(c.mac),
+            pack(LAYOUTS.eni_val, { c_ifindex: c.ifindex, eni_ip: eni.privateIpAddress }),
+          ),
+          updateLine(this.fast.map('fp_stats'), this.fast.macKey(c.mac), pack(LAYOUTS.stats_val, {})),
+        ]);
+        a.fast = { mac: c.mac, links: new Map(), svc: new Map(), sg: new Map() };
+      } catch (e) {
+        // Without its entries the ENI carries everything on the nftables path.
+        this.ctx.logger.warn('fast path unavailable for this ENI; nftables carries it', {
+          eni: eni.id,
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+    }
     this.actual.set(eni.id, a);
     this.ctx.logger.debug('endpoint ENI up', {
       endpoint: ep.id,
@@ -344,6 +506,21 @@ export class EndpointReconciler implements Reconciler {
       if (p instanceof TcpProxy) await p.close();
       else await this.traffic.host.stop(`${a.eniId}:${port}`).catch(() => undefined);
     }
+    if (this.fast && a.fast) {
+      const f = a.fast;
+      // Entries first (gate closed), then the namespace; conntrack entries die with their generation.
+      await this.fast
+        .batch(
+          [
+            ...[...f.svc.values()].map((e) => deleteLine(this.fast?.map('fp_svc') ?? '', e.key)),
+            ...[...f.sg.keys()].map((k) => `map delete pinned ${this.fast?.map('fp_sg') ?? ''} key hex ${k}`),
+            deleteLine(this.fast.map('fp_enis'), this.fast.macKey(f.mac)),
+            deleteLine(this.fast.map('fp_stats'), this.fast.macKey(f.mac)),
+          ],
+          true,
+        )
+        .catch(() => undefined);
+    }
     if (a.namespace) {
       await deleteNamespace(this.ctx.runner, a.namespace);
       this.traffic.fabric?.pool.release(a.eniId);
@@ -360,6 +537,7 @@ export class EndpointReconciler implements Reconciler {
         );
       }
     });
+    await this.fast?.release();
   }
 
   describe(): Record<string, unknown> {
@@ -369,6 +547,16 @@ export class EndpointReconciler implements Reconciler {
       namespaces: enis.filter((e) => e.namespace).length,
       carrying: enis.filter((e) => e.ports.size > 0).length,
       nodeLinks: enis.reduce((n, e) => n + e.links.size, 0),
+      ...(this.fast
+        ? {
+            fastPath: {
+              ...this.fast.describe(),
+              enis: enis.filter((e) => e.fast).length,
+              servicePorts: enis.reduce((n, e) => n + (e.fast?.svc.size ?? 0), 0),
+              fastLinks: enis.reduce((n, e) => n + (e.fast?.links.size ?? 0), 0),
+            },
+          }
+        : {}),
       ...(this.traffic.host instanceof AgentProxyHost
         ? { agents: { workers: this.traffic.host.workers, generation: this.traffic.host.generation } }
         : {}),

@@ -9,6 +9,10 @@
  * - loopback mode: the userspace proxy's listening server counts accepted sockets and their
  *   bytes (`LoopbackMeter`).
  *
+ * - BPF data path (bpf/fastpath.ts): fast-path flows never meet those nft counters or the
+ *   namespace's conntrack, so the per-ENI map counters (keyed by the ENI's MAC) and its open
+ *   conntrack entries are added.
+ *
  * Kernel counters restart from zero whenever the rules are reloaded (the script replaces the
  * table); totals are kept monotonic by remembering the last reading per ENI. Readings of one
  * call are taken in parallel with a small concurrency cap, and callers arriving while a reading
@@ -20,6 +24,13 @@ import type { EndpointTraffic } from '../../control/ports.js';
 import type { Runner } from '../netns/runner.js';
 import { nsExec } from '../netns/commands.js';
 import { ENDPOINT_TABLE } from './endpoint-rules.js';
+import type { FastCounters } from '../bpf/fastpath.js';
+
+/** What the meter reads of the BPF fast path. */
+export interface FastSource {
+  counters(): Promise<Map<string, FastCounters>>;
+  openFlows(): Promise<Map<string, number>>;
+}
 
 export interface MeteredEni {
   eniId: string;
@@ -27,6 +38,8 @@ export interface MeteredEni {
   eniIp: string;
   namespace: string | undefined;
   loopback?: LoopbackMeter;
+  /** BPF data path: the ENI's MAC (its key in the fast path's maps). */
+  fast?: { mac: string };
 }
 
 interface Totals {
@@ -98,6 +111,7 @@ export class TrafficMeter {
   constructor(
     private readonly runner: Runner,
     private readonly enis: () => Iterable<MeteredEni>,
+    private readonly fast?: FastSource,
   ) {}
 
   read(): Promise<Map<string, EndpointTraffic>> {
@@ -123,22 +137,59 @@ export class TrafficMeter {
       cur.bytesOut += r.bytesOut;
       out.set(endpointId, cur);
     };
+    const [fastCounters, fastOpen] = this.fast
+      ? await Promise.all([
+          this.fast.counters().catch(() => new Map<string, FastCounters>()),
+          this.fast.openFlows().catch(() => new Map<string, number>()),
+        ])
+      : [new Map<string, FastCounters>(), new Map<string, number>()];
     let next = 0;
     const worker = async () => {
       while (next < list.length) {
         const eni = list[next++];
         if (!eni) break;
-        const r = await this.readEni(eni).catch(() => undefined);
+        const mac = eni.fast?.mac;
+        const r = await this.readEni(
+          eni,
+          mac ? fastCounters.get(mac) : undefined,
+          mac ? (fastOpen.get(mac) ?? 0) : 0,
+        ).catch(() => undefined);
         if (r) add(eni.endpointId, r);
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, list.length) }, worker));
     const live = new Set(list.map((e) => e.eniId));
-    for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
+    for (const id of this.seen.keys()) if (!live.has(id.split('|')[0] ?? id)) this.seen.delete(id);
     return out;
   }
 
-  private async readEni(eni: MeteredEni): Promise<EndpointTraffic | undefined> {
+  /** Monotonic total of a counter source that restarts from zero (kept per ENI and source). */
+  private fold(key: string, now: Totals): Totals {
+    const s = this.seen.get(key) ?? {
+      last: { conns: 0, bytesIn: 0, bytesOut: 0 },
+      base: { conns: 0, bytesIn: 0, bytesOut: 0 },
+    };
+    if (now.conns < s.last.conns || now.bytesIn < s.last.bytesIn || now.bytesOut < s.last.bytesOut) {
+      s.base = {
+        conns: s.base.conns + s.last.conns,
+        bytesIn: s.base.bytesIn + s.last.bytesIn,
+        bytesOut: s.base.bytesOut + s.last.bytesOut,
+      };
+    }
+    s.last = now;
+    this.seen.set(key, s);
+    return {
+      conns: s.base.conns + now.conns,
+      bytesIn: s.base.bytesIn + now.bytesIn,
+      bytesOut: s.base.bytesOut + now.bytesOut,
+    };
+  }
+
+  private async readEni(
+    eni: MeteredEni,
+    fast?: FastCounters,
+    fastOpen = 0,
+  ): Promise<EndpointTraffic | undefined> {
     if (!eni.namespace) return eni.loopback?.read();
     const [counters, flows] = await Promise.all([
       nsExec(this.runner, eni.namespace, ['nft', '-j', 'list', 'counters', 'table', 'ip', ENDPOINT_TABLE]),
@@ -153,26 +204,13 @@ export class TrafficMeter {
         eni.eniIp,
       ]).catch(() => ({ stdout: '' })),
     ]);
-    const now = parseNftCounters(counters.stdout);
-    const s = this.seen.get(eni.eniId) ?? {
-      last: { conns: 0, bytesIn: 0, bytesOut: 0 },
-      base: { conns: 0, bytesIn: 0, bytesOut: 0 },
-    };
-    // A reading below the last one means the table was replaced: fold the old total in.
-    if (now.conns < s.last.conns || now.bytesIn < s.last.bytesIn || now.bytesOut < s.last.bytesOut) {
-      s.base = {
-        conns: s.base.conns + s.last.conns,
-        bytesIn: s.base.bytesIn + s.last.bytesIn,
-        bytesOut: s.base.bytesOut + s.last.bytesOut,
-      };
-    }
-    s.last = now;
-    this.seen.set(eni.eniId, s);
+    const k = this.fold(eni.eniId, parseNftCounters(counters.stdout));
+    const b = fast ? this.fold(`${eni.eniId}|bpf`, fast) : { conns: 0, bytesIn: 0, bytesOut: 0 };
     return {
-      activeConnections: countFlows(flows.stdout),
-      connectionsTotal: s.base.conns + now.conns,
-      bytesIn: s.base.bytesIn + now.bytesIn,
-      bytesOut: s.base.bytesOut + now.bytesOut,
+      activeConnections: countFlows(flows.stdout) + fastOpen,
+      connectionsTotal: k.conns + b.conns,
+      bytesIn: k.bytesIn + b.bytesIn,
+      bytesOut: k.bytesOut + b.bytesOut,
     };
   }
 }

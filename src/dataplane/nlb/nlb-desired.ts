@@ -100,6 +100,8 @@ export interface NlbView extends TargetAddressing {
   nodes: ReadonlyMap<string, BuiltNode>;
   /** netns: the fabric's health-check source address (probes go through the node's slot map). */
   healthSourceIp: string | undefined;
+  /** BPF data path: the node's SNAT keeps to these ports (the programs own the others). */
+  snatPorts?: string;
 }
 
 export interface NlbHealthPlan {
@@ -262,6 +264,7 @@ export function planNodeProgram(
     healthSourceIp: view.healthSourceIp,
     listeners: [...backends].map(([port, b]) => ({ port, backends: b })),
     healthChecks,
+    ...(view.snatPorts ? { snatPorts: view.snatPorts } : {}),
   });
   return { backends, script, idleTimeout };
 }

@@ -26,6 +26,16 @@ import { eniNamespace, linkName } from '../netns/naming.js';
 import { deleteNamespace, nft, nsExec } from '../netns/commands.js';
 import { buildEniNamespace } from '../fabric/eni-namespace.js';
 import { SerialQueue, type NodeInfo, type Traffic } from '../fabric/traffic.js';
+import { fastPathOf, type FastPath } from '../bpf/fastpath.js';
+import {
+  LAYOUTS,
+  NFT_SNAT_PORTS,
+  deleteLine,
+  pack,
+  slotValue,
+  updateLine,
+  hex,
+} from '../bpf/fastpath-maps.js';
 import { NLB_VPC_LEG, type Backend } from './nlb-rules.js';
 import {
   desiredNodes,
@@ -47,6 +57,8 @@ interface ActualNode extends NodeInfo {
   /** Health-check slot per health key. */
   hcSlots: Map<string, number>;
   idleTimeout: number;
+  /** BPF mode: the provider leg's MAC (the node's identity in the maps) and slot entries written. */
+  fast?: { mac: string; slots: Map<number, string> };
 }
 
 export class NlbReconciler implements Reconciler {
@@ -60,9 +72,12 @@ export class NlbReconciler implements Reconciler {
   private kickPending = false;
   private closed = false;
   private rr = 0;
+  private readonly fast: FastPath | undefined;
 
   constructor(private readonly ctx: DataplaneContext) {
     this.traffic = ctx.traffic;
+    this.fast = fastPathOf(ctx);
+    this.fast?.use();
     this.traffic.setHealthListener(() => this.kick());
     ctx.events.on('vpc-down', (e: { vpcId: string }) => this.staleVpcs.add(e.vpcId));
     if (ctx.mode === 'loopback') this.traffic.picker = { pick: (eni, port) => this.pickLoopback(eni, port) };
@@ -94,6 +109,7 @@ export class NlbReconciler implements Reconciler {
       hostAddresses: this.ctx.hostAddresses,
       nodes: this.actual,
       healthSourceIp: this.ctx.mode === 'netns' ? this.traffic.fabric?.healthAddress : undefined,
+      ...(this.fast ? { snatPorts: NFT_SNAT_PORTS } : {}),
     };
   }
 
@@ -138,6 +154,7 @@ export class NlbReconciler implements Reconciler {
         node.backends = want.backends;
         if (!node.namespace || want.script === undefined) continue;
         await this.program(node, want.script, want.idleTimeout, removed);
+        await this.programFast(node, want.idleTimeout);
       } catch (e) {
         errors.push(`${node.eniId}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -171,6 +188,31 @@ export class NlbReconciler implements Reconciler {
     for (const b of removed) await this.cutFlows(node, b);
   }
 
+  /** BPF mode: the node's slot tables (one entry per listener), rewritten when they change. */
+  private async programFast(node: ActualNode, idleTimeout: number): Promise<void> {
+    const fast = this.fast;
+    const f = node.fast;
+    if (!fast || !f) return;
+    const lines: string[] = [];
+    const map = fast.map('fp_slots');
+    for (const [port, backends] of node.backends) {
+      const v = slotValue(backends, idleTimeout);
+      const key = pack(LAYOUTS.slot_key, { node_mac: f.mac, port });
+      const text = v ? hex(v) : '';
+      if (f.slots.get(port) === text) continue;
+      if (v) lines.push(updateLine(map, key, v));
+      else if (f.slots.has(port)) lines.push(deleteLine(map, key));
+      if (v) f.slots.set(port, text);
+      else f.slots.delete(port);
+    }
+    for (const port of [...f.slots.keys()]) {
+      if (node.backends.has(port)) continue;
+      lines.push(deleteLine(map, pack(LAYOUTS.slot_key, { node_mac: f.mac, port })));
+      f.slots.delete(port);
+    }
+    await fast.batch(lines);
+  }
+
   /** One timer per draining target: at the end of the delay its remaining flows are reset. */
   private scheduleDrains(view: NlbView, plan: ReturnType<typeof planListenersAndHealth>): void {
     const seen = new Set<string>();
@@ -200,6 +242,9 @@ export class NlbReconciler implements Reconciler {
     if (!node.namespace) {
       return; // loopback: proxies pick per connection; open ones end with their peers
     }
+    // Fast-path flows have no kernel conntrack here: their map entries go (the next packet of
+    // either side then meets a stack without state and is reset).
+    if (this.fast && node.fast) await this.fast.cutTarget(node.fast.mac, b.ip, b.port).catch(() => undefined);
     await nsExec(this.ctx.runner, node.namespace, [
       'conntrack',
       '-D',
@@ -258,6 +303,28 @@ export class NlbReconciler implements Reconciler {
       throw e;
     }
     const a: ActualNode = { ...base, namespace: ns, address };
+    if (this.fast) {
+      try {
+        await this.fast.ensure();
+        const p = await this.fast.leg(ns, NLB_VPC_LEG);
+        await this.fast.attach(ns, NLB_VPC_LEG, 'nat_rev');
+        await this.fast.batch([
+          updateLine(
+            this.fast.map('fp_nodes'),
+            this.fast.macKey(p.mac),
+            pack(LAYOUTS.node_val, { p_ifindex: p.ifindex, nlb_ip: n.nodeIp }),
+          ),
+        ]);
+        a.fast = { mac: p.mac, slots: new Map() };
+        this.fast.nodes.set(eni, { mac: p.mac, pIfindex: p.ifindex, nlbIp: n.nodeIp, namespace: ns });
+      } catch (e) {
+        // Endpoints then write no fast entries towards this node: nftables carries its flows.
+        this.ctx.logger.warn('fast path unavailable for this NLB node; nftables carries it', {
+          node: eni,
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+    }
     this.actual.set(eni, a);
     this.traffic.nodes.set(eni, a);
     this.ctx.logger.debug('NLB node up', { lb: n.lbName, eni, ns, nodeIp: n.nodeIp, internal: address });
@@ -266,6 +333,21 @@ export class NlbReconciler implements Reconciler {
   private async removeNode(a: ActualNode): Promise<void> {
     this.actual.delete(a.eniId);
     this.traffic.nodes.delete(a.eniId);
+    if (this.fast && a.fast) {
+      this.fast.nodes.delete(a.eniId);
+      const f = a.fast;
+      await this.fast
+        .batch(
+          [
+            deleteLine(this.fast.map('fp_nodes'), this.fast.macKey(f.mac)),
+            ...[...f.slots.keys()].map((port) =>
+              deleteLine(this.fast?.map('fp_slots') ?? '', pack(LAYOUTS.slot_key, { node_mac: f.mac, port })),
+            ),
+          ],
+          true,
+        )
+        .catch(() => undefined);
+    }
     if (a.namespace) {
       await deleteNamespace(this.ctx.runner, a.namespace);
       this.traffic.fabric?.pool.release(a.eniId);
@@ -297,6 +379,7 @@ export class NlbReconciler implements Reconciler {
         );
       }
     });
+    await this.fast?.release();
   }
 
   describe(): Record<string, unknown> {
@@ -305,6 +388,7 @@ export class NlbReconciler implements Reconciler {
       nodes: nodes.length,
       namespaces: nodes.filter((n) => n.namespace).length + (this.traffic.fabric?.isUp ? 1 : 0),
       health: this.traffic.health.describe(),
+      ...(this.fast ? { fastPath: this.fast.describe() } : {}),
     };
   }
 }

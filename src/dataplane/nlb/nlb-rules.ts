@@ -33,6 +33,8 @@ export interface NlbRuleInput {
   listeners: readonly NlbListenerRules[];
   /** slot index → health-check destination. */
   healthChecks: readonly (Backend | undefined)[];
+  /** BPF data path: SNAT port range (the fast path's NAT ports lie above it); unset = any. */
+  snatPorts?: string;
 }
 
 /** Spreads backends over SLOTS slots (round robin), so each gets an equal share of the hash space. */
@@ -78,7 +80,9 @@ export function renderNlbRules(input: NlbRuleInput): string {
     `  }`,
     `  chain post {`,
     `    type nat hook postrouting priority srcnat; policy accept;`,
-    `    oifname "${NLB_VPC_LEG}" ct status dnat snat ip to ${input.nodeIp}`,
+    input.snatPorts
+      ? `    oifname "${NLB_VPC_LEG}" ct status dnat meta l4proto tcp snat ip to ${input.nodeIp}:${input.snatPorts}`
+      : `    oifname "${NLB_VPC_LEG}" ct status dnat snat ip to ${input.nodeIp}`,
     `  }`,
     `  chain forward_f {`,
     `    type filter hook forward priority filter; policy drop;`,

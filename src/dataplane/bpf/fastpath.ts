@@ -1,0 +1,390 @@
+/**
+ * The endpoint fast path at run time (netns mode, datapath 'bpf'; docs/bpf-datapath.md): builds
+ * fastpath.c with clang once, pins its programs and maps in a private bpffs under the run dir
+ * (`<runDir>/bpf-fast`, apart from the GWLB's), attaches programs to legs with `tc`, writes maps
+ * with one `bpftool batch` per pass, reads counters and conntrack, and garbage-collects
+ * conntrack entries (idle timeout, closed flows, cut generations).
+ *
+ * One instance per data plane, shared by the NLB and endpoint reconcilers (`fastPathOf(ctx)`);
+ * the last of them to close unmounts it. The reconcilers decide what the maps hold; this module
+ * only knows maps and legs.
+ */
+import { mkdir, mkdtemp, readFile, rm, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { DataplaneContext } from '../context.js';
+import {
+  CT_FIN_FWD,
+  CT_FIN_REV,
+  CT_RST,
+  LAYOUTS,
+  deleteLine,
+  dumpBytes,
+  pack,
+  unpack,
+  type Record_,
+} from './fastpath-maps.js';
+
+export const FASTPATH_DIR = 'bpf-fast';
+export type FastProgram = 'nat_fwd' | 'node_fwd' | 'nat_rev' | 'eni_out';
+export type FastMap =
+  'fp_svc' | 'fp_slots' | 'fp_nodes' | 'fp_enis' | 'fp_stats' | 'fp_sg' | 'fp_ctf' | 'fp_ctr';
+
+/** How long a closed flow (FIN both ways, or RST) keeps its entries (late segments, TIME_WAIT ACK). */
+const CLOSED_LINGER_S = 5;
+/** Conntrack GC period (PRIVLINK_BPF_GC_MS: tests shorten it). */
+const gcIntervalMs = () => Number(process.env['PRIVLINK_BPF_GC_MS'] ?? 5000) || 5000;
+
+/** A registered NLB node (what endpoint entries need of it). */
+export interface FastNode {
+  mac: string;
+  pIfindex: number;
+  nlbIp: string;
+  namespace: string;
+}
+
+export interface FastCounters {
+  conns: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface CtEntry {
+  key: Record_;
+  keyBytes: Buffer;
+  val: Record_;
+}
+
+/** Leg MAC and ifindex inside a namespace. */
+export interface Leg {
+  mac: string;
+  ifindex: number;
+}
+
+const instances = new WeakMap<DataplaneContext, FastPath>();
+
+/** The data plane's fast path (undefined unless netns mode with datapath 'bpf'). */
+export function fastPathOf(ctx: DataplaneContext): FastPath | undefined {
+  if (ctx.mode !== 'netns' || ctx.datapath !== 'bpf') return undefined;
+  let f = instances.get(ctx);
+  if (!f) instances.set(ctx, (f = new FastPath(ctx)));
+  return f;
+}
+
+/** Unmounts bpffs mounts left under `root` by an earlier run that was killed (before its sweep). */
+export async function sweepBpfMounts(
+  run: (argv: string[]) => Promise<unknown>,
+  isOurs: (mountPoint: string) => boolean,
+): Promise<number> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const points = info
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((p) => p[p.indexOf('-') + 1] === 'bpf')
+    .map((p) => (p[4] ?? '').replace(/\\040/g, ' '))
+    .filter(isOurs)
+    .sort((a, b) => b.length - a.length);
+  for (const p of points) {
+    await run(['umount', '-l', p]).catch(() => undefined);
+    // A mount made in its own temporary directory (a run dir with a dot) takes it along.
+    if (/\/privlink-run-[^/]*-bpf-[^/]*$/.test(p)) await rmdir(p).catch(() => undefined);
+  }
+  return points.length;
+}
+
+export class FastPath {
+  private dir: string | undefined;
+  private tempDir: string | undefined;
+  private failed: string | undefined;
+  private loading: Promise<void> | undefined;
+  private users = 0;
+  private gcTimer: NodeJS.Timeout | undefined;
+  private nextGen = 1;
+  /** NLB nodes by node ENI id. */
+  readonly nodes = new Map<string, FastNode>();
+  /** Last GC / dump figures (describe()). */
+  stats = { flows: 0, reverse: 0, gcRuns: 0, gcDeleted: 0, attached: 0 };
+
+  constructor(private readonly ctx: DataplaneContext) {}
+
+  /** A reconciler that uses the fast path; the last to release it unmounts it. */
+  use(): void {
+    this.users++;
+  }
+
+  gen(): number {
+    return this.nextGen++;
+  }
+
+  map(name: FastMap): string {
+    return join(this.dir ?? '', 'm', name);
+  }
+
+  private prog(name: FastProgram): string {
+    return join(this.dir ?? '', 'p', name);
+  }
+
+  /** Mounts the bpffs, compiles and loads the programs (once; concurrent callers share it). */
+  ensure(): Promise<void> {
+    if (this.dir) return Promise.resolve();
+    if (this.failed) return Promise.reject(new Error(this.failed));
+    this.loading ??= this.load()
+      .catch((e: unknown) => {
+        // Not retried per namespace: the reason shows in status and everything stays on nftables.
+        this.failed = e instanceof Error ? e.message : String(e);
+        throw e;
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const { runner, runDir } = this.ctx;
+    // libbpf rewrites dots in pin paths (to '_'): a run dir with a dot in its path (a data dir
+    // such as `.privlink`) gets its mount in a private temporary directory the run-dir sweep
+    // also knows (`privlink-run-<prefix>-…`).
+    let dir = join(runDir, FASTPATH_DIR);
+    if (dir.includes('.')) {
+      dir = await mkdtemp(join(tmpdir(), `privlink-run-${this.ctx.prefix}-bpf-`));
+      this.tempDir = dir;
+    } else await mkdir(dir, { recursive: true });
+    await runner.run(['mount', '-t', 'bpf', 'bpf', dir]);
+    try {
+      const src = fileURLToPath(new URL('./fastpath.c', import.meta.url));
+      const obj = join(runDir, 'fastpath.o');
+      await runner.run([
+        'clang',
+        '-O2',
+        '-g',
+        '-target',
+        'bpf',
+        '-I/usr/include/x86_64-linux-gnu',
+        '-c',
+        src,
+        '-o',
+        obj,
+      ]);
+      await runner.run([
+        'bpftool',
+        'prog',
+        'loadall',
+        obj,
+        join(dir, 'p'),
+        'type',
+        'tc',
+        'pinmaps',
+        join(dir, 'm'),
+      ]);
+    } catch (e) {
+      await runner.run(['umount', dir]).catch(() => undefined);
+      if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true }).catch(() => undefined);
+      this.tempDir = undefined;
+      throw e;
+    }
+    this.dir = dir;
+    this.gcTimer = setInterval(() => void this.gc().catch(() => undefined), gcIntervalMs());
+    this.gcTimer.unref();
+  }
+
+  /** The leg's MAC and ifindex in `ns`. */
+  async leg(ns: string, dev: string): Promise<Leg> {
+    const { stdout } = await this.ctx.runner.run(['ip', '-n', ns, '-j', 'link', 'show', 'dev', dev]);
+    const l = (JSON.parse(stdout) as { ifindex: number; address: string }[])[0];
+    if (!l) throw new Error(`no link ${dev} in ${ns}`);
+    return { mac: l.address, ifindex: l.ifindex };
+  }
+
+  /** Attaches `prog` at tc ingress of `dev` in `ns` (replacing what was there). */
+  async attach(ns: string, dev: string, prog: FastProgram): Promise<void> {
+    await this.ensure();
+    const { runner } = this.ctx;
+    await runner.run(['tc', '-n', ns, 'qdisc', 'replace', 'dev', dev, 'clsact']);
+    await runner.run([
+      'tc',
+      '-n',
+      ns,
+      'filter',
+      'replace',
+      'dev',
+      dev,
+      'ingress',
+      'pref',
+      '1',
+      'handle',
+      '1',
+      'bpf',
+      'da',
+      'pinned',
+      this.prog(prog),
+    ]);
+    this.stats.attached++;
+  }
+
+  /** Runs map commands in one bpftool process; a failed batch is retried line by line. */
+  async batch(lines: readonly string[], tolerant = false): Promise<void> {
+    if (lines.length === 0 || !this.dir) return;
+    const run = (l: readonly string[]) =>
+      this.ctx.runner.run(['bpftool', 'batch', 'file', '-'], l.join('\n') + '\n');
+    try {
+      await run(lines);
+    } catch (e) {
+      if (!tolerant && lines.length === 1) throw e;
+      // bpftool stops at the first failing line (a delete of an entry already gone): go on alone.
+      const errors: string[] = [];
+      for (const l of lines) await run([l]).catch((err: unknown) => errors.push(String(err)));
+      if (!tolerant && errors.length) throw new Error(errors.join('; '), { cause: e });
+    }
+  }
+
+  /** Entries of a map as raw key/value bytes. */
+  async dump(name: FastMap): Promise<{ key: Buffer; value: Buffer }[]> {
+    if (!this.dir) return [];
+    const { stdout } = await this.ctx.runner.run(['bpftool', '-j', 'map', 'dump', 'pinned', this.map(name)]);
+    const rows = JSON.parse(stdout || '[]') as { key?: unknown; value?: unknown }[];
+    return rows.map((r) => ({ key: dumpBytes(r.key), value: dumpBytes(r.value) }));
+  }
+
+  async conntrack(): Promise<{ fwd: CtEntry[]; rev: CtEntry[] }> {
+    const [f, r] = await Promise.all([this.dump('fp_ctf'), this.dump('fp_ctr')]);
+    const dec = (rows: { key: Buffer; value: Buffer }[], l: typeof LAYOUTS.ct_fwd | typeof LAYOUTS.ct_rev) =>
+      rows.map((x) => ({ key: unpack(LAYOUTS.ct_key, x.key), keyBytes: x.key, val: unpack(l, x.value) }));
+    const out = { fwd: dec(f, LAYOUTS.ct_fwd), rev: dec(r, LAYOUTS.ct_rev) };
+    this.stats.flows = out.fwd.length;
+    this.stats.reverse = out.rev.length;
+    return out;
+  }
+
+  /** Counters by ENI MAC. */
+  async counters(): Promise<Map<string, FastCounters>> {
+    const out = new Map<string, FastCounters>();
+    for (const r of await this.dump('fp_stats')) {
+      const k = unpack(LAYOUTS.node_key, r.key);
+      const v = unpack(LAYOUTS.stats_val, r.value);
+      out.set(String(k['mac']), {
+        conns: Number(v['conns']),
+        bytesIn: Number(v['bytes_in']),
+        bytesOut: Number(v['bytes_out']),
+      });
+    }
+    return out;
+  }
+
+  /** Open fast-path flows by ENI MAC (live generation, not closed). */
+  async openFlows(): Promise<Map<string, number>> {
+    const [{ fwd }, gens] = await Promise.all([this.conntrack(), this.liveGens()]);
+    const out = new Map<string, number>();
+    for (const e of fwd) {
+      const mac = String(e.key['mac']);
+      if (Number(e.val['flags']) & (CT_RST | CT_FIN_FWD)) continue;
+      if (gens.get(`${mac}|${String(e.key['dport'])}`) !== Number(e.val['gen'])) continue;
+      out.set(mac, (out.get(mac) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  /** Generation of every service entry, by `ENI MAC|port`. */
+  private async liveGens(): Promise<Map<string, number>> {
+    const gens = new Map<string, number>();
+    for (const r of await this.dump('fp_svc')) {
+      const k = unpack(LAYOUTS.svc_key, r.key);
+      const v = unpack(LAYOUTS.svc_val, r.value);
+      gens.set(`${String(k['eni_mac'])}|${String(k['port'])}`, Number(v['gen']));
+    }
+    return gens;
+  }
+
+  /**
+   * Deletes conntrack entries that are idle past the listener's timeout, closed for longer than
+   * CLOSED_LINGER_S, or of a generation no service entry has any more (cut flows).
+   */
+  async gc(nowNs: bigint = process.hrtime.bigint()): Promise<number> {
+    if (!this.dir) return 0;
+    const [{ fwd, rev }, gens] = await Promise.all([this.conntrack(), this.liveGens()]);
+    const lines: string[] = [];
+    const natOfFwd = (e: CtEntry) =>
+      `${String(e.val['target_ip'])}|${String(e.val['target_port'])}|${String(e.val['nat_port'])}`;
+    const natOfRev = (e: CtEntry) =>
+      `${String(e.key['saddr'])}|${String(e.key['sport'])}|${String(e.key['dport'])}`;
+    const fwdByNat = new Map(fwd.map((e) => [natOfFwd(e), e]));
+    const revByNat = new Map(rev.map((e) => [natOfRev(e), e]));
+    const ageS = (last: unknown) => Number((nowNs - BigInt(last as bigint)) / 1_000_000n) / 1000;
+    // Both directions decide together: closed = RST, or a FIN each way.
+    const dead = (f: CtEntry | undefined, r: CtEntry | undefined): boolean => {
+      const e = f ?? r;
+      if (!e) return true;
+      const mac = String(f ? f.key['mac'] : r?.val['eni_mac']);
+      const port = f ? f.key['dport'] : r?.val['eni_port'];
+      if (gens.get(`${mac}|${String(port)}`) !== Number(e.val['gen'])) return true;
+      const flags = Number(f?.val['flags'] ?? 0) | Number(r?.val['flags'] ?? 0);
+      const last = Math.min(ageS(f?.val['last_ns'] ?? 0n), ageS(r?.val['last_ns'] ?? 0n));
+      const closed =
+        (flags & CT_RST) !== 0 || (flags & (CT_FIN_FWD | CT_FIN_REV)) === (CT_FIN_FWD | CT_FIN_REV);
+      const idle = Number(f?.val['idle_s'] ?? 0) || 350;
+      return (closed && last > CLOSED_LINGER_S) || last > idle;
+    };
+    for (const e of fwd) {
+      if (dead(e, revByNat.get(natOfFwd(e)))) lines.push(deleteLine(this.map('fp_ctf'), e.keyBytes));
+    }
+    for (const e of rev) {
+      const f = fwdByNat.get(natOfRev(e));
+      // A reply entry without its flow entry (written a moment before it, or evicted) gets a grace.
+      if (f ? dead(f, e) : ageS(e.val['last_ns']) > 2) lines.push(deleteLine(this.map('fp_ctr'), e.keyBytes));
+    }
+    await this.batch(lines, true);
+    this.stats.gcRuns++;
+    this.stats.gcDeleted += lines.length;
+    return lines.length;
+  }
+
+  /** Resets what is open towards target ip:port through node `nodeMac` (deregistration, health). */
+  async cutTarget(nodeMac: string, ip: string, port: number): Promise<number> {
+    if (!this.dir) return 0;
+    const { fwd, rev } = await this.conntrack();
+    const lines: string[] = [];
+    const nat = new Set<number>();
+    for (const e of rev) {
+      if (e.key['mac'] !== nodeMac || e.key['saddr'] !== ip || e.key['sport'] !== port) continue;
+      lines.push(deleteLine(this.map('fp_ctr'), e.keyBytes));
+      nat.add(Number(e.key['dport']));
+    }
+    for (const e of fwd) {
+      if (e.val['target_ip'] === ip && e.val['target_port'] === port && nat.has(Number(e.val['nat_port'])))
+        lines.push(deleteLine(this.map('fp_ctf'), e.keyBytes));
+    }
+    await this.batch(lines, true);
+    return lines.length;
+  }
+
+  /** Key bytes for single-record maps keyed by a MAC (fp_nodes, fp_enis, fp_stats). */
+  macKey(mac: string): Buffer {
+    return pack(LAYOUTS.node_key, { mac });
+  }
+
+  /** A reconciler is done with the fast path; the last one detaches nothing (namespaces go) but unmounts. */
+  async release(): Promise<void> {
+    this.users = Math.max(0, this.users - 1);
+    if (this.users > 0) return;
+    if (this.gcTimer) clearInterval(this.gcTimer);
+    this.gcTimer = undefined;
+    if (this.dir) {
+      await this.ctx.runner.run(['umount', this.dir]).catch(() => undefined);
+      if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true }).catch(() => undefined);
+      this.dir = undefined;
+      this.tempDir = undefined;
+    }
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      loaded: this.dir !== undefined,
+      ...(this.failed ? { failed: this.failed } : {}),
+      programsAttached: this.stats.attached,
+      nodes: this.nodes.size,
+      conntrack: { flows: this.stats.flows, replies: this.stats.reverse },
+      gc: { runs: this.stats.gcRuns, deleted: this.stats.gcDeleted },
+    };
+  }
+}
