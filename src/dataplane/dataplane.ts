@@ -50,6 +50,7 @@ import { RoutingReconciler, storeHopFacts } from './routing/routing-reconciler.j
 import { defaultHopResolvers } from './routing/route-plan.js';
 import { GatewayEndpointReconciler } from './endpoints/gateway-reconciler.js';
 import { GwlbReconciler } from './gwlb/gwlb-reconciler.js';
+import { VpcFwdReconciler } from './bpf/vpc-fwd.js';
 import { Traffic } from './fabric/traffic.js';
 
 export type { VpcNetworks, VpcNetwork } from './vpc/vpc-network.js';
@@ -106,6 +107,8 @@ export const RECONCILERS: readonly ReconcilerFactory[] = [
         return hop ? { type: 'via', gateway: hop } : { type: 'unreachable' };
       },
     })),
+  // After everything that plugs ports into VPC bridges (BPF data path only; inert otherwise).
+  (ctx) => new VpcFwdReconciler(ctx),
 ];
 
 export interface DataplaneDeps {

@@ -2,7 +2,8 @@
  * The endpoint fast path's map records as bytes (pure): the layouts of fastpath.h mirrored field
  * by field (bpf-structs.test.ts checks them against the compiled object's BTF), `bpftool batch`
  * lines that write and delete them, the security-group reduction to an LPM trie, and decoding of
- * `bpftool -j map dump`.
+ * `bpftool -j map dump`, and what vpc_fwd's maps should hold for a VPC namespace (from
+ * `ip -d -j link show` and `bridge -j fdb show`).
  *
  * Byte order: addresses and ports as they sit in the packet (network order); counters, flags,
  * ifindexes and security-group port ranges in host order (little endian: x86-64 and arm64).
@@ -96,6 +97,9 @@ export const LAYOUTS = {
       f('eni_mac', 38, 'mac'),
     ],
   },
+  vrtr_val: { name: 'vrtr_val', size: 4, fields: [f('br_ifindex', 0, 'u32')] },
+  vfdb_key: { name: 'vfdb_key', size: 12, fields: [f('router_mac', 0, 'mac'), f('mac', 6, 'mac')] },
+  vfdb_val: { name: 'vfdb_val', size: 4, fields: [f('port_ifindex', 0, 'u32')] },
 } as const satisfies Record<string, Layout>;
 
 export const SLOTS = 64;
@@ -281,4 +285,81 @@ export function sgValue(ranges: readonly [number, number][]): Buffer {
 /** Raw bytes of a `bpftool -j map dump` key/value (an array of "0x.." strings). */
 export function dumpBytes(v: unknown): Buffer {
   return Buffer.from(Array.isArray(v) ? v.map((x) => parseInt(String(x), 16)) : []);
+}
+
+/** Sum over CPUs of a per-CPU array slot as `bpftool -j map dump` prints it (u64 values). */
+export function perCpuSum(values: unknown): bigint {
+  let sum = 0n;
+  for (const v of Array.isArray(values) ? (values as { value?: unknown }[]) : []) {
+    const b = dumpBytes(v.value);
+    if (b.length >= 8) sum += b.readBigUInt64LE(0);
+  }
+  return sum;
+}
+
+/** A link of `ip -d -j link show` (the fields vpc_fwd needs). */
+export interface IpLink {
+  ifindex: number;
+  ifname: string;
+  address?: string;
+  master?: string;
+  flags?: string[];
+  link_netnsid?: number;
+  linkinfo?: { info_kind?: string };
+}
+
+/** An entry of `bridge -j fdb show`. */
+export interface FdbEntry {
+  mac: string;
+  ifname?: string;
+  master?: string;
+  state?: string;
+  flags?: string[];
+}
+
+export interface VpcFwdView {
+  /** br0's MAC (the VPC router's) and ifindex. */
+  router: { mac: string; ifindex: number } | undefined;
+  /** Bridge ports vpc_fwd runs on: veths whose peer is in another namespace. */
+  ports: { ifindex: number; ifname: string }[];
+  /** Next-hop MAC -> port ifindex, for ports that are up. */
+  nextHops: Map<string, number>;
+}
+
+/**
+ * What vpc_fwd needs of one VPC namespace. Next hops are the bridge's learned FDB entries on
+ * veth ports that are up. A MAC `kept` from an earlier pass stays on its port while that port
+ * is up and the MAC was not learned elsewhere: frames vpc_fwd redirects never reach the bridge,
+ * so a busy host's entry would otherwise age out of the FDB (300 s) and send its flows back to
+ * the stack, flooded as unknown unicast, until the host next sends through the bridge.
+ */
+export function vpcFwdView(
+  links: readonly IpLink[],
+  fdb: readonly FdbEntry[],
+  bridge: string,
+  kept: ReadonlyMap<string, number> = new Map(),
+): VpcFwdView {
+  const br = links.find((l) => l.ifname === bridge);
+  const ports = links.filter(
+    (l) => l.master === bridge && l.linkinfo?.info_kind === 'veth' && l.link_netnsid !== undefined,
+  );
+  const up = new Map(
+    ports
+      .filter((l) => (l.flags ?? []).includes('UP') && (l.flags ?? []).includes('LOWER_UP'))
+      .map((l) => [l.ifname, l.ifindex]),
+  );
+  const upIndexes = new Set(up.values());
+  const nextHops = new Map<string, number>();
+  for (const e of fdb) {
+    if (e.master !== bridge || (e.state ?? '') !== '' || (e.flags ?? []).includes('self')) continue;
+    const ifindex = up.get(e.ifname ?? '');
+    if (ifindex !== undefined) nextHops.set(e.mac.toLowerCase(), ifindex);
+  }
+  for (const [mac, ifindex] of kept)
+    if (!nextHops.has(mac) && upIndexes.has(ifindex)) nextHops.set(mac, ifindex);
+  return {
+    router: br?.address ? { mac: br.address.toLowerCase(), ifindex: br.ifindex } : undefined,
+    ports: ports.map((l) => ({ ifindex: l.ifindex, ifname: l.ifname })),
+    nextHops,
+  };
 }

@@ -11,6 +11,8 @@
  *   node_fwd ingress of the node's end of the link: hands translated packets to leg p
  *   nat_rev  ingress of the node's provider leg p: target→NLB-IP:nport back to ENI-IP:port→client
  *   eni_out  ingress of the ENI's end of the link: sends reverse-translated packets out of c
+ *   vpc_fwd  ingress of every VPC bridge port: routes frames addressed to the VPC router straight
+ *            to the next hop's port (FIB lookup as br0 would do it, then redirect_peer)
  *
  * Anything not handled returns TC_ACT_OK and takes the kernel path with its nftables rules
  * (the slow path): ICMP, fragments, UDP, PROXY v2 ports, AWS-service ports, health checks,
@@ -93,6 +95,27 @@ struct {
 	__type(key, struct ct_key);
 	__type(value, struct ct_rev);
 } fp_ctr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct node_key);
+	__type(value, struct vrtr_val);
+} fp_vrtr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct vfdb_key);
+	__type(value, struct vfdb_val);
+} fp_vfdb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} fp_vstat SEC(".maps");
 
 struct pkt {
 	struct ethhdr *eth;
@@ -397,6 +420,90 @@ int eni_out(struct __sk_buff *skb)
 	if (!e || p.ip->saddr != e->eni_ip)
 		return TC_ACT_OK;
 	return bpf_redirect(e->c_ifindex, 0);
+}
+
+static __always_inline int vfwd_count(__u32 slot, int verdict)
+{
+	__u64 *c = bpf_map_lookup_elem(&fp_vstat, &slot);
+	if (c)
+		*c += 1; /* per-CPU: no atomics */
+	return verdict;
+}
+
+/*
+ * The VPC router without the VPC namespace's IP stack: a frame for the router's MAC (so routed:
+ * client and destination in different subnets) gets the FIB lookup br0's input would do (policy
+ * rules `from <subnet> iif br0` included, so route tables, GWLB `via <ENI>` routes and gateway
+ * endpoints apply), TTL - 1, the router's MAC as source and the next hop's as destination, and
+ * goes straight into the next hop's veth peer. Everything else — same-subnet frames, ARP,
+ * local destinations (resolver, metadata), blackhole/unreachable routes, unresolved neighbours,
+ * unknown ports, TTL <= 1, fragments, IP options — goes on to the bridge and the stack as before.
+ * A redirect can only reach a device of this namespace, and the keys carry the router MAC, so
+ * VPCs never meet.
+ */
+SEC("tc/vpc_fwd")
+int vpc_fwd(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = data + ETH_HLEN;
+	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return TC_ACT_OK;
+	struct node_key rk = { .pad = 0 };
+	mac_copy(rk.mac, eth->h_dest);
+	struct vrtr_val *r = bpf_map_lookup_elem(&fp_vrtr, &rk);
+	if (!r)
+		return TC_ACT_OK; /* not routed: the bridge switches it */
+	if (ip->ihl != 5 || ip->ttl <= 1 || (ip->frag_off & bpf_htons(0x3fff)))
+		return vfwd_count(VFWD_MISS, TC_ACT_OK);
+	__u32 br = r->br_ifindex;
+	struct bpf_fib_lookup fib = {
+		.family = 2 /* AF_INET */,
+		.l4_protocol = ip->protocol,
+		.tos = ip->tos,
+		.ipv4_src = ip->saddr,
+		.ipv4_dst = ip->daddr,
+		.ifindex = br,
+		/* tot_len 0: the kernel checks the skb (GSO aware) against the egress MTU */
+	};
+	if (ip->protocol == IPPROTO_TCP || ip->protocol == IPPROTO_UDP) {
+		__u16 *ports = (void *)(ip + 1);
+		if ((void *)(ports + 2) <= end) {
+			fib.sport = ports[0];
+			fib.dport = ports[1];
+		}
+	}
+	long rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	/* Only routes back out of br0 reach a bridge port; anything else is the stack's. */
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS || fib.ifindex != br)
+		return vfwd_count(VFWD_MISS, TC_ACT_OK);
+	struct vfdb_key fk;
+	mac_copy(fk.router_mac, rk.mac);
+	mac_copy(fk.mac, fib.dmac);
+	struct vfdb_val *port = bpf_map_lookup_elem(&fp_vfdb, &fk);
+	if (!port)
+		return vfwd_count(VFWD_MISS, TC_ACT_OK);
+	__u32 out = port->port_ifindex;
+	/* ip_decrease_ttl: TTL sits in the high byte of its 16-bit word (network order). */
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	eth = data;
+	ip = data + ETH_HLEN;
+	if ((void *)(ip + 1) > end)
+		return TC_ACT_OK;
+	__u32 check = ip->check;
+	check += bpf_htons(0x0100);
+	ip->check = (__u16)(check + (check >= 0xFFFF));
+	ip->ttl--;
+	mac_copy(eth->h_dest, fib.dmac);
+	mac_copy(eth->h_source, rk.mac);
+	/* Arrived for another host's MAC (the router's): the peer's stack must take it as its own
+	 * (kernels from 6.15 do this in redirect_peer themselves). */
+	if (skb->pkt_type != 0 /* PACKET_HOST */)
+		bpf_skb_change_type(skb, 0);
+	vfwd_count(VFWD_HIT, 0);
+	return bpf_redirect_peer(out, 0);
 }
 
 char _license[] SEC("license") = "GPL";

@@ -131,4 +131,27 @@ struct ct_rev {
 	__u8 eni_mac[6];
 };
 
+/*
+ * vpc_fwd (VPC bridge ports): routed frames skip the VPC namespace's IP stack and bridge.
+ * fp_vrtr: router MAC (br0's, one per VPC namespace) -> br0's ifindex for the FIB lookup.
+ * fp_vfdb: (router MAC, next-hop MAC) -> the bridge port (veth) that MAC was learned on,
+ * mirrored from the bridge's FDB by TypeScript. The router MAC names the namespace, as above.
+ */
+struct vrtr_val {
+	__u32 br_ifindex;
+};
+
+struct vfdb_key {
+	__u8 router_mac[6];
+	__u8 mac[6];
+};
+
+struct vfdb_val {
+	__u32 port_ifindex;
+};
+
+/* fp_vstat (per-CPU array) slots */
+#define VFWD_HIT 0  /* routed frame redirected to the next hop's port */
+#define VFWD_MISS 1 /* routed frame left to the VPC namespace's stack */
+
 #endif

@@ -27,9 +27,19 @@ import {
 } from './fastpath-maps.js';
 
 export const FASTPATH_DIR = 'bpf-fast';
-export type FastProgram = 'nat_fwd' | 'node_fwd' | 'nat_rev' | 'eni_out';
+export type FastProgram = 'nat_fwd' | 'node_fwd' | 'nat_rev' | 'eni_out' | 'vpc_fwd';
 export type FastMap =
-  'fp_svc' | 'fp_slots' | 'fp_nodes' | 'fp_enis' | 'fp_stats' | 'fp_sg' | 'fp_ctf' | 'fp_ctr';
+  | 'fp_svc'
+  | 'fp_slots'
+  | 'fp_nodes'
+  | 'fp_enis'
+  | 'fp_stats'
+  | 'fp_sg'
+  | 'fp_ctf'
+  | 'fp_ctr'
+  | 'fp_vrtr'
+  | 'fp_vfdb'
+  | 'fp_vstat';
 
 /** How long a closed flow (FIN both ways, or RST) keeps its entries (late segments, TIME_WAIT ACK). */
 const CLOSED_LINGER_S = 5;
@@ -105,6 +115,10 @@ export class FastPath {
   readonly nodes = new Map<string, FastNode>();
   /** Last GC / dump figures (describe()). */
   stats = { flows: 0, reverse: 0, gcRuns: 0, gcDeleted: 0, attached: 0 };
+  /** vpc_fwd figures at its last sync (vpc-fwd.ts); undefined while it is not running. */
+  vpcFwd: Record<string, unknown> | undefined;
+  /** Work run on every GC tick besides the GC (vpc_fwd's FDB mirror). */
+  private readonly tickHooks: (() => Promise<unknown>)[] = [];
 
   constructor(private readonly ctx: DataplaneContext) {}
 
@@ -185,8 +199,16 @@ export class FastPath {
       throw e;
     }
     this.dir = dir;
-    this.gcTimer = setInterval(() => void this.gc().catch(() => undefined), gcIntervalMs());
+    this.gcTimer = setInterval(() => {
+      void this.gc().catch(() => undefined);
+      for (const h of this.tickHooks) void h().catch(() => undefined);
+    }, gcIntervalMs());
     this.gcTimer.unref();
+  }
+
+  /** Runs `fn` on every GC tick while the fast path is loaded. */
+  onTick(fn: () => Promise<unknown>): void {
+    this.tickHooks.push(fn);
   }
 
   /** The leg's MAC and ifindex in `ns`. */
@@ -385,6 +407,7 @@ export class FastPath {
       nodes: this.nodes.size,
       conntrack: { flows: this.stats.flows, replies: this.stats.reverse },
       gc: { runs: this.stats.gcRuns, deleted: this.stats.gcDeleted },
+      ...(this.vpcFwd ? { vpcFwd: this.vpcFwd } : {}),
     };
   }
 }
