@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LAYOUTS, SLOT_VAL, pack, sgEntries, slotValue, unpack, updateLine } from './fastpath-maps.js';
+import {
+  LAYOUTS,
+  SLOT_VAL,
+  pack,
+  sgEntries,
+  slotValue,
+  unpack,
+  updateLine,
+  vpcFwdView,
+} from './fastpath-maps.js';
 
 test('records pack in packet order for addresses and ports, host order for the rest', () => {
   const k = pack(LAYOUTS.ct_key, {
@@ -71,4 +80,56 @@ test('security groups as LPM entries: longer prefixes inherit the ranges of the 
   }));
   assert.equal(sgEntries(many), undefined, 'too many ranges for one prefix: nftables carries the endpoint');
   assert.equal(sgEntries([{ protocol: 'tcp', sources: ['pl-123'] }]), undefined);
+});
+
+test('vpc_fwd view: learned FDB entries on up veth ports; kept next hops survive ageing only on their port', () => {
+  const links = [
+    { ifindex: 1, ifname: 'lo' },
+    { ifindex: 2, ifname: 'br0', address: '0A:00:00:00:00:01', linkinfo: { info_kind: 'bridge' } },
+    {
+      ifindex: 3,
+      ifname: 'a',
+      master: 'br0',
+      flags: ['UP', 'LOWER_UP'],
+      link_netnsid: 0,
+      linkinfo: { info_kind: 'veth' },
+    },
+    {
+      ifindex: 4,
+      ifname: 'b',
+      master: 'br0',
+      flags: ['UP'],
+      link_netnsid: 1,
+      linkinfo: { info_kind: 'veth' },
+    },
+    { ifindex: 5, ifname: 'd', master: 'br0', flags: ['UP', 'LOWER_UP'], linkinfo: { info_kind: 'dummy' } },
+  ];
+  const fdb = [
+    { mac: '33:33:00:00:00:01', ifname: 'br0', flags: ['self'], state: 'permanent' },
+    { mac: 'AA:00:00:00:00:03', ifname: 'a', flags: [], master: 'br0', state: '' },
+    { mac: 'aa:00:00:00:00:04', ifname: 'b', flags: [], master: 'br0', state: '' },
+    { mac: '0e:00:00:00:00:03', ifname: 'a', flags: [], master: 'br0', state: 'permanent' },
+  ];
+  const v = vpcFwdView(
+    links,
+    fdb,
+    'br0',
+    new Map([
+      ['aa:00:00:00:00:09', 3],
+      ['aa:00:00:00:00:0a', 4],
+    ]),
+  );
+  assert.deepEqual(v.router, { mac: '0a:00:00:00:00:01', ifindex: 2 });
+  assert.deepEqual(v.ports, [
+    { ifindex: 3, ifname: 'a' },
+    { ifindex: 4, ifname: 'b' },
+  ]);
+  // b has no carrier; the aged-out MAC on a stays, the one on b goes.
+  assert.deepEqual(
+    [...v.nextHops],
+    [
+      ['aa:00:00:00:00:03', 3],
+      ['aa:00:00:00:00:09', 3],
+    ],
+  );
 });
