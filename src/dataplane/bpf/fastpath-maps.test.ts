@@ -121,8 +121,8 @@ test('vpc_fwd view: learned FDB entries on up veth ports; kept next hops survive
   );
   assert.deepEqual(v.router, { mac: '0a:00:00:00:00:01', ifindex: 2 });
   assert.deepEqual(v.ports, [
-    { ifindex: 3, ifname: 'a' },
-    { ifindex: 4, ifname: 'b' },
+    { ifindex: 3, ifname: 'a', up: true },
+    { ifindex: 4, ifname: 'b', up: false },
   ]);
   // b has no carrier; the aged-out MAC on a stays, the one on b goes.
   assert.deepEqual(

@@ -321,7 +321,7 @@ export interface VpcFwdView {
   /** br0's MAC (the VPC router's) and ifindex. */
   router: { mac: string; ifindex: number } | undefined;
   /** Bridge ports vpc_fwd runs on: veths whose peer is in another namespace. */
-  ports: { ifindex: number; ifname: string }[];
+  ports: { ifindex: number; ifname: string; up: boolean }[];
   /** Next-hop MAC -> port ifindex, for ports that are up. */
   nextHops: Map<string, number>;
 }
@@ -359,7 +359,7 @@ export function vpcFwdView(
     if (!nextHops.has(mac) && upIndexes.has(ifindex)) nextHops.set(mac, ifindex);
   return {
     router: br?.address ? { mac: br.address.toLowerCase(), ifindex: br.ifindex } : undefined,
-    ports: ports.map((l) => ({ ifindex: l.ifindex, ifname: l.ifname })),
+    ports: ports.map((l) => ({ ifindex: l.ifindex, ifname: l.ifname, up: up.has(l.ifname) })),
     nextHops,
   };
 }

@@ -127,6 +127,11 @@ export class FastPath {
     this.users++;
   }
 
+  /** True once the programs and maps are pinned. */
+  get loaded(): boolean {
+    return this.dir !== undefined;
+  }
+
   gen(): number {
     return this.nextGen++;
   }

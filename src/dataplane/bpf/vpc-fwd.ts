@@ -35,6 +35,8 @@ interface Entry {
 interface NsState {
   /** Ports carrying vpc_fwd: ifindex → name. */
   attached: Map<number, string>;
+  /** Ports seen up at the previous sync (attached at the next one). */
+  settled: Set<number>;
   /** Next hops written for this namespace (MAC → port ifindex). */
   nextHops: Map<string, number>;
 }
@@ -88,7 +90,12 @@ export class VpcFwdReconciler implements Reconciler {
     if (!fast) return;
     const vpcs = this.ctx.vpcs.list().filter((v) => v.namespace);
     if (vpcs.length === 0 && this.written.size === 0) return;
-    await fast.ensure();
+    if (!fast.loaded) {
+      // Loading compiles the programs (seconds on a busy machine): not inside the pass. The
+      // GC tick, which starts with the load, or the next pass, does the rest.
+      void fast.ensure().catch((e: unknown) => (this.lastError = String(e)));
+      return;
+    }
     const { runner } = this.ctx;
     const want = new Map<string, Entry>();
     const errors: string[] = [];
@@ -101,7 +108,11 @@ export class VpcFwdReconciler implements Reconciler {
           runner.run(['ip', '-n', ns, '-d', '-j', 'link', 'show']),
           runner.run(['bridge', '-n', ns, '-j', 'fdb', 'show', 'br', VPC_BRIDGE]),
         ]);
-        const st = this.byNs.get(ns) ?? { attached: new Map<number, string>(), nextHops: new Map() };
+        const st = this.byNs.get(ns) ?? {
+          attached: new Map<number, string>(),
+          settled: new Set<number>(),
+          nextHops: new Map(),
+        };
         this.byNs.set(ns, st);
         const view = vpcFwdView(
           JSON.parse(links.stdout || '[]') as IpLink[],
@@ -112,8 +123,12 @@ export class VpcFwdReconciler implements Reconciler {
         if (!view.router) continue;
         const present = new Set(view.ports.map((p) => p.ifindex));
         for (const i of [...st.attached.keys()]) if (!present.has(i)) st.attached.delete(i);
+        // A port is attached once it was up at an earlier sync: the qdisc graft of a port still
+        // coming up (no carrier yet, linkwatch pending) was seen to lose a new host's first ARP.
+        const settled = st.settled;
+        st.settled = new Set(view.ports.filter((p) => p.up).map((p) => p.ifindex));
         for (const p of view.ports) {
-          if (st.attached.get(p.ifindex) === p.ifname) continue;
+          if (st.attached.get(p.ifindex) === p.ifname || !p.up || !settled.has(p.ifindex)) continue;
           // A port that went away meanwhile is dropped from the view on the next sync.
           await fast.attach(ns, p.ifname, 'vpc_fwd').then(
             () => st.attached.set(p.ifindex, p.ifname),
