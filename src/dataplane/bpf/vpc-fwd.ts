@@ -4,7 +4,9 @@
  * the router (br0's MAC → br0's ifindex) and the next hops (router MAC + MAC → port, mirrored
  * from the bridge's FDB). Runs as the last step of each reconcile pass (instances, ENIs and NLB
  * nodes are plugged by then) and on the fast path's GC tick (ports plugged between passes, FDB
- * changes); it also reads the hit/miss counters for status.
+ * changes); it also reads the hit/miss counters for status. It never waits for the programs
+ * to load inside a pass (the compile takes seconds on a busy machine and held up the passes
+ * behind it): the first pass starts the load, the next sync does the work.
  *
  * `PRIVLINK_VPC_FWD=0` keeps it off (routed frames then take the VPC namespaces' IP stacks).
  */
@@ -35,8 +37,6 @@ interface Entry {
 interface NsState {
   /** Ports carrying vpc_fwd: ifindex → name. */
   attached: Map<number, string>;
-  /** Ports seen up at the previous sync (attached at the next one). */
-  settled: Set<number>;
   /** Next hops written for this namespace (MAC → port ifindex). */
   nextHops: Map<string, number>;
 }
@@ -110,7 +110,6 @@ export class VpcFwdReconciler implements Reconciler {
         ]);
         const st = this.byNs.get(ns) ?? {
           attached: new Map<number, string>(),
-          settled: new Set<number>(),
           nextHops: new Map(),
         };
         this.byNs.set(ns, st);
@@ -123,12 +122,8 @@ export class VpcFwdReconciler implements Reconciler {
         if (!view.router) continue;
         const present = new Set(view.ports.map((p) => p.ifindex));
         for (const i of [...st.attached.keys()]) if (!present.has(i)) st.attached.delete(i);
-        // A port is attached once it was up at an earlier sync: the qdisc graft of a port still
-        // coming up (no carrier yet, linkwatch pending) was seen to lose a new host's first ARP.
-        const settled = st.settled;
-        st.settled = new Set(view.ports.filter((p) => p.up).map((p) => p.ifindex));
         for (const p of view.ports) {
-          if (st.attached.get(p.ifindex) === p.ifname || !p.up || !settled.has(p.ifindex)) continue;
+          if (st.attached.get(p.ifindex) === p.ifname) continue;
           // A port that went away meanwhile is dropped from the view on the next sync.
           await fast.attach(ns, p.ifname, 'vpc_fwd').then(
             () => st.attached.set(p.ifindex, p.ifname),
