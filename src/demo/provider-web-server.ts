@@ -16,7 +16,16 @@ const SIG = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
 // Loopback mode (no namespaces): privlink hands each instance its own address and IMDS endpoint.
 const IMDS = new URL(process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT || 'http://169.254.169.254');
 const BIND = process.env.PRIVLINK_BIND_IP || '0.0.0.0';
-function metadata(path) {
+// Boot scripts on EC2 retry IMDS too: at boot (and on a loaded host) the first call may time out.
+async function metadata(path) {
+  for (let i = 0; i < 10; i++) {
+    const v = await metadataOnce(path);
+    if (v !== 'unknown') return v;
+    await new Promise((r) => setTimeout(r, 300 * (i + 1)));
+  }
+  return 'unknown';
+}
+function metadataOnce(path) {
   return new Promise((resolve) => {
     const req = http.get({ host: IMDS.hostname, port: IMDS.port || 80, path: '/latest/meta-data/' + path, timeout: 2000 }, (res) => {
       let body = '';

@@ -35,8 +35,11 @@ interface Seen {
 
 /** A target answering every request with its name, the peer address and any PPv2 header. */
 async function target(t: { after(fn: () => unknown): void }, ip: string, name: string): Promise<net.Server> {
+  const open = new Set<net.Socket>();
   const srv = net.createServer((s) => {
     let buf = Buffer.alloc(0);
+    open.add(s);
+    s.on('close', () => open.delete(s));
     s.on('error', () => undefined);
     s.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
@@ -57,7 +60,14 @@ async function target(t: { after(fn: () => unknown): void }, ip: string, name: s
     });
   });
   await new Promise<void>((r) => srv.listen(8080, ip, r));
-  t.after(() => new Promise((r) => srv.close(r)));
+  // A held connection whose upstream leg is still being torn down would keep close() waiting.
+  t.after(
+    () =>
+      new Promise((r) => {
+        srv.close(r);
+        for (const s of open) s.destroy();
+      }),
+  );
   return srv;
 }
 
