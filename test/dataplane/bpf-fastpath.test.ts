@@ -38,7 +38,16 @@ import { run } from '../../src/dataplane/netns/run.js';
 import { eniNamespace } from '../../src/dataplane/netns/naming.js';
 import { chooseDatapath } from '../../src/dataplane/bpf/datapath-choice.js';
 import { systemRunner } from '../../src/dataplane/netns/system-runner.js';
-import { LAYOUTS, dumpBytes, hex, pack, perCpuSum, unpack } from '../../src/dataplane/bpf/fastpath-maps.js';
+import {
+  CT_FIN_FWD,
+  CT_RST,
+  LAYOUTS,
+  dumpBytes,
+  hex,
+  pack,
+  perCpuSum,
+  unpack,
+} from '../../src/dataplane/bpf/fastpath-maps.js';
 import {
   CONSUMER,
   PROVIDER,
@@ -88,6 +97,11 @@ async function dump(dir: string, map: string) {
 }
 
 /** A TCP connection from inside `ns` that stays silent until told to send a request. */
+/** A conntrack key's tuple and namespace MAC as one comparable string. */
+function tupleId(k: Record<string, unknown>): string {
+  return ['saddr', 'daddr', 'sport', 'dport', 'mac'].map((f) => String(k[f])).join('|');
+}
+
 function idleClient(ns: string, host: string, port: number) {
   const js = `
 const s = require('net').connect({ host: ${JSON.stringify(host)}, port: ${port} });
@@ -323,11 +337,14 @@ test(
       (e) => e.key['saddr'] === CLIENT_IP && e.key['daddr'] === ENI_IP && e.val['flags'] === 0,
     );
     assert.equal(new Set(open.map((e) => e.key['mac'])).size, 2, 'two ENIs, told apart by MAC');
-    // The finished requests left nothing behind: their last ACK removed both entries.
-    assert.deepEqual(
-      fwd.filter((e) => e.val['flags'] !== 0),
-      [],
-      'closed flows are removed by the programs',
+    // The finished requests are marked closed (a FIN each way, or a reset) and linger for the
+    // GC: ACKs for data sent before the other side's FIN may still follow the FINs.
+    const closedKeys = fwd.filter((e) => e.val['flags'] !== 0);
+    assert.ok(
+      closedKeys.every(
+        (e) => (Number(e.val['flags']) & CT_RST) !== 0 || (Number(e.val['flags']) & CT_FIN_FWD) !== 0,
+      ),
+      'finished flows are marked closed',
     );
     assert.ok(open.every((e) => e.val['target_ip'] === '10.0.2.10' && e.val['target_port'] === 8080));
     assert.ok(
@@ -447,6 +464,16 @@ test(
     assert.match(after, /error ECONNRESET/);
     assert.doesNotMatch(after, /data/);
     assert.equal((await c2.client.held(holds[1] ?? 0))?.endedAt, 0, 'busy flows are not collected');
+
+    // Closed flows are gone once they lingered (5 s) and the GC ran.
+    await eventually(
+      async () =>
+        (await dump(dir, 'fp_ctf'))
+          .map((e) => tupleId(unpack(LAYOUTS.ct_key, e.key)))
+          .filter((id) => closedKeys.some((c) => tupleId(c.key) === id)).length,
+      (n) => n === 0,
+      { timeoutMs: 10_000, intervalMs: 250 },
+    );
 
     // Deregistration: when the delay ends, the target's fast-path flows are reset (their map
     // entries go, as `conntrack -D` does on the nftables path).

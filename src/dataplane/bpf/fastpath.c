@@ -313,16 +313,10 @@ int nat_fwd(struct __sk_buff *skb)
 		if (fl && (ct->flags & fl) != fl)
 			ct->flags |= fl;
 		count(sk.eni_mac, 0, len, 0);
-		/* A reset, or the client's last ACK after a FIN each way, ends the flow here: both
-		 * entries go once this packet is translated (late segments meet the stack: reset). */
+		/* A reset ends the flow here: both entries go once this packet is translated (late
+		 * segments meet the stack: reset). A FIN each way does not: ACKs for data sent before
+		 * the other side's FIN still follow it, so a closed flow lingers until the GC. */
 		done = p.tcp->rst;
-		if (!done && !p.tcp->fin && (ct->flags & CT_FIN_FWD)) {
-			struct ct_key rk = { .saddr = ct->target_ip, .daddr = svc->nlb_ip,
-					     .sport = ct->target_port, .dport = ct->nat_port };
-			mac_copy(rk.mac, svc->node_mac);
-			struct ct_rev *r = bpf_map_lookup_elem(&fp_ctr, &rk);
-			done = r && (r->flags & CT_FIN_REV);
-		}
 	}
 	__u32 tip = ct->target_ip, nlb = svc->nlb_ip;
 	__u16 tport = ct->target_port, nport = ct->nat_port;
@@ -387,14 +381,10 @@ int nat_rev(struct __sk_buff *skb)
 	__u8 cmac[6], emac[6];
 	mac_copy(cmac, rv->client_mac);
 	mac_copy(emac, rv->eni_mac);
-	/* A reset, or the target's last ACK after a FIN each way, ends the flow (as in nat_fwd). */
+	/* A reset ends the flow (as in nat_fwd); FINs leave it to the GC's linger. */
 	int done = p.tcp->rst;
 	struct ct_key fk = { .saddr = cip, .daddr = eip, .sport = cport, .dport = eport };
 	mac_copy(fk.mac, emac);
-	if (!done && !p.tcp->fin && (rv->flags & CT_FIN_REV)) {
-		struct ct_fwd *f = bpf_map_lookup_elem(&fp_ctf, &fk);
-		done = f && (f->flags & CT_FIN_FWD);
-	}
 	if (done) {
 		bpf_map_delete_elem(&fp_ctr, &rk);
 		bpf_map_delete_elem(&fp_ctf, &fk);
