@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/dataplane/netns/run.js';
 import { LAYOUTS, SG_VAL, SLOT_VAL, type Layout } from '../../src/dataplane/bpf/fastpath-maps.js';
+import { compileBpfCommand } from '../../src/dataplane/bpf/bpf-object.js';
 
 const have = await run(['clang', '--version'])
   .then(() => run(['bpftool', 'version']))
@@ -32,18 +33,7 @@ test(
     try {
       const src = fileURLToPath(new URL('../../src/dataplane/bpf/fastpath.c', import.meta.url));
       const obj = join(dir, 'fastpath.o');
-      await run([
-        'clang',
-        '-O2',
-        '-g',
-        '-target',
-        'bpf',
-        '-I/usr/include/x86_64-linux-gnu',
-        '-c',
-        src,
-        '-o',
-        obj,
-      ]);
+      await run(compileBpfCommand(src, obj).argv);
       const { stdout } = await run(['bpftool', '-j', 'btf', 'dump', 'file', obj]);
       const types = (JSON.parse(stdout) as { types: BtfType[] }).types.filter((t) => t.kind === 'STRUCT');
       const byName = new Map(types.map((t) => [t.name, t]));

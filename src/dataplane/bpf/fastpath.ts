@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { DataplaneContext } from '../context.js';
+import { compileBpfCommand, loadAllCommand } from './bpf-object.js';
 import {
   CT_FIN_FWD,
   CT_FIN_REV,
@@ -174,29 +175,8 @@ export class FastPath {
     try {
       const src = fileURLToPath(new URL('./fastpath.c', import.meta.url));
       const obj = join(runDir, 'fastpath.o');
-      await runner.run([
-        'clang',
-        '-O2',
-        '-g',
-        '-target',
-        'bpf',
-        '-I/usr/include/x86_64-linux-gnu',
-        '-c',
-        src,
-        '-o',
-        obj,
-      ]);
-      await runner.run([
-        'bpftool',
-        'prog',
-        'loadall',
-        obj,
-        join(dir, 'p'),
-        'type',
-        'tc',
-        'pinmaps',
-        join(dir, 'm'),
-      ]);
+      await runner.run(compileBpfCommand(src, obj).argv);
+      await runner.run(loadAllCommand(obj, dir).argv);
     } catch (e) {
       await runner.run(['umount', dir]).catch(() => undefined);
       if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true }).catch(() => undefined);

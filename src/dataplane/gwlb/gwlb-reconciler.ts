@@ -45,6 +45,7 @@ import { routerAddress } from '../vpc/vpc-network.js';
 import { gwlbReturnLink } from '../routing/route-plan.js';
 import type { TargetHealthReport, TargetHealthSource } from '../../control/health.js';
 import { SerialQueue } from '../fabric/traffic.js';
+import { compileBpfCommand, loadAllCommand } from '../bpf/bpf-object.js';
 import {
   backEntry,
   desiredGwlbEndpoints,
@@ -125,29 +126,8 @@ export class GwlbReconciler implements Reconciler, TargetHealthSource {
     await runner.run(['mount', '-t', 'bpf', 'bpf', dir]);
     const src = fileURLToPath(new URL('./bpf/gwlb.c', import.meta.url));
     const obj = join(this.ctx.runDir, 'gwlb.o');
-    await runner.run([
-      'clang',
-      '-O2',
-      '-g',
-      '-target',
-      'bpf',
-      '-I/usr/include/x86_64-linux-gnu',
-      '-c',
-      src,
-      '-o',
-      obj,
-    ]);
-    await runner.run([
-      'bpftool',
-      'prog',
-      'loadall',
-      obj,
-      join(dir, 'p'),
-      'type',
-      'tc',
-      'pinmaps',
-      join(dir, 'm'),
-    ]);
+    await runner.run(compileBpfCommand(src, obj).argv);
+    await runner.run(loadAllCommand(obj, dir).argv);
     this.bpfDir = dir;
   }
 
