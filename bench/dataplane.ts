@@ -20,7 +20,7 @@
  * Quick mode (`npm run bench -- dataplane --quick`, or BENCH_DP_QUICK=1): 2 s per measurement,
  * 1 stream, kernel paths only, 200 endpoints in the scale phase: about nine minutes on 2 cores.
  *
- * Knobs (environment): BENCH_DP_ENDPOINTS, BENCH_DP_SECONDS (per measurement, default 3),
+ * Knobs (environment): BENCH_DP_PATHS (default `nftables,bpf`), BENCH_DP_ENDPOINTS, BENCH_DP_SECONDS (per measurement, default 3),
  * BENCH_DP_ROUNDS (default and minimum 3: a median of two is only the smaller one), BENCH_DP_LOG=debug (privlink's log), BENCH_DP_PROXY_WORKERS
  * (fabric agents serving PPv2; default one per core), and for investigating a
  * live topology: BENCH_DP_HOLD=S (hold S seconds before measuring), BENCH_DP_HOLD_SCALE=S (hold
@@ -76,6 +76,8 @@ const SECONDS = Number(process.env['BENCH_DP_SECONDS'] ?? (QUICK ? 2 : 3));
 /** A median of two rounds is just the smaller figure: three rounds at least. */
 const ROUNDS = Math.max(MIN_ROUNDS, Number(process.env['BENCH_DP_ROUNDS'] ?? MIN_ROUNDS));
 const PER_VPC = 50;
+/** The privlink data paths to measure (BENCH_DP_PATHS=bpf for one): the raw path is always in. */
+const PATHS = (process.env['BENCH_DP_PATHS'] ?? 'nftables,bpf').split(',').map((x) => x.trim());
 const RAW_C = `${PREFIX}-rawc`;
 const RAW_S = `${PREFIX}-raws`;
 const RAW_IP = '192.168.200.2';
@@ -336,6 +338,7 @@ export async function run_(): Promise<void> {
       ['nftables', `${PREFIX}n`],
       ['bpf', `${PREFIX}b`],
     ] as const) {
+      if (!PATHS.includes(datapath)) continue;
       const p = new Privlink(
         {
           port: 0,

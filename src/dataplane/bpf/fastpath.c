@@ -4,13 +4,13 @@
  * consumer's packet to what the target sees (docs/bpf-datapath.md).
  *
  *   consumer ─br─ c │ ENI ns │ u ═══ link ═══ u │ NLB node ns │ p ─br─ target
- *                 nat_fwd ─────redirect_peer────► node_fwd ──redirect_neigh──►
- *        ◄──redirect── eni_out ◄──redirect_peer──────────── nat_rev
+ *                 nat_fwd ─────redirect_peer────► node_fwd ──redirect_peer──►
+ *        ◄─redirect_peer─ eni_out ◄──redirect_peer──────────── nat_rev
  *
  *   nat_fwd  ingress of the ENI's consumer leg c: client→ENI-IP:port becomes NLB-IP:nport→target
- *   node_fwd ingress of the node's end of the link: hands translated packets to leg p
+ *   node_fwd ingress of the node's end of the link: hands translated packets to leg p's peer
  *   nat_rev  ingress of the node's provider leg p: target→NLB-IP:nport back to ENI-IP:port→client
- *   eni_out  ingress of the ENI's end of the link: sends reverse-translated packets out of c
+ *   eni_out  ingress of the ENI's end of the link: hands reverse-translated packets to c's peer
  *   vpc_fwd  ingress of every VPC bridge port: routes frames addressed to the VPC router straight
  *            to the next hop's port (FIB lookup as br0 would do it, then redirect_peer)
  *
@@ -351,7 +351,24 @@ int node_fwd(struct __sk_buff *skb)
 	/* Only what nat_fwd translated carries the node's IP as source on this leg. */
 	if (!n || p.ip->saddr != n->nlb_ip)
 		return TC_ACT_OK;
-	return bpf_redirect_neigh(n->p_ifindex, 0, 0, 0);
+	__u32 out = n->p_ifindex;
+	/* The next hop (the VPC router, or the target itself in the node's subnet) from the node's
+	 * main table and neighbour cache, then straight into leg p's peer, the provider VPC's bridge
+	 * port: no second pass through p's transmit path and the VPC's receive backlog. The node's
+	 * namespace has no policy rules, so the direct lookup is the one the stack would do. */
+	struct bpf_fib_lookup fib = {
+		.family = 2 /* AF_INET */,
+		.l4_protocol = IPPROTO_TCP,
+		.ipv4_src = p.ip->saddr,
+		.ipv4_dst = p.ip->daddr,
+		.ifindex = out,
+	};
+	if (bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_DIRECT) != BPF_FIB_LKUP_RET_SUCCESS ||
+	    fib.ifindex != out)
+		return bpf_redirect_neigh(out, 0, 0, 0); /* unresolved neighbour: the kernel resolves it */
+	if (set_macs(skb, fib.dmac, fib.smac))
+		return TC_ACT_SHOT;
+	return bpf_redirect_peer(out, 0);
 }
 
 SEC("tc/nat_rev")
@@ -409,7 +426,8 @@ int eni_out(struct __sk_buff *skb)
 	/* Only what nat_rev translated carries the ENI's MAC and IP as source on this leg. */
 	if (!e || p.ip->saddr != e->eni_ip)
 		return TC_ACT_OK;
-	return bpf_redirect(e->c_ifindex, 0);
+	/* Into c's peer, the consumer VPC's bridge port, as if c had sent it (its MACs are set). */
+	return bpf_redirect_peer(e->c_ifindex, 0);
 }
 
 static __always_inline int vfwd_count(__u32 slot, int verdict)
