@@ -252,8 +252,12 @@ int nat_fwd(struct __sk_buff *skb)
 	__u64 len = skb->len - ETH_HLEN;
 
 	struct ct_fwd *ct = bpf_map_lookup_elem(&fp_ctf, &fk);
-	/* A stale generation is a cut flow; a fresh SYN on a closed tuple is a new flow. */
-	if (ct && (ct->gen != svc->gen || (syn && (ct->flags & (CT_RST | CT_FIN_FWD)))))
+	/* A stale generation is a cut flow; a fresh SYN on a closed tuple is a new flow; a flow idle
+	 * past the listener's timeout is gone here at once, whenever the GC gets to its entries
+	 * (the next segment meets the ENI's stack: reset, as the NLB does). Signed: another CPU may
+	 * have stamped the entry after this program read the clock. */
+	if (ct && (ct->gen != svc->gen || (syn && (ct->flags & (CT_RST | CT_FIN_FWD))) ||
+		   (ct->idle_s && (__s64)(now - ct->last_ns) > (__s64)ct->idle_s * 1000000000ll)))
 		ct = 0;
 	struct ct_fwd nf = {};
 	int done = 0;

@@ -46,6 +46,10 @@ export type FastMap =
 const CLOSED_LINGER_S = 5;
 /** Conntrack GC period (PRIVLINK_BPF_GC_MS: tests shorten it). */
 const gcIntervalMs = () => Number(process.env['PRIVLINK_BPF_GC_MS'] ?? 5000) || 5000;
+/** After a GC run of t ms the next waits at least GC_GAP_PER_MS × t ms (at most 10 % of a core)… */
+const GC_GAP_PER_MS = 10;
+/** …but never longer than this. */
+const GC_MAX_GAP_MS = 60_000;
 
 /** A registered NLB node (what endpoint entries need of it). */
 export interface FastNode {
@@ -65,6 +69,13 @@ export interface CtEntry {
   key: Record_;
   keyBytes: Buffer;
   val: Record_;
+}
+
+interface PendingBatch {
+  lines: readonly string[];
+  tolerant: boolean;
+  resolve: () => void;
+  reject: (e: Error) => void;
 }
 
 /** Leg MAC and ifindex inside a namespace. */
@@ -111,13 +122,18 @@ export class FastPath {
   private loading: Promise<void> | undefined;
   private users = 0;
   private gcTimer: NodeJS.Timeout | undefined;
+  private gcRunning = false;
+  private nextGcAt = 0;
   private nextGen = 1;
   /** NLB nodes by node ENI id. */
   readonly nodes = new Map<string, FastNode>();
   /** Last GC / dump figures (describe()). */
-  stats = { flows: 0, reverse: 0, gcRuns: 0, gcDeleted: 0, attached: 0 };
+  stats = { flows: 0, reverse: 0, gcRuns: 0, gcDeleted: 0, gcLastMs: 0, attached: 0 };
   /** vpc_fwd figures at its last sync (vpc-fwd.ts); undefined while it is not running. */
   vpcFwd: Record<string, unknown> | undefined;
+  /** Map writes waiting for the batch in flight (batch()). */
+  private readonly pending: PendingBatch[] = [];
+  private flushing: Promise<void> | undefined;
   /** Work run on every GC tick besides the GC (vpc_fwd's FDB mirror). */
   private readonly tickHooks: (() => Promise<unknown>)[] = [];
 
@@ -185,10 +201,32 @@ export class FastPath {
     }
     this.dir = dir;
     this.gcTimer = setInterval(() => {
-      void this.gc().catch(() => undefined);
+      if (Date.now() >= this.nextGcAt) void this.timedGc();
       for (const h of this.tickHooks) void h().catch(() => undefined);
     }, gcIntervalMs());
     this.gcTimer.unref();
+  }
+
+  /**
+   * A GC run, and when the next may start: dumping and parsing large conntrack maps takes CPU
+   * from the traffic itself (0.3–0.5 s a run with tens of thousands of flows), so a slow run
+   * spaces the next ones out, up to GC_MAX_GAP_MS. Idle expiry does not wait for it: nat_fwd
+   * checks each flow's idle time itself; the GC only reclaims entries and NAT ports.
+   */
+  private async timedGc(): Promise<void> {
+    if (this.gcRunning) return;
+    this.gcRunning = true;
+    const t0 = Date.now();
+    try {
+      await this.gc();
+    } catch {
+      // Counted by nothing: the next run tries again.
+    } finally {
+      const took = Date.now() - t0;
+      this.gcRunning = false;
+      this.nextGcAt = Date.now() + Math.min(GC_MAX_GAP_MS, GC_GAP_PER_MS * took);
+      this.stats.gcLastMs = took;
+    }
   }
 
   /** Runs `fn` on every GC tick while the fast path is loaded. */
@@ -205,45 +243,66 @@ export class FastPath {
   }
 
   /** Attaches `prog` at tc ingress of `dev` in `ns` (replacing what was there). */
-  async attach(ns: string, dev: string, prog: FastProgram): Promise<void> {
-    await this.ensure();
-    const { runner } = this.ctx;
-    await runner.run(['tc', '-n', ns, 'qdisc', 'replace', 'dev', dev, 'clsact']);
-    await runner.run([
-      'tc',
-      '-n',
-      ns,
-      'filter',
-      'replace',
-      'dev',
-      dev,
-      'ingress',
-      'pref',
-      '1',
-      'handle',
-      '1',
-      'bpf',
-      'da',
-      'pinned',
-      this.prog(prog),
-    ]);
-    this.stats.attached++;
+  attach(ns: string, dev: string, prog: FastProgram): Promise<void> {
+    return this.attachMany(ns, [dev], prog);
   }
 
-  /** Runs map commands in one bpftool process; a failed batch is retried line by line. */
-  async batch(lines: readonly string[], tolerant = false): Promise<void> {
-    if (lines.length === 0 || !this.dir) return;
-    const run = (l: readonly string[]) =>
-      this.ctx.runner.run(['bpftool', 'batch', 'file', '-'], l.join('\n') + '\n');
+  /** Attaches `prog` to every device of `devs` in `ns`: one `tc -batch` process for all of them. */
+  async attachMany(ns: string, devs: readonly string[], prog: FastProgram): Promise<void> {
+    if (devs.length === 0) return;
+    await this.ensure();
+    const pinned = this.prog(prog);
+    const script = devs
+      .flatMap((dev) => [
+        `qdisc replace dev ${dev} clsact`,
+        `filter replace dev ${dev} ingress pref 1 handle 1 bpf da pinned ${pinned}`,
+      ])
+      .join('\n');
+    await this.ctx.runner.run(['tc', '-n', ns, '-batch', '-'], script + '\n');
+    this.stats.attached += devs.length;
+  }
+
+  /**
+   * Runs map commands in one bpftool process; a failed batch is retried line by line. Calls made
+   * while a batch runs are combined into the next one (every process start costs 10–30 ms here,
+   * and a pass building many endpoints makes a few calls per endpoint); each call still returns
+   * once its own lines are written, so callers keep their order (entries before the nft gate).
+   */
+  batch(lines: readonly string[], tolerant = false): Promise<void> {
+    if (lines.length === 0 || !this.dir) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ lines, tolerant, resolve, reject });
+      if (!this.flushing) this.flushing = this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
     try {
-      await run(lines);
-    } catch (e) {
-      if (!tolerant && lines.length === 1) throw e;
-      // bpftool stops at the first failing line (a delete of an entry already gone): go on alone.
-      const errors: string[] = [];
-      for (const l of lines) await run([l]).catch((err: unknown) => errors.push(String(err)));
-      if (!tolerant && errors.length) throw new Error(errors.join('; '), { cause: e });
+      while (this.pending.length) {
+        const group = this.pending.splice(0);
+        try {
+          await this.runBatch(group.flatMap((g) => g.lines));
+          for (const g of group) g.resolve();
+        } catch {
+          // bpftool stops at the first failing line (a delete of an entry already gone): each
+          // call again on its own, line by line, so one call's stale delete fails no other.
+          for (const g of group) await this.retryAlone(g);
+        }
+      }
+    } finally {
+      this.flushing = undefined;
     }
+  }
+
+  private async retryAlone(g: PendingBatch): Promise<void> {
+    const errors: string[] = [];
+    for (const l of g.lines) await this.runBatch([l]).catch((err: unknown) => errors.push(String(err)));
+    if (!g.tolerant && errors.length) g.reject(new Error(errors.join('; ')));
+    else g.resolve();
+  }
+
+  private runBatch(lines: readonly string[]): Promise<unknown> {
+    return this.ctx.runner.run(['bpftool', 'batch', 'file', '-'], lines.join('\n') + '\n');
   }
 
   /** Entries of a map as raw key/value bytes. */
@@ -391,7 +450,7 @@ export class FastPath {
       programsAttached: this.stats.attached,
       nodes: this.nodes.size,
       conntrack: { flows: this.stats.flows, replies: this.stats.reverse },
-      gc: { runs: this.stats.gcRuns, deleted: this.stats.gcDeleted },
+      gc: { runs: this.stats.gcRuns, deleted: this.stats.gcDeleted, lastMs: this.stats.gcLastMs },
       ...(this.vpcFwd ? { vpcFwd: this.vpcFwd } : {}),
     };
   }

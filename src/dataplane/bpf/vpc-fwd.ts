@@ -25,6 +25,9 @@ import {
   type IpLink,
 } from './fastpath-maps.js';
 
+/** VPC namespaces read at once by a sync. */
+const SYNC_PARALLEL = 4;
+
 export const vpcFwdEnabled = (): boolean =>
   !/^(0|off|false|no)$/i.test(process.env['PRIVLINK_VPC_FWD'] ?? '');
 
@@ -100,9 +103,7 @@ export class VpcFwdReconciler implements Reconciler {
     const want = new Map<string, Entry>();
     const errors: string[] = [];
     const seen = new Set<string>();
-    for (const v of vpcs) {
-      const ns = v.namespace ?? '';
-      seen.add(ns);
+    const one = async (ns: string): Promise<void> => {
       try {
         const [links, fdb] = await Promise.all([
           runner.run(['ip', '-n', ns, '-d', '-j', 'link', 'show']),
@@ -119,17 +120,28 @@ export class VpcFwdReconciler implements Reconciler {
           VPC_BRIDGE,
           st.nextHops,
         );
-        if (!view.router) continue;
+        if (!view.router) return;
         const present = new Set(view.ports.map((p) => p.ifindex));
         for (const i of [...st.attached.keys()]) if (!present.has(i)) st.attached.delete(i);
-        for (const p of view.ports) {
-          if (st.attached.get(p.ifindex) === p.ifname) continue;
-          // A port that went away meanwhile is dropped from the view on the next sync.
-          await fast.attach(ns, p.ifname, 'vpc_fwd').then(
-            () => st.attached.set(p.ifindex, p.ifname),
-            (e: unknown) => errors.push(`${ns} ${p.ifname}: ${String(e)}`),
+        const fresh = view.ports.filter((p) => st.attached.get(p.ifindex) !== p.ifname);
+        // One tc process for the namespace's new ports; when one went away meanwhile (the batch
+        // fails), each alone: that port drops out of the view on the next sync.
+        await fast
+          .attachMany(
+            ns,
+            fresh.map((p) => p.ifname),
+            'vpc_fwd',
+          )
+          .then(
+            () => fresh.forEach((p) => st.attached.set(p.ifindex, p.ifname)),
+            async () => {
+              for (const p of fresh)
+                await fast.attach(ns, p.ifname, 'vpc_fwd').then(
+                  () => st.attached.set(p.ifindex, p.ifname),
+                  (e: unknown) => errors.push(`${ns} ${p.ifname}: ${String(e)}`),
+                );
+            },
           );
-        }
         // Next hops only on ports that carry the program (the rest are not redirect targets yet).
         const attachedIdx = new Set(st.attached.keys());
         st.nextHops = new Map([...view.nextHops].filter(([, i]) => attachedIdx.has(i)));
@@ -152,7 +164,15 @@ export class VpcFwdReconciler implements Reconciler {
         // Unreadable this time (namespace going away): keep what is written for it.
         for (const [id, w] of this.written) if (!want.has(id)) want.set(id, w);
       }
-    }
+    };
+    // A few namespaces at a time: each costs two reads (and a tc run for new ports), and a
+    // pass with many VPCs waited for them one after another.
+    const queue = vpcs.map((v) => v.namespace ?? '');
+    for (const ns of queue) seen.add(ns);
+    const worker = async () => {
+      for (let ns = queue.shift(); ns !== undefined; ns = queue.shift()) await one(ns);
+    };
+    await Promise.all(Array.from({ length: Math.min(SYNC_PARALLEL, queue.length) }, worker));
     for (const ns of [...this.byNs.keys()]) if (!seen.has(ns)) this.byNs.delete(ns);
     const lines: string[] = [];
     for (const [id, w] of this.written) {

@@ -236,9 +236,10 @@ export class EndpointReconciler implements Reconciler {
     const here = legName({ namespace: nodeNs, address: '', key: nodeEni });
     const there = legName({ namespace: a.namespace, address: '', key: a.eniId });
     try {
-      await fast.attach(a.namespace, here, 'eni_out');
-      await fast.attach(nodeNs, there, 'node_fwd');
-      const [l, b] = await Promise.all([fast.leg(a.namespace, here), fast.leg(nodeNs, there)]);
+      const [l, b] = await Promise.all([
+        fast.attach(a.namespace, here, 'eni_out').then(() => fast.leg(a.namespace ?? '', here)),
+        fast.attach(nodeNs, there, 'node_fwd').then(() => fast.leg(nodeNs, there)),
+      ]);
       a.fast.links.set(nodeEni, {
         linkIfindex: l.ifindex,
         backIfindex: b.ifindex,
@@ -470,8 +471,10 @@ export class EndpointReconciler implements Reconciler {
     if (this.fast) {
       try {
         await this.fast.ensure();
-        const c = await this.fast.leg(ns, ENDPOINT_VPC_LEG);
-        await this.fast.attach(ns, ENDPOINT_VPC_LEG, 'nat_fwd');
+        const [c] = await Promise.all([
+          this.fast.leg(ns, ENDPOINT_VPC_LEG),
+          this.fast.attach(ns, ENDPOINT_VPC_LEG, 'nat_fwd'),
+        ]);
         await this.fast.batch([
           updateLine(
             this.fast.map('fp_enis'),
