@@ -32,6 +32,8 @@
 #define NPORT_MIN 16384
 #define NPORT_SPAN (65536 - NPORT_MIN)
 #define NPORT_TRIES 32
+/* A closed flow's entries stay this long for late segments (CLOSED_LINGER_S in fastpath.ts). */
+#define CLOSED_LINGER_NS 5000000000ll
 #define MSS_MAX 1460
 
 #define IP_OFF ETH_HLEN
@@ -214,6 +216,33 @@ static __always_inline int sg_allows(const struct svc_key *sk, __u32 saddr, __u1
 	return 0;
 }
 
+/*
+ * A reply entry a new flow may take over: nothing else frees NAT ports between GC runs, and at
+ * ten thousand connections a second the 48 k ports towards one target fill within seconds. It
+ * is free when its flow entry is gone or belongs to another flow by now (the client reused its
+ * port), when the flow is idle past its timeout, or when it closed over CLOSED_LINGER_NS ago;
+ * a closed flow's own entry goes with it, so its late segments cannot reach the new flow.
+ */
+static __always_inline int rev_reusable(const struct ct_rev *old, __u64 now, __u32 tip, __u16 tport,
+					__u16 nport)
+{
+	struct ct_key fk = { .saddr = old->client_ip, .daddr = old->eni_ip, .sport = old->client_port,
+			     .dport = old->eni_port };
+	mac_copy(fk.mac, old->eni_mac);
+	struct ct_fwd *f = bpf_map_lookup_elem(&fp_ctf, &fk);
+	if (!f || f->nat_port != nport || f->target_ip != tip || f->target_port != tport)
+		return 1;
+	__u32 fl = f->flags | old->flags;
+	__u64 last = f->last_ns > old->last_ns ? f->last_ns : old->last_ns;
+	__s64 idle = (__s64)(now - last);
+	int closed = (fl & CT_RST) || (fl & (CT_FIN_FWD | CT_FIN_REV)) == (CT_FIN_FWD | CT_FIN_REV);
+	if ((closed && idle > CLOSED_LINGER_NS) || (f->idle_s && idle > (__s64)f->idle_s * 1000000000ll)) {
+		bpf_map_delete_elem(&fp_ctf, &fk);
+		return 1;
+	}
+	return 0;
+}
+
 static __always_inline void count(const __u8 *eni_mac, __u64 conns, __u64 in, __u64 out)
 {
 	struct node_key k = { .pad = 0 };
@@ -286,13 +315,19 @@ int nat_fwd(struct __sk_buff *skb)
 		/* The client's own port first (as nft SNAT keeps it), then bounded random probing. */
 		__u32 h = bpf_get_prandom_u32();
 		__u16 np = 0;
-		#pragma unroll
+		#pragma clang loop unroll(disable)
 		for (int t = 0; t < NPORT_TRIES; t++) {
 			__u16 cand = t == 0 && bpf_ntohs(sport) >= NPORT_MIN
 					     ? bpf_ntohs(sport)
 					     : NPORT_MIN + ((h + t * 2654435761u) % NPORT_SPAN);
 			rk.dport = bpf_htons(cand);
 			if (bpf_map_update_elem(&fp_ctr, &rk, &rv, BPF_NOEXIST) == 0) {
+				np = cand;
+				break;
+			}
+			struct ct_rev *old = bpf_map_lookup_elem(&fp_ctr, &rk);
+			if (old && rev_reusable(old, now, tip, tport, rk.dport) &&
+			    bpf_map_update_elem(&fp_ctr, &rk, &rv, BPF_EXIST) == 0) {
 				np = cand;
 				break;
 			}

@@ -26,6 +26,9 @@ function run(argv: readonly string[], input?: string, timeoutMs = 30_000): Promi
         resolve({ stdout: String(stdout), stderr: String(stderr) });
       },
     );
+    // A command that exits before reading its input (a namespace that went away) closes the
+    // pipe: EPIPE on stdin, unhandled, would crash the server; its exit status says what failed.
+    child.stdin?.on('error', () => undefined);
     if (input !== undefined) child.stdin?.end(input);
   });
 }
