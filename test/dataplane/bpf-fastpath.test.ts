@@ -304,6 +304,35 @@ test(
     assert.equal(conns2.get(c2nd.epId), conns1.get(c2nd.epId), 'the same-CIDR VPC saw none of it');
     assert.match(JSON.stringify(p.health()), /"vpcFwd":\{"hits":[1-9]/);
 
+    // A client that reconnects from the same port at once (the old connection closed a moment
+    // ago) gets its own port again as the NAT port: the new flow takes over the closed flow's
+    // reply entry instead of probing for another port while the old one lingers.
+    const reusePort = 40_123;
+    const reuse = await run([
+      'ip',
+      'netns',
+      'exec',
+      consumers[0]?.client.ns ?? '',
+      process.execPath,
+      '-e',
+      `const net = require('net');
+const once = () => new Promise((ok, fail) => {
+  const s = net.connect({ host: ${JSON.stringify(ENI_IP)}, port: 80, localPort: ${reusePort} });
+  let got = '';
+  s.on('connect', () => s.write('GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n'));
+  s.on('data', (d) => (got += d));
+  s.on('error', fail);
+  s.on('close', () => (got.includes('200 OK') ? ok() : fail(new Error('no answer'))));
+});
+(async () => { for (let i = 0; i < 3; i++) await once(); console.log('done'); })().catch((e) => { console.log(String(e)); process.exit(1); });`,
+    ]);
+    assert.match(reuse.stdout, /done/);
+    const natPorts = (await dump(dir, 'fp_ctf'))
+      .map((e) => ({ key: unpack(LAYOUTS.ct_key, e.key), val: unpack(LAYOUTS.ct_fwd, e.value) }))
+      .filter((e) => e.key['saddr'] === CLIENT_IP && e.key['sport'] === reusePort)
+      .map((e) => e.val['nat_port']);
+    assert.deepEqual(natPorts, [reusePort], 'the reconnecting client kept its port as the NAT port');
+
     const nftConns = async (eniId: string) =>
       (
         await run([
@@ -465,7 +494,7 @@ test(
     assert.doesNotMatch(after, /data/);
     assert.equal((await c2.client.held(holds[1] ?? 0))?.endedAt, 0, 'busy flows are not collected');
 
-    // Closed flows are gone once they lingered (5 s) and the GC ran.
+    // Closed flows are gone once they lingered (2 s) and the GC ran.
     await eventually(
       async () =>
         (await dump(dir, 'fp_ctf'))

@@ -33,7 +33,7 @@
 #define NPORT_SPAN (65536 - NPORT_MIN)
 #define NPORT_TRIES 32
 /* A closed flow's entries stay this long for late segments (CLOSED_LINGER_S in fastpath.ts). */
-#define CLOSED_LINGER_NS 5000000000ll
+#define CLOSED_LINGER_NS 2000000000ll
 #define MSS_MAX 1460
 
 #define IP_OFF ETH_HLEN
@@ -150,6 +150,15 @@ static __always_inline void mac_copy(__u8 *dst, const __u8 *src)
 		dst[i] = src[i];
 }
 
+static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
+{
+	int d = 0;
+	#pragma unroll
+	for (int i = 0; i < 6; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
 static __always_inline __u32 tcp_flags_ct(struct tcphdr *tcp, __u32 fin)
 {
 	return (tcp->rst ? CT_RST : 0) | (tcp->fin ? fin : 0);
@@ -220,12 +229,17 @@ static __always_inline int sg_allows(const struct svc_key *sk, __u32 saddr, __u1
  * A reply entry a new flow may take over: nothing else frees NAT ports between GC runs, and at
  * ten thousand connections a second the 48 k ports towards one target fill within seconds. It
  * is free when its flow entry is gone or belongs to another flow by now (the client reused its
- * port), when the flow is idle past its timeout, or when it closed over CLOSED_LINGER_NS ago;
+ * port, or opened a new connection on the old one's tuple), when the flow is idle past its
+ * timeout, or when it closed over CLOSED_LINGER_NS ago;
  * a closed flow's own entry goes with it, so its late segments cannot reach the new flow.
  */
-static __always_inline int rev_reusable(const struct ct_rev *old, __u64 now, __u32 tip, __u16 tport,
-					__u16 nport)
+static __always_inline int rev_reusable(const struct ct_rev *old, const struct ct_key *mine, __u64 now,
+					__u32 tip, __u16 tport, __u16 nport)
 {
+	/* The client opened a new connection on the tuple of the old one: that one is over. */
+	if (old->client_ip == mine->saddr && old->client_port == mine->sport && old->eni_ip == mine->daddr &&
+	    old->eni_port == mine->dport && mac_eq(old->eni_mac, mine->mac))
+		return 1;
 	struct ct_key fk = { .saddr = old->client_ip, .daddr = old->eni_ip, .sport = old->client_port,
 			     .dport = old->eni_port };
 	mac_copy(fk.mac, old->eni_mac);
@@ -326,7 +340,7 @@ int nat_fwd(struct __sk_buff *skb)
 				break;
 			}
 			struct ct_rev *old = bpf_map_lookup_elem(&fp_ctr, &rk);
-			if (old && rev_reusable(old, now, tip, tport, rk.dport) &&
+			if (old && rev_reusable(old, &fk, now, tip, tport, rk.dport) &&
 			    bpf_map_update_elem(&fp_ctr, &rk, &rv, BPF_EXIST) == 0) {
 				np = cand;
 				break;

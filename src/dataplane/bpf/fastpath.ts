@@ -42,14 +42,18 @@ export type FastMap =
   | 'fp_vfdb'
   | 'fp_vstat';
 
-/** How long a closed flow (FIN both ways, or RST) keeps its entries (late segments, TIME_WAIT ACK). */
-const CLOSED_LINGER_S = 5;
+/**
+ * How long a closed flow (FIN both ways, or RST) keeps its entries (late segments, TIME_WAIT ACK;
+ * CLOSED_LINGER_NS in fastpath.c, where new flows may take over its NAT port after it). Short:
+ * at ten thousand connections a second the ports towards one target last about five seconds.
+ */
+const CLOSED_LINGER_S = 2;
 /** Conntrack GC period (PRIVLINK_BPF_GC_MS: tests shorten it). */
 const gcIntervalMs = () => Number(process.env['PRIVLINK_BPF_GC_MS'] ?? 5000) || 5000;
 /** After a GC run of t ms the next waits at least GC_GAP_PER_MS × t ms (at most 10 % of a core)… */
 const GC_GAP_PER_MS = 10;
 /** …but never longer than this. */
-const GC_MAX_GAP_MS = 60_000;
+const GC_MAX_GAP_MS = 30_000;
 
 /** A registered NLB node (what endpoint entries need of it). */
 export interface FastNode {
