@@ -155,11 +155,11 @@ test(
     const dir = await pathWithout(['bpftool']);
     t.after(() => rm(dir, { recursive: true, force: true }));
     const env = { ...process.env, PATH: dir };
-    // The kernel is checked first: on one older than 5.10 that is the reason, else bpftool.
+    // The kernel is checked first: on one older than 5.13 that is the reason, else bpftool.
     const [major, minor] = kernelVersion(release());
     const why =
-      major < 5 || (major === 5 && minor < 10)
-        ? `kernel ${release()} is older than 5.10 (no bpf_redirect_peer)`
+      major < 5 || (major === 5 && minor < 13)
+        ? `kernel ${release()} is older than 5.13 (no bpf_for_each_map_elem for the conntrack GC)`
         : "'bpftool' is not installed (apt-get install bpftool)";
     const auto = await serve(['--dataplane', 'netns', '--datapath', 'auto'], env);
     assert.ok('url' in auto, `serve --datapath auto failed: ${'stderr' in auto ? auto.stderr : ''}`);

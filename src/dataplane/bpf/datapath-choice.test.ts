@@ -18,9 +18,10 @@ test('kernel releases parse to major.minor', () => {
   assert.deepEqual(kernelVersion('garbage'), [0, 0]);
 });
 
-test('BPF needs kernel 5.10 and bpftool, tc and clang; the missing part is named', async () => {
-  assert.match((await bpfUnavailableReason(runnerWithout('none'), '5.4.0')) ?? '', /older than 5\.10/);
-  assert.equal(await bpfUnavailableReason(runnerWithout('none'), '5.10.0'), undefined);
+test('BPF needs kernel 5.13 and bpftool, tc and clang; the missing part is named', async () => {
+  assert.match((await bpfUnavailableReason(runnerWithout('none'), '5.4.0')) ?? '', /older than 5\.13/);
+  assert.match((await bpfUnavailableReason(runnerWithout('none'), '5.10.0')) ?? '', /bpf_for_each_map_elem/);
+  assert.equal(await bpfUnavailableReason(runnerWithout('none'), '5.13.0'), undefined);
   assert.match(
     (await bpfUnavailableReason(runnerWithout('bpftool'), '6.1.0')) ?? '',
     /'bpftool' is not installed/,

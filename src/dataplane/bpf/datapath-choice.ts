@@ -3,7 +3,7 @@
  * every ENI and NLB-node namespace. `auto` takes BPF when everything it needs is here, and says
  * which part is missing when it is not; `bpf` asked for explicitly fails the start instead.
  *
- * What BPF needs: Linux ≥ 5.10 (bpf_redirect_peer), `bpftool` (loads and pins programs, writes
+ * What BPF needs: Linux ≥ 5.13 (bpf_redirect_peer from 5.10, bpf_for_each_map_elem from 5.13), `bpftool` (loads and pins programs, writes
  * maps), `tc` (attaches them), `clang` (compiles the C at start; Debian's clang), and a bpffs
  * mount (made privately under the run dir when the path starts).
  */
@@ -27,8 +27,8 @@ export function kernelVersion(rel: string): [number, number] {
 /** Why BPF cannot run here (undefined when it can). */
 export async function bpfUnavailableReason(runner: Runner, kernel = release()): Promise<string | undefined> {
   const [major, minor] = kernelVersion(kernel);
-  if (major < 5 || (major === 5 && minor < 10)) {
-    return `kernel ${kernel} is older than 5.10 (no bpf_redirect_peer)`;
+  if (major < 5 || (major === 5 && minor < 13)) {
+    return `kernel ${kernel} is older than 5.13 (no bpf_for_each_map_elem for the conntrack GC)`;
   }
   const tools: [string[], string][] = [
     [['bpftool', 'version'], 'bpftool'],

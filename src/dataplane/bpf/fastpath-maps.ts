@@ -45,6 +45,11 @@ export const LAYOUTS = {
   node_key: { name: 'node_key', size: 8, fields: [f('mac', 0, 'mac'), f('pad', 6, 'u16')] },
   node_val: { name: 'node_val', size: 8, fields: [f('p_ifindex', 0, 'u32'), f('nlb_ip', 4, 'ip')] },
   eni_val: { name: 'eni_val', size: 8, fields: [f('c_ifindex', 0, 'u32'), f('eni_ip', 4, 'ip')] },
+  gc_stat: {
+    name: 'gc_stat',
+    size: 16,
+    fields: [f('flows', 0, 'u32'), f('replies', 4, 'u32'), f('deleted', 8, 'u32'), f('pad', 12, 'u32')],
+  },
   stats_val: {
     name: 'stats_val',
     size: 24,

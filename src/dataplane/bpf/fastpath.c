@@ -28,11 +28,13 @@
 #include <bpf/bpf_endian.h>
 #include "fastpath.h"
 
+struct bpf_map; /* the for-each callbacks' first argument; only the kernel looks inside */
+
 /* NAT source ports on the node's IP: the node's nft SNAT is kept below this (fastpath-maps.ts). */
 #define NPORT_MIN 16384
 #define NPORT_SPAN (65536 - NPORT_MIN)
 #define NPORT_TRIES 32
-/* A closed flow's entries stay this long for late segments (CLOSED_LINGER_S in fastpath.ts). */
+/* A closed flow's entries stay this long for late segments (the GC uses it too). */
 #define CLOSED_LINGER_NS 2000000000ll
 #define MSS_MAX 1460
 
@@ -118,6 +120,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } fp_vstat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gc_stat);
+} fp_gcstat SEC(".maps");
 
 struct pkt {
 	struct ethhdr *eth;
@@ -565,6 +574,96 @@ int vpc_fwd(struct __sk_buff *skb)
 		bpf_skb_change_type(skb, 0);
 	vfwd_count(VFWD_HIT, 0);
 	return bpf_redirect_peer(out, 0);
+}
+
+/*
+ * Conntrack garbage collection inside the kernel (ct_gc, run by TypeScript with
+ * `bpftool prog run`): each entry is judged and deleted in one step, next to the programs that
+ * take over NAT ports, where a dump judged in userspace and deleted later could remove an entry
+ * a new flow had taken in between (a reset for that flow). It also costs a fraction of a
+ * millisecond where dumping and parsing tens of thousands of entries took half a second.
+ *
+ * A flow is dead when its service entry is gone or has another generation (cut), when it is
+ * idle past the listener's timeout, or when it closed (RST, or a FIN each way) over
+ * CLOSED_LINGER_NS ago; both its entries go. A reply entry whose flow entry is gone or belongs
+ * to another flow by now goes once idle for CLOSED_LINGER_NS (it may be a moment older than
+ * the flow entry being written).
+ */
+struct gc_ctx {
+	__u64 now;
+	__u32 flows;
+	__u32 replies;
+	__u32 deleted;
+};
+
+static long gc_fwd(struct bpf_map *map, struct ct_key *key, struct ct_fwd *f, struct gc_ctx *c)
+{
+	struct svc_key sk = { .port = key->dport };
+	mac_copy(sk.eni_mac, key->mac);
+	struct svc_val *svc = bpf_map_lookup_elem(&fp_svc, &sk);
+	if (!svc || svc->gen != f->gen) {
+		bpf_map_delete_elem(map, key);
+		c->deleted++;
+		return 0;
+	}
+	struct ct_key rk = { .saddr = f->target_ip, .daddr = svc->nlb_ip, .sport = f->target_port,
+			     .dport = f->nat_port };
+	mac_copy(rk.mac, svc->node_mac);
+	struct ct_rev *r = bpf_map_lookup_elem(&fp_ctr, &rk);
+	if (r && (r->client_ip != key->saddr || r->client_port != key->sport))
+		r = 0; /* the port serves another flow by now */
+	__u32 fl = f->flags | (r ? r->flags : 0);
+	__u64 last = r && r->last_ns > f->last_ns ? r->last_ns : f->last_ns;
+	__s64 idle = (__s64)(c->now - last);
+	__s64 limit = (__s64)(f->idle_s ? f->idle_s : 350) * 1000000000ll;
+	int closed = (fl & CT_RST) || (fl & (CT_FIN_FWD | CT_FIN_REV)) == (CT_FIN_FWD | CT_FIN_REV);
+	if ((closed && idle > CLOSED_LINGER_NS) || idle > limit) {
+		if (r) {
+			bpf_map_delete_elem(&fp_ctr, &rk);
+			c->deleted++;
+		}
+		bpf_map_delete_elem(map, key);
+		c->deleted++;
+		return 0;
+	}
+	c->flows++;
+	return 0;
+}
+
+static long gc_rev(struct bpf_map *map, struct ct_key *key, struct ct_rev *r, struct gc_ctx *c)
+{
+	struct ct_key fk = { .saddr = r->client_ip, .daddr = r->eni_ip, .sport = r->client_port,
+			     .dport = r->eni_port };
+	mac_copy(fk.mac, r->eni_mac);
+	struct ct_fwd *f = bpf_map_lookup_elem(&fp_ctf, &fk);
+	struct svc_key sk = { .port = r->eni_port };
+	mac_copy(sk.eni_mac, r->eni_mac);
+	struct svc_val *svc = bpf_map_lookup_elem(&fp_svc, &sk);
+	int orphan = !f || f->nat_port != key->dport || f->target_ip != key->saddr ||
+		     f->target_port != key->sport;
+	if (!svc || svc->gen != r->gen || (orphan && (__s64)(c->now - r->last_ns) > CLOSED_LINGER_NS)) {
+		bpf_map_delete_elem(map, key);
+		c->deleted++;
+		return 0;
+	}
+	c->replies++;
+	return 0;
+}
+
+SEC("tc/ct_gc")
+int ct_gc(struct __sk_buff *skb)
+{
+	struct gc_ctx c = { .now = bpf_ktime_get_ns() };
+	bpf_for_each_map_elem(&fp_ctf, gc_fwd, &c, 0);
+	bpf_for_each_map_elem(&fp_ctr, gc_rev, &c, 0);
+	__u32 k = 0;
+	struct gc_stat *s = bpf_map_lookup_elem(&fp_gcstat, &k);
+	if (s) {
+		s->flows = c.flows;
+		s->replies = c.replies;
+		s->deleted = c.deleted;
+	}
+	return TC_ACT_OK;
 }
 
 char _license[] SEC("license") = "GPL";

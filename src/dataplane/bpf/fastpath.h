@@ -131,6 +131,14 @@ struct ct_rev {
 	__u8 eni_mac[6];
 };
 
+/* fp_gcstat[0]: what the last ct_gc run found (kept and deleted entries). */
+struct gc_stat {
+	__u32 flows;
+	__u32 replies;
+	__u32 deleted;
+	__u32 pad;
+};
+
 /*
  * vpc_fwd (VPC bridge ports): routed frames skip the VPC namespace's IP stack and bridge.
  * fp_vrtr: router MAC (br0's, one per VPC namespace) -> br0's ifindex for the FIB lookup.

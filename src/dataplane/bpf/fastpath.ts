@@ -17,7 +17,6 @@ import type { DataplaneContext } from '../context.js';
 import { compileBpfCommand, loadAllCommand } from './bpf-object.js';
 import {
   CT_FIN_FWD,
-  CT_FIN_REV,
   CT_RST,
   LAYOUTS,
   deleteLine,
@@ -28,7 +27,7 @@ import {
 } from './fastpath-maps.js';
 
 export const FASTPATH_DIR = 'bpf-fast';
-export type FastProgram = 'nat_fwd' | 'node_fwd' | 'nat_rev' | 'eni_out' | 'vpc_fwd';
+export type FastProgram = 'nat_fwd' | 'node_fwd' | 'nat_rev' | 'eni_out' | 'vpc_fwd' | 'ct_gc';
 export type FastMap =
   | 'fp_svc'
   | 'fp_slots'
@@ -40,20 +39,11 @@ export type FastMap =
   | 'fp_ctr'
   | 'fp_vrtr'
   | 'fp_vfdb'
-  | 'fp_vstat';
+  | 'fp_vstat'
+  | 'fp_gcstat';
 
-/**
- * How long a closed flow (FIN both ways, or RST) keeps its entries (late segments, TIME_WAIT ACK;
- * CLOSED_LINGER_NS in fastpath.c, where new flows may take over its NAT port after it). Short:
- * at ten thousand connections a second the ports towards one target last about five seconds.
- */
-const CLOSED_LINGER_S = 2;
 /** Conntrack GC period (PRIVLINK_BPF_GC_MS: tests shorten it). */
 const gcIntervalMs = () => Number(process.env['PRIVLINK_BPF_GC_MS'] ?? 5000) || 5000;
-/** After a GC run of t ms the next waits at least GC_GAP_PER_MS × t ms (at most 10 % of a core)… */
-const GC_GAP_PER_MS = 10;
-/** …but never longer than this. */
-const GC_MAX_GAP_MS = 30_000;
 
 /** A registered NLB node (what endpoint entries need of it). */
 export interface FastNode {
@@ -127,7 +117,6 @@ export class FastPath {
   private users = 0;
   private gcTimer: NodeJS.Timeout | undefined;
   private gcRunning = false;
-  private nextGcAt = 0;
   private nextGen = 1;
   /** NLB nodes by node ENI id. */
   readonly nodes = new Map<string, FastNode>();
@@ -205,18 +194,13 @@ export class FastPath {
     }
     this.dir = dir;
     this.gcTimer = setInterval(() => {
-      if (Date.now() >= this.nextGcAt) void this.timedGc();
+      void this.timedGc();
       for (const h of this.tickHooks) void h().catch(() => undefined);
     }, gcIntervalMs());
     this.gcTimer.unref();
   }
 
-  /**
-   * A GC run, and when the next may start: dumping and parsing large conntrack maps takes CPU
-   * from the traffic itself (0.3–0.5 s a run with tens of thousands of flows), so a slow run
-   * spaces the next ones out, up to GC_MAX_GAP_MS. Idle expiry does not wait for it: nat_fwd
-   * checks each flow's idle time itself; the GC only reclaims entries and NAT ports.
-   */
+  /** A GC run unless one is still going. */
   private async timedGc(): Promise<void> {
     if (this.gcRunning) return;
     this.gcRunning = true;
@@ -224,12 +208,10 @@ export class FastPath {
     try {
       await this.gc();
     } catch {
-      // Counted by nothing: the next run tries again.
+      // Counted by nothing: the next tick tries again.
     } finally {
-      const took = Date.now() - t0;
       this.gcRunning = false;
-      this.nextGcAt = Date.now() + Math.min(GC_MAX_GAP_MS, GC_GAP_PER_MS * took);
-      this.stats.gcLastMs = took;
+      this.stats.gcLastMs = Date.now() - t0;
     }
   }
 
@@ -368,45 +350,26 @@ export class FastPath {
 
   /**
    * Deletes conntrack entries that are idle past the listener's timeout, closed for longer than
-   * CLOSED_LINGER_S, or of a generation no service entry has any more (cut flows).
+   * 2 s (CLOSED_LINGER_NS), or of a generation no service entry has any more (cut flows). ct_gc in
+   * fastpath.c does it inside the kernel, judging and deleting each entry in one step: a GC that
+   * judged a dump here and deleted later could remove an entry a new flow had just taken over
+   * (a reset for that flow), and dumping tens of thousands of entries took half a second.
    */
-  async gc(nowNs: bigint = process.hrtime.bigint()): Promise<number> {
+  async gc(): Promise<number> {
     if (!this.dir) return 0;
-    const [{ fwd, rev }, gens] = await Promise.all([this.conntrack(), this.liveGens()]);
-    const lines: string[] = [];
-    const natOfFwd = (e: CtEntry) =>
-      `${String(e.val['target_ip'])}|${String(e.val['target_port'])}|${String(e.val['nat_port'])}`;
-    const natOfRev = (e: CtEntry) =>
-      `${String(e.key['saddr'])}|${String(e.key['sport'])}|${String(e.key['dport'])}`;
-    const fwdByNat = new Map(fwd.map((e) => [natOfFwd(e), e]));
-    const revByNat = new Map(rev.map((e) => [natOfRev(e), e]));
-    const ageS = (last: unknown) => Number((nowNs - BigInt(last as bigint)) / 1_000_000n) / 1000;
-    // Both directions decide together: closed = RST, or a FIN each way.
-    const dead = (f: CtEntry | undefined, r: CtEntry | undefined): boolean => {
-      const e = f ?? r;
-      if (!e) return true;
-      const mac = String(f ? f.key['mac'] : r?.val['eni_mac']);
-      const port = f ? f.key['dport'] : r?.val['eni_port'];
-      if (gens.get(`${mac}|${String(port)}`) !== Number(e.val['gen'])) return true;
-      const flags = Number(f?.val['flags'] ?? 0) | Number(r?.val['flags'] ?? 0);
-      const last = Math.min(ageS(f?.val['last_ns'] ?? 0n), ageS(r?.val['last_ns'] ?? 0n));
-      const closed =
-        (flags & CT_RST) !== 0 || (flags & (CT_FIN_FWD | CT_FIN_REV)) === (CT_FIN_FWD | CT_FIN_REV);
-      const idle = Number(f?.val['idle_s'] ?? 0) || 350;
-      return (closed && last > CLOSED_LINGER_S) || last > idle;
-    };
-    for (const e of fwd) {
-      if (dead(e, revByNat.get(natOfFwd(e)))) lines.push(deleteLine(this.map('fp_ctf'), e.keyBytes));
-    }
-    for (const e of rev) {
-      const f = fwdByNat.get(natOfRev(e));
-      // A reply entry without its flow entry (written a moment before it, or evicted) gets a grace.
-      if (f ? dead(f, e) : ageS(e.val['last_ns']) > 2) lines.push(deleteLine(this.map('fp_ctr'), e.keyBytes));
-    }
-    await this.batch(lines, true);
+    // A test run of a tc program needs a packet: an empty Ethernet frame it never looks at.
+    await this.ctx.runner.run(
+      ['bpftool', 'prog', 'run', 'pinned', this.prog('ct_gc'), 'data_in', '-', 'repeat', '1'],
+      '\0'.repeat(64),
+    );
+    const [row] = await this.dump('fp_gcstat');
+    if (!row) throw new Error('fp_gcstat is empty');
+    const st = unpack(LAYOUTS.gc_stat, row.value);
+    this.stats.flows = Number(st['flows']);
+    this.stats.reverse = Number(st['replies']);
     this.stats.gcRuns++;
-    this.stats.gcDeleted += lines.length;
-    return lines.length;
+    this.stats.gcDeleted += Number(st['deleted']);
+    return Number(st['deleted']);
   }
 
   /** Resets what is open towards target ip:port through node `nodeMac` (deregistration, health). */
