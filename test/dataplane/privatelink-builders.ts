@@ -32,7 +32,7 @@ export async function vpcWithSubnets<const C extends readonly string[]>(
   ec2: EC2Client,
   cidr: string,
   subnetCidrs: C,
-): Promise<{ vpcId: string; subnets: { [K in keyof C]: string } }> {
+): Promise<{ vpcId: string; subnets: { -readonly [K in keyof C]: string } }> {
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }));
   const vpcId = vpc.Vpc?.VpcId ?? '';
   const subnets: string[] = [];
@@ -42,7 +42,7 @@ export async function vpcWithSubnets<const C extends readonly string[]>(
     );
     subnets.push(s.Subnet?.SubnetId ?? '');
   }
-  return { vpcId, subnets: subnets as { [K in keyof C]: string } };
+  return { vpcId, subnets: subnets as { -readonly [K in keyof C]: string } };
 }
 
 /** Health checks every 5 s that flip after two results: failover within the tests' time. */
