@@ -35,7 +35,7 @@ import {
   unpack,
 } from '../../src/dataplane/bpf/fastpath-maps.js';
 import { CONSUMER, PROVIDER, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
-import { VpcHosts, publishService, untilAnswer, type NsHost } from './traffic-helpers.js';
+import { VpcHosts, nftConnCounter, publishService, untilAnswer, type NsHost } from './traffic-helpers.js';
 import {
   acceptEndpoints,
   interfaceEndpoint,
@@ -224,21 +224,7 @@ test(
     assert.match(JSON.stringify(p.health()), /"vpcFwd":\{"hits":[1-9]/);
 
     const nftConns = async (eniId: string) =>
-      (
-        await run([
-          'ip',
-          'netns',
-          'exec',
-          eniNamespace(PREFIX, eniId),
-          'nft',
-          '-j',
-          'list',
-          'counter',
-          'ip',
-          'privlink_ep',
-          'conns',
-        ])
-      ).stdout.match(/"packets":\s*(\d+)/)?.[1];
+      (await nftConnCounter(eniNamespace(PREFIX, eniId))).match(/"packets":\s*(\d+)/)?.[1];
     const conns0 = await Promise.all(consumers.map((c) => nftConns(c.eniId)));
 
     // One open flow per consumer: two forward entries, same client tuple, two ENI MACs.

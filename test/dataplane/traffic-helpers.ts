@@ -258,6 +258,15 @@ export async function pings(ns: string, ip: string): Promise<boolean> {
   }
 }
 
+/**
+ * The nft path's connection counter in an endpoint ENI's namespace (`ip privlink_ep conns`), as
+ * `nft -j` prints it: unchanged while flows take the BPF fast path.
+ */
+export async function nftConnCounter(eniNs: string): Promise<string> {
+  const argv = ['ip', 'netns', 'exec', eniNs, 'nft', '-j', 'list', 'counter', 'ip', 'privlink_ep', 'conns'];
+  return (await run(argv)).stdout;
+}
+
 /** The namespaces whose names start with `<prefix>-`. */
 export async function prefixedNamespaces(prefix: string): Promise<string[]> {
   const { stdout } = await run(['ip', '-j', 'netns', 'list']);

@@ -26,6 +26,7 @@ import { eniNamespace } from '../../src/dataplane/netns/naming.js';
 import { CONSUMER, PROVIDER, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
 import {
   VpcHosts,
+  nftConnCounter,
   ppv2Of,
   prefixedNamespaces,
   publishService,
@@ -134,22 +135,7 @@ test(
     assert.equal(txBefore.length, 1, 'one point-to-point leg (one NLB node in this zone)');
     // BPF data path: redirect_peer hands packets to the peer without counting them on the leg;
     // the fast path's own link and the nft path's untouched connection counter show the route.
-    const nftConns = async () => {
-      const { stdout } = await run([
-        'ip',
-        'netns',
-        'exec',
-        eniNs,
-        'nft',
-        '-j',
-        'list',
-        'counter',
-        'ip',
-        'privlink_ep',
-        'conns',
-      ]);
-      return stdout;
-    };
+    const nftConns = () => nftConnCounter(eniNs);
     const bpf = /"datapath":"bpf"/.test(described);
     const connsBefore = await nftConns();
     for (let i = 0; i < 5; i++) assert.ok((await client.http(eniIp, 80)).body);
