@@ -13,10 +13,8 @@ import {
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateVpcEndpointCommand,
-  CreateVpcEndpointServiceConfigurationCommand,
   DescribeVpcEndpointsCommand,
   GetConsoleOutputCommand,
-  ModifyVpcEndpointServicePermissionsCommand,
   RunInstancesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -27,8 +25,13 @@ import {
 import { createComponents, createDataplane } from '../../src/components.js';
 import { run } from '../../src/dataplane/netns/run.js';
 import { CONSUMER, PROVIDER, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
-import { VpcHosts } from './traffic-helpers.js';
-import { forwardListener, registerTargets, vpcWithSubnets } from './privatelink-builders.js';
+import { VpcHosts, publishService } from './traffic-helpers.js';
+import {
+  FAST_HEALTH_CHECKS,
+  forwardListener,
+  registerTargets,
+  vpcWithSubnets,
+} from './privatelink-builders.js';
 
 type Hookable = { after(fn: () => unknown): void };
 const APPLIANCE = fileURLToPath(new URL('../../examples/gwlb-appliance.mjs', import.meta.url));
@@ -104,28 +107,13 @@ export async function gwlbWorld(t: Hookable, prefix: string, appliances: string[
       TargetType: 'instance',
       HealthCheckProtocol: 'TCP',
       HealthCheckPort: '80',
-      HealthCheckIntervalSeconds: 5,
-      HealthCheckTimeoutSeconds: 2,
-      HealthyThresholdCount: 2,
-      UnhealthyThresholdCount: 2,
+      ...FAST_HEALTH_CHECKS,
     }),
   );
   const tgArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
   await registerTargets(elb, tgArn, applianceIds);
   await forwardListener(elb, lbArn, tgArn);
-  const svc = await prov.send(
-    new CreateVpcEndpointServiceConfigurationCommand({
-      GatewayLoadBalancerArns: [lbArn],
-      AcceptanceRequired: true,
-    }),
-  );
-  const serviceId = svc.ServiceConfiguration?.ServiceId ?? '';
-  await prov.send(
-    new ModifyVpcEndpointServicePermissionsCommand({
-      ServiceId: serviceId,
-      AddAllowedPrincipals: [`arn:aws:iam::${CONSUMER}:root`],
-    }),
-  );
+  const { serviceId, serviceName } = await publishService(prov, lbArn, CONSUMER, 'gateway');
 
   // Consumer (same 10.0.0.0/16): A and B talk through the endpoint in subnet E.
   const cv = await vpc(cons, ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24']);
@@ -134,7 +122,7 @@ export async function gwlbWorld(t: Hookable, prefix: string, appliances: string[
     new CreateVpcEndpointCommand({
       VpcEndpointType: 'GatewayLoadBalancer',
       VpcId: cv.vpcId,
-      ServiceName: svc.ServiceConfiguration?.ServiceName ?? '',
+      ServiceName: serviceName,
       SubnetIds: [sE ?? ''],
     }),
   );

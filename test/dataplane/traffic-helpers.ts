@@ -276,16 +276,18 @@ export async function prefixedNamespaces(prefix: string): Promise<string[]> {
 
 /**
  * Provider side of a PrivateLink service for data-plane tests and the bench: an endpoint service
- * on `lbArn` with acceptance required, visible to the consumer account.
+ * on the network (or gateway) load balancer `lbArn` with acceptance required, visible to the
+ * consumer account.
  */
 export async function publishService(
   provider: EC2Client,
   lbArn: string,
   consumerAccount: string,
+  lbType: 'network' | 'gateway' = 'network',
 ): Promise<{ serviceId: string; serviceName: string }> {
   const svc = await provider.send(
     new CreateVpcEndpointServiceConfigurationCommand({
-      NetworkLoadBalancerArns: [lbArn],
+      ...(lbType === 'network' ? { NetworkLoadBalancerArns: [lbArn] } : { GatewayLoadBalancerArns: [lbArn] }),
       AcceptanceRequired: true,
     }),
   );
