@@ -198,15 +198,18 @@ export class VpcHosts {
    * VPC's namespace (and its bridge) may still be on the way: tries again for up to 10 s.
    */
   async add(name: string, vpcId: string, ipCidr: string, gateway: string): Promise<NsHost> {
+    const vpcNs = `${this.prefix}-${vpcId}`;
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
-        const h = await NsHost.create(`${this.prefix}-${name}`, `${this.prefix}-${vpcId}`, ipCidr, gateway);
+        // Listing is cheaper than a failed create while the namespace is not there at all.
+        if (!(await prefixedNamespaces(this.prefix)).includes(vpcNs)) throw new Error(`no ${vpcNs} yet`);
+        const h = await NsHost.create(`${this.prefix}-${name}`, vpcNs, ipCidr, gateway);
         this.open.push(h);
         return h;
       } catch (e) {
         if (Date.now() > deadline) throw e;
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 25));
       }
     }
   }
