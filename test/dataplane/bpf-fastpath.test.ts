@@ -14,24 +14,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { RejectVpcEndpointConnectionsCommand } from '@aws-sdk/client-ec2';
 import {
-  AcceptVpcEndpointConnectionsCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  CreateVpcEndpointCommand,
-  RejectVpcEndpointConnectionsCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
   DeregisterTargetsCommand,
-  DescribeLoadBalancersCommand,
   ModifyTargetGroupAttributesCommand,
-  RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents, createDataplane } from '../../src/components.js';
 import { run } from '../../src/dataplane/netns/run.js';
@@ -48,34 +34,21 @@ import {
   perCpuSum,
   unpack,
 } from '../../src/dataplane/bpf/fastpath-maps.js';
+import { CONSUMER, PROVIDER, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
+import { VpcHosts, nftConnCounter, publishService, untilAnswer, type NsHost } from './traffic-helpers.js';
 import {
-  CONSUMER,
-  PROVIDER,
-  REGION,
-  ec2Client,
-  elbClient,
-  eventually,
-  startPrivlink,
-} from '../helpers/privlink.js';
-import { NsHost, publishService } from './traffic-helpers.js';
+  acceptEndpoints,
+  interfaceEndpoint,
+  networkLoadBalancer,
+  nlbNodeIp,
+  vpcWithSubnets,
+} from './privatelink-builders.js';
 import { netnsSkip } from '../helpers/netns.js';
 
 const PREFIX = 'bfp';
 const skip = await netnsSkip('BPF fast path tests');
 const ENI_IP = '10.0.1.50';
 const CLIENT_IP = '10.0.2.20';
-
-async function vpc(ec2: EC2Client) {
-  const v = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const vpcId = v.Vpc?.VpcId ?? '';
-  const a = await ec2.send(
-    new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: `${REGION}a` }),
-  );
-  await ec2.send(
-    new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.2.0/24', AvailabilityZone: `${REGION}a` }),
-  );
-  return { vpcId, subnetId: a.Subnet?.SubnetId ?? '' };
-}
 
 /** The fast path's bpffs mount of this run (found in the mount table). */
 async function mapDir(): Promise<string> {
@@ -138,58 +111,29 @@ test(
       { dataplane: 'netns', datapath: 'auto', netnsPrefix: PREFIX, pendingMs: 50, logLevel: 'warn' },
       { dataplane: createDataplane, components: createComponents },
     );
-    const hosts: NsHost[] = [];
     const idle: { kill: () => void }[] = [];
-    t.after(async () => {
+    t.after(() => {
       for (const c of idle) c.kill();
-      for (const h of hosts) await h.close().catch(() => undefined);
     });
+    const hosts = new VpcHosts(t, PREFIX);
     assert.match(JSON.stringify(p.health()), /"datapath":"bpf"/);
     const provider = ec2Client(p, { account: PROVIDER });
     const consumer = ec2Client(p, { account: CONSUMER });
     const elb = elbClient(p, { account: PROVIDER });
+    // Every VPC: the NLB node or endpoint ENI in 10.0.1.0/24, hosts in 10.0.2.0/24.
+    const vpc = (ec2: typeof provider) => vpcWithSubnets(ec2, '10.0.0.0/16', ['10.0.1.0/24', '10.0.2.0/24']);
 
     const prov = await vpc(provider);
-    const lb = await elb.send(
-      new CreateLoadBalancerCommand({
-        Name: 'bfp-nlb',
-        Type: 'network',
-        Scheme: 'internal',
-        Subnets: [prov.subnetId],
-      }),
-    );
-    const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-    const tg = await elb.send(
-      new CreateTargetGroupCommand({
-        Name: 'bfp-tg',
-        Protocol: 'TCP',
-        Port: 8080,
-        VpcId: prov.vpcId,
-        TargetType: 'ip',
-      }),
-    );
-    const tgArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
-    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '10.0.2.10' }] }));
-    await elb.send(
-      new CreateListenerCommand({
-        LoadBalancerArn: lbArn,
-        Protocol: 'TCP',
-        Port: 80,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
-      }),
-    );
-    const nodeIp =
-      (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers?.[0]
-        ?.AvailabilityZones?.[0]?.LoadBalancerAddresses?.[0]?.PrivateIPv4Address ?? '';
+    const { lbArn, tgArn } = await networkLoadBalancer(elb, {
+      name: 'bfp',
+      vpcId: prov.vpcId,
+      subnetId: prov.subnets[0],
+      targets: ['10.0.2.10'],
+    });
+    const nodeIp = await nlbNodeIp(elb, lbArn);
     const { serviceId, serviceName } = await publishService(provider, lbArn, CONSUMER);
-    const provNs = `${PREFIX}-${prov.vpcId}`;
-    const target = await eventually(
-      () => NsHost.create(`${PREFIX}-target`, provNs, '10.0.2.10/24', '10.0.2.1').catch(() => undefined),
-      (h) => h !== undefined,
-      { timeoutMs: 10_000 },
-    );
-    if (target) hosts.push(target);
-    await target?.serve('10.0.2.10', 8080, 'target');
+    const target = await hosts.add('target', prov.vpcId, '10.0.2.10/24', '10.0.2.1');
+    await target.serve('10.0.2.10', 8080, 'target');
 
     // Two consumer VPCs with the same CIDR, ENIs with the same IP, clients with the same IP.
     const consumers: { epId: string; eniId: string; client: NsHost }[] = [];
@@ -202,56 +146,31 @@ test(
     for (const i of [1, 2]) {
       const c = await vpc(consumer);
       // Security groups on the fast path: 80 from the client subnet (checked in the LPM trie).
-      const sg = await consumer.send(
-        new CreateSecurityGroupCommand({ GroupName: 'ep', Description: 'ep', VpcId: c.vpcId }),
-      );
-      await consumer.send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: sg.GroupId ?? '',
-          IpPermissions: [
-            { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.0.2.0/24' }] },
-          ],
-        }),
-      );
-      const ep = await consumer.send(
-        new CreateVpcEndpointCommand({
-          VpcEndpointType: 'Interface',
-          VpcId: c.vpcId,
-          ServiceName: serviceName,
-          SubnetConfigurations: [{ SubnetId: c.subnetId, Ipv4: ENI_IP }],
-          SecurityGroupIds: [sg.GroupId ?? ''],
-        }),
-      );
-      const epId = ep.VpcEndpoint?.VpcEndpointId ?? '';
-      const eniId = ep.VpcEndpoint?.NetworkInterfaceIds?.[0] ?? '';
-      const consNs = `${PREFIX}-${c.vpcId}`;
-      consNsList.push(consNs);
-      const client = await eventually(
-        () =>
-          NsHost.create(`${PREFIX}-client${i}`, consNs, `${CLIENT_IP}/24`, '10.0.2.1').catch(() => undefined),
-        (h) => h !== undefined,
-        { timeoutMs: 10_000 },
-      );
-      assert.ok(client);
-      hosts.push(client);
-      consumers.push({ epId, eniId, client });
+      const ep = await interfaceEndpoint(consumer, {
+        vpcId: c.vpcId,
+        subnetId: c.subnets[0],
+        serviceName,
+        allow: { port: 80, cidr: '10.0.2.0/24' },
+        eniIp: ENI_IP,
+      });
+      assert.equal(ep.eniIp, ENI_IP);
+      consNsList.push(`${PREFIX}-${c.vpcId}`);
+      const client = await hosts.add(`client${i}`, c.vpcId, `${CLIENT_IP}/24`, '10.0.2.1');
+      consumers.push({ epId: ep.epId, eniId: ep.eniId, client });
     }
-    await provider.send(
-      new AcceptVpcEndpointConnectionsCommand({
-        ServiceId: serviceId,
-        VpcEndpointIds: consumers.map((c) => c.epId),
-      }),
+    await acceptEndpoints(
+      provider,
+      serviceId,
+      consumers.map((c) => c.epId),
     );
     for (const c of consumers) {
-      const r = await eventually(
-        () => c.client.http(ENI_IP, 80, 1000),
-        (x) => x.body !== undefined,
-        { timeoutMs: 15_000, intervalMs: 50 },
-      ).catch(async (e: Error) => {
-        const d = await mapDir().catch(() => '');
-        const svc = d ? JSON.stringify(await dump(d, 'fp_svc')) : '';
-        throw new Error(`${e.message}\n${JSON.stringify(p.health())}\n${svc}`);
-      });
+      const r = await untilAnswer(c.client, ENI_IP, 80, undefined, { timeoutMs: 15_000 }).catch(
+        async (e: Error) => {
+          const d = await mapDir().catch(() => '');
+          const svc = d ? JSON.stringify(await dump(d, 'fp_svc')) : '';
+          throw new Error(`${e.message}\n${JSON.stringify(p.health())}\n${svc}`);
+        },
+      );
       // The reply came back from the ENI IP (the client's socket is connected to it) and the
       // target saw the NLB node's IP.
       assert.equal((JSON.parse(r.body ?? '{}') as { remote: string }).remote, nodeIp);
@@ -334,21 +253,7 @@ const once = () => new Promise((ok, fail) => {
     assert.deepEqual(natPorts, [reusePort], 'the reconnecting client kept its port as the NAT port');
 
     const nftConns = async (eniId: string) =>
-      (
-        await run([
-          'ip',
-          'netns',
-          'exec',
-          eniNamespace(PREFIX, eniId),
-          'nft',
-          '-j',
-          'list',
-          'counter',
-          'ip',
-          'privlink_ep',
-          'conns',
-        ])
-      ).stdout.match(/"packets":\s*(\d+)/)?.[1];
+      (await nftConnCounter(eniNamespace(PREFIX, eniId))).match(/"packets":\s*(\d+)/)?.[1];
     const conns0 = await Promise.all(consumers.map((c) => nftConns(c.eniId)));
 
     // One open flow per consumer: two forward entries, same client tuple, two ENI MACs.

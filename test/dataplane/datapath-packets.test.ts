@@ -17,35 +17,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  AcceptVpcEndpointConnectionsCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  CreateVpcEndpointCommand,
-  DescribeNetworkInterfacesCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AuthorizeSecurityGroupIngressCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { createComponents, createDataplane } from '../../src/components.js';
 import { ipBatch, run } from '../../src/dataplane/netns/run.js';
 import { linkName } from '../../src/dataplane/netns/naming.js';
+import { CONSUMER, PROVIDER, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
+import { VpcHosts, publishService } from './traffic-helpers.js';
 import {
-  CONSUMER,
-  PROVIDER,
-  REGION,
-  ec2Client,
-  elbClient,
-  eventually,
-  startPrivlink,
-} from '../helpers/privlink.js';
-import { NsHost, publishService } from './traffic-helpers.js';
+  acceptEndpoints,
+  interfaceEndpoint,
+  networkLoadBalancer,
+  vpcWithSubnets,
+} from './privatelink-builders.js';
 import { netnsSkip } from '../helpers/netns.js';
 
 const PREFIX = 'dpk';
@@ -208,21 +191,9 @@ async function captureSynMss(ns: string): Promise<{ mss: Promise<number>; child:
   return { mss, child };
 }
 
-async function vpcWithSubnets(ec2: EC2Client, cidr16: string) {
-  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: `${cidr16}.0.0/16` }));
-  const vpcId = vpc.Vpc?.VpcId ?? '';
-  const subnet = async (third: number) =>
-    (
-      await ec2.send(
-        new CreateSubnetCommand({
-          VpcId: vpcId,
-          CidrBlock: `${cidr16}.${third}.0/24`,
-          AvailabilityZone: `${REGION}a`,
-        }),
-      )
-    ).Subnet?.SubnetId ?? '';
-  return { vpcId, subnetId: await subnet(1), hostSubnetId: await subnet(2) };
-}
+/** A VPC 10.x.0.0/16: the NLB node or endpoint ENI in 10.x.1.0/24, hosts in 10.x.2.0/24. */
+const vpc = (ec2: EC2Client, x: number) =>
+  vpcWithSubnets(ec2, `10.${x}.0.0/16`, [`10.${x}.1.0/24`, `10.${x}.2.0/24`]);
 
 test(
   'datapath packets: checksums with offloads on and off, MSS clamp, ICMP and UDP to the ENI',
@@ -238,58 +209,25 @@ test(
     // The nftables pass of `npm test` must really run nftables (and an explicit bpf, BPF).
     const asked = process.env['PRIVLINK_DATAPATH'];
     if (asked === 'nftables' || asked === 'bpf') assert.equal(running, asked);
-    const hosts: NsHost[] = [];
     const children: ChildProcess[] = [];
-    t.after(async () => {
+    t.after(() => {
       for (const c of children) c.kill();
-      for (const h of hosts) await h.close().catch(() => undefined);
     });
+    const hosts = new VpcHosts(t, PREFIX);
     const provider = ec2Client(p, { account: PROVIDER });
     const consumer = ec2Client(p, { account: CONSUMER });
     const elb = elbClient(p, { account: PROVIDER });
 
-    const prov = await vpcWithSubnets(provider, '10.0');
-    const lb = await elb.send(
-      new CreateLoadBalancerCommand({
-        Name: 'dpk-nlb',
-        Type: 'network',
-        Scheme: 'internal',
-        Subnets: [prov.subnetId],
-      }),
-    );
-    const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-    const tg = await elb.send(
-      new CreateTargetGroupCommand({
-        Name: 'dpk-tg',
-        Protocol: 'TCP',
-        Port: 8080,
-        VpcId: prov.vpcId,
-        TargetType: 'ip',
-        HealthCheckPort: '8081',
-        HealthCheckIntervalSeconds: 5,
-      }),
-    );
-    const tgArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
-    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '10.0.2.10' }] }));
-    await elb.send(
-      new CreateListenerCommand({
-        LoadBalancerArn: lbArn,
-        Protocol: 'TCP',
-        Port: 80,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
-      }),
-    );
+    const prov = await vpc(provider, 0);
+    const { lbArn } = await networkLoadBalancer(elb, {
+      name: 'dpk',
+      vpcId: prov.vpcId,
+      subnetId: prov.subnets[0],
+      targets: ['10.0.2.10'],
+      healthCheck: { HealthCheckPort: '8081', HealthCheckIntervalSeconds: 5 },
+    });
     const { serviceId, serviceName } = await publishService(provider, lbArn, CONSUMER);
-    const provNs = `${PREFIX}-${prov.vpcId}`;
-    await eventually(
-      () => run(['ip', 'netns', 'list']).then((r) => r.stdout),
-      (s) => s.includes(provNs),
-      {
-        timeoutMs: 10_000,
-      },
-    );
-    const target = await NsHost.create(`${PREFIX}-target`, provNs, '10.0.2.10/24', '10.0.2.1');
-    hosts.push(target);
+    const target = await hosts.add('target', prov.vpcId, '10.0.2.10/24', '10.0.2.1');
     const server = spawn('ip', ['netns', 'exec', target.ns, process.execPath, '-e', TARGET, '10.0.2.10'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -302,48 +240,16 @@ test(
       { timeoutMs: 5000 },
     );
 
-    const cons = await vpcWithSubnets(consumer, '10.1');
-    const sg = await consumer.send(
-      new CreateSecurityGroupCommand({ GroupName: 'ep', Description: 'ep', VpcId: cons.vpcId }),
-    );
-    const sgId = sg.GroupId ?? '';
-    await consumer.send(
-      new AuthorizeSecurityGroupIngressCommand({
-        GroupId: sgId,
-        IpPermissions: [
-          { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.1.0.0/16' }] },
-        ],
-      }),
-    );
-    const ep = await consumer.send(
-      new CreateVpcEndpointCommand({
-        VpcEndpointType: 'Interface',
-        VpcId: cons.vpcId,
-        ServiceName: serviceName,
-        SubnetIds: [cons.subnetId],
-        SecurityGroupIds: [sgId],
-      }),
-    );
-    const epId = ep.VpcEndpoint?.VpcEndpointId ?? '';
-    const enis = await consumer.send(
-      new DescribeNetworkInterfacesCommand({
-        NetworkInterfaceIds: ep.VpcEndpoint?.NetworkInterfaceIds ?? [],
-      }),
-    );
-    const eniIp = enis.NetworkInterfaces?.[0]?.PrivateIpAddress ?? '';
+    const cons = await vpc(consumer, 1);
     const consNs = `${PREFIX}-${cons.vpcId}`;
-    await eventually(
-      () => run(['ip', 'netns', 'list']).then((r) => r.stdout),
-      (s) => s.includes(consNs),
-      {
-        timeoutMs: 10_000,
-      },
-    );
-    const client = await NsHost.create(`${PREFIX}-client`, consNs, '10.1.2.20/24', '10.1.2.1');
-    hosts.push(client);
-    await provider.send(
-      new AcceptVpcEndpointConnectionsCommand({ ServiceId: serviceId, VpcEndpointIds: [epId] }),
-    );
+    const { epId, eniIp, sgId } = await interfaceEndpoint(consumer, {
+      vpcId: cons.vpcId,
+      subnetId: cons.subnets[0],
+      serviceName,
+      allow: { port: 80, cidr: '10.1.0.0/16' },
+    });
+    const client = await hosts.add('client', cons.vpcId, '10.1.2.20/24', '10.1.2.1');
+    await acceptEndpoints(provider, serviceId, [epId]);
     await eventually(
       () => transfer(client.ns, eniIp, 'D', 1000),
       (r) => r.bytes === 1000,

@@ -12,42 +12,32 @@ import {
   AssociateRouteTableCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
   CreateVpcEndpointCommand,
-  CreateVpcEndpointServiceConfigurationCommand,
   DescribeVpcEndpointsCommand,
   GetConsoleOutputCommand,
-  ModifyVpcEndpointServicePermissionsCommand,
   RunInstancesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import {
-  CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
-  RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents, createDataplane } from '../../src/components.js';
 import { run } from '../../src/dataplane/netns/run.js';
 import { CONSUMER, PROVIDER, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
-import { NsHost } from './traffic-helpers.js';
+import { VpcHosts, publishService } from './traffic-helpers.js';
+import {
+  FAST_HEALTH_CHECKS,
+  forwardListener,
+  registerTargets,
+  vpcWithSubnets,
+} from './privatelink-builders.js';
 
 type Hookable = { after(fn: () => unknown): void };
 const APPLIANCE = fileURLToPath(new URL('../../examples/gwlb-appliance.mjs', import.meta.url));
 
-async function vpc(ec2: EC2Client, cidrs: string[]) {
-  const v = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const vpcId = v.Vpc?.VpcId ?? '';
-  const subnets: string[] = [];
-  for (const c of cidrs) {
-    const s = await ec2.send(
-      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: c, AvailabilityZone: 'us-east-1a' }),
-    );
-    subnets.push(s.Subnet?.SubnetId ?? '');
-  }
-  return { vpcId, subnets };
-}
+const vpc = <const C extends readonly string[]>(ec2: EC2Client, cidrs: C) =>
+  vpcWithSubnets(ec2, '10.0.0.0/16', cidrs);
 
 export interface Seen {
   endpointId?: string;
@@ -70,11 +60,8 @@ export interface Seen {
  * endpoint and B's sends A back), with hosts a = 10.0.1.10 and b = 10.0.2.10 (HTTP on 8080).
  */
 export async function gwlbWorld(t: Hookable, prefix: string, appliances: string[]) {
-  const hosts: NsHost[] = [];
   // Registered first so it runs first: the hosts go before privlink sweeps their namespaces.
-  t.after(async () => {
-    for (const h of hosts) await h.close().catch(() => undefined);
-  });
+  const hosts = new VpcHosts(t, prefix);
   const p = await startPrivlink(
     t,
     { dataplane: 'netns', netnsPrefix: prefix },
@@ -120,35 +107,13 @@ export async function gwlbWorld(t: Hookable, prefix: string, appliances: string[
       TargetType: 'instance',
       HealthCheckProtocol: 'TCP',
       HealthCheckPort: '80',
-      HealthCheckIntervalSeconds: 5,
-      HealthCheckTimeoutSeconds: 2,
-      HealthyThresholdCount: 2,
-      UnhealthyThresholdCount: 2,
+      ...FAST_HEALTH_CHECKS,
     }),
   );
   const tgArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
-  await elb.send(
-    new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: applianceIds.map((Id) => ({ Id })) }),
-  );
-  await elb.send(
-    new CreateListenerCommand({
-      LoadBalancerArn: lbArn,
-      DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
-    }),
-  );
-  const svc = await prov.send(
-    new CreateVpcEndpointServiceConfigurationCommand({
-      GatewayLoadBalancerArns: [lbArn],
-      AcceptanceRequired: true,
-    }),
-  );
-  const serviceId = svc.ServiceConfiguration?.ServiceId ?? '';
-  await prov.send(
-    new ModifyVpcEndpointServicePermissionsCommand({
-      ServiceId: serviceId,
-      AddAllowedPrincipals: [`arn:aws:iam::${CONSUMER}:root`],
-    }),
-  );
+  await registerTargets(elb, tgArn, applianceIds);
+  await forwardListener(elb, lbArn, tgArn);
+  const { serviceId, serviceName } = await publishService(prov, lbArn, CONSUMER, 'gateway');
 
   // Consumer (same 10.0.0.0/16): A and B talk through the endpoint in subnet E.
   const cv = await vpc(cons, ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24']);
@@ -157,7 +122,7 @@ export async function gwlbWorld(t: Hookable, prefix: string, appliances: string[
     new CreateVpcEndpointCommand({
       VpcEndpointType: 'GatewayLoadBalancer',
       VpcId: cv.vpcId,
-      ServiceName: svc.ServiceConfiguration?.ServiceName ?? '',
+      ServiceName: serviceName,
       SubnetIds: [sE ?? ''],
     }),
   );
@@ -174,14 +139,8 @@ export async function gwlbWorld(t: Hookable, prefix: string, appliances: string[
     await cons.send(new AssociateRouteTableCommand({ RouteTableId: rtbId, SubnetId: subnet }));
   }
   const vpcNs = `${prefix}-${cv.vpcId}`;
-  await eventually(
-    () => run(['ip', 'netns', 'list']).then((r) => r.stdout),
-    (s) => s.includes(vpcNs),
-  );
-  const a = await NsHost.create(`${prefix}-ha`, vpcNs, '10.0.1.10/24', '10.0.1.1');
-  hosts.push(a);
-  const b = await NsHost.create(`${prefix}-hb`, vpcNs, '10.0.2.10/24', '10.0.2.1');
-  hosts.push(b);
+  const a = await hosts.add('ha', cv.vpcId, '10.0.1.10/24', '10.0.1.1');
+  const b = await hosts.add('hb', cv.vpcId, '10.0.2.10/24', '10.0.2.1');
   await b.serve('10.0.2.10', 8080, 'b');
   await b.serve('10.0.2.10', 23, 'telnet');
   const seen = async (applianceId: string): Promise<Seen[]> => {

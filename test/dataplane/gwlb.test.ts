@@ -22,18 +22,10 @@ import { run } from '../../src/dataplane/netns/run.js';
 import { eventually, expectAwsError } from '../helpers/privlink.js';
 import { netnsSkip } from '../helpers/netns.js';
 import { gwlbWorld, type Seen } from './gwlb-helpers.js';
+import { pings } from './traffic-helpers.js';
 
 const PREFIX = 'tgw';
 const skip = await netnsSkip('GWLB tests');
-
-async function ping(ns: string, ip: string): Promise<boolean> {
-  try {
-    await run(['ip', 'netns', 'exec', ns, 'ping', '-c', '1', '-W', '1', ip], undefined, 3000);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test(
   'GWLB endpoint: east-west inspection through an appliance, across accounts, same CIDR, gating',
@@ -70,7 +62,7 @@ test(
       true,
       'A → B through the appliance',
     );
-    assert.equal(await ping(`${PREFIX}-ha`, '10.0.2.10'), true, 'ping A → B');
+    assert.equal(await pings(`${PREFIX}-ha`, '10.0.2.10'), true, 'ping A → B');
     assert.equal(await reaches(23), false, 'the appliance drops port 23');
 
     const log = await eventually(

@@ -13,25 +13,23 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
-  CreateVpcCommand,
   DescribeInstancesCommand,
   GetConsoleOutputCommand,
   RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  DescribeLoadBalancersCommand,
-  DescribeTargetHealthCommand,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents, createDataplane } from '../../src/components.js';
 import { netnsSkip } from '../helpers/netns.js';
 import { ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
 import { NsHost } from './traffic-helpers.js';
+import {
+  FAST_HEALTH_CHECKS,
+  networkLoadBalancer,
+  nlbNodeIp,
+  vpcWithSubnets,
+} from './privatelink-builders.js';
 
 const PREFIX = 'tsp';
 const skip = await netnsSkip('NLB stopped-instance tests');
@@ -67,12 +65,10 @@ test(
     });
     const ec2 = ec2Client(p);
     const elb = elbClient(p);
-    const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-    const vpcId = vpc.Vpc?.VpcId ?? '';
-    const sn = await ec2.send(
-      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: 'us-east-1a' }),
-    );
-    const subnetId = sn.Subnet?.SubnetId ?? '';
+    const {
+      vpcId,
+      subnets: [subnetId],
+    } = await vpcWithSubnets(ec2, '10.0.0.0/16', ['10.0.1.0/24']);
     const sg = await ec2.send(
       new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'web', VpcId: vpcId }),
     );
@@ -96,41 +92,15 @@ test(
     );
     const [a, b] = (run.Instances ?? []).map((i) => i.InstanceId ?? '');
     assert.ok(a && b);
-    const lb = await elb.send(
-      new CreateLoadBalancerCommand({
-        Name: 'stop-nlb',
-        Type: 'network',
-        Scheme: 'internal',
-        Subnets: [subnetId],
-      }),
-    );
-    const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-    const tg = await elb.send(
-      new CreateTargetGroupCommand({
-        Name: 'stop-tg',
-        Protocol: 'TCP',
-        Port: 8080,
-        VpcId: vpcId,
-        TargetType: 'instance',
-        HealthCheckIntervalSeconds: 5,
-        HealthCheckTimeoutSeconds: 2,
-        HealthyThresholdCount: 2,
-        UnhealthyThresholdCount: 2,
-      }),
-    );
-    const tgArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
-    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: a }, { Id: b }] }));
-    await elb.send(
-      new CreateListenerCommand({
-        LoadBalancerArn: lbArn,
-        Protocol: 'TCP',
-        Port: 80,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
-      }),
-    );
-    const lbs = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }));
-    const nodeIp =
-      lbs.LoadBalancers?.[0]?.AvailabilityZones?.[0]?.LoadBalancerAddresses?.[0]?.PrivateIPv4Address ?? '';
+    const { lbArn, tgArn } = await networkLoadBalancer(elb, {
+      name: 'stop',
+      vpcId,
+      subnetId,
+      targets: [a, b],
+      targetType: 'instance',
+      healthCheck: FAST_HEALTH_CHECKS,
+    });
+    const nodeIp = await nlbNodeIp(elb, lbArn);
     assert.ok(nodeIp);
     // The client sits in a subnet of its own: no instance can be given its address.
     await ec2.send(

@@ -10,20 +10,11 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import {
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  CreateVpcEndpointCommand,
-  CreateVpcEndpointServiceConfigurationCommand,
-} from '@aws-sdk/client-ec2';
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateVpcEndpointCommand, CreateVpcEndpointServiceConfigurationCommand } from '@aws-sdk/client-ec2';
 import { createComponents, createDataplane } from '../../src/components.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { PROVIDER, REGION, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
+import { PROVIDER, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
+import { networkLoadBalancer, vpcWithSubnets } from './privatelink-builders.js';
 
 const exec = promisify(execFile);
 
@@ -59,38 +50,17 @@ test(
     );
     const ec2 = ec2Client(p, { account: PROVIDER });
     const elb = elbClient(p, { account: PROVIDER });
-    const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '127.0.0.0/16' }));
-    const vpcId = vpc.Vpc?.VpcId ?? '';
-    const sub = await ec2.send(
-      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '127.0.1.0/24', AvailabilityZone: `${REGION}a` }),
-    );
-    const subnetId = sub.Subnet?.SubnetId ?? '';
-    const lb = await elb.send(
-      new CreateLoadBalancerCommand({
-        Name: 'lo-nlb',
-        Type: 'network',
-        Scheme: 'internal',
-        Subnets: [subnetId],
-      }),
-    );
-    const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-    const tg = await elb.send(
-      new CreateTargetGroupCommand({
-        Name: 'lo-tg',
-        Protocol: 'TCP',
-        Port: 8080,
-        VpcId: vpcId,
-        TargetType: 'ip',
-      }),
-    );
-    await elb.send(
-      new CreateListenerCommand({
-        LoadBalancerArn: lbArn,
-        Protocol: 'TCP',
-        Port: port,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroups?.[0]?.TargetGroupArn ?? '' }],
-      }),
-    );
+    const {
+      vpcId,
+      subnets: [subnetId],
+    } = await vpcWithSubnets(ec2, '127.0.0.0/16', ['127.0.1.0/24']);
+    const { lbArn } = await networkLoadBalancer(elb, {
+      name: 'lo',
+      vpcId,
+      subnetId,
+      targets: [],
+      ports: [port],
+    });
     const svc = await ec2.send(
       new CreateVpcEndpointServiceConfigurationCommand({
         NetworkLoadBalancerArns: [lbArn],

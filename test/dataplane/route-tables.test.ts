@@ -11,8 +11,6 @@ import {
   AssociateRouteTableCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
   DescribeRouteTablesCommand,
   DisassociateRouteTableCommand,
   ReplaceRouteTableAssociationCommand,
@@ -23,46 +21,28 @@ import { createComponents, createDataplane } from '../../src/components.js';
 import { run } from '../../src/dataplane/netns/run.js';
 import { ec2Client, eventually, startPrivlink } from '../helpers/privlink.js';
 import { netnsSkip } from '../helpers/netns.js';
-import { NsHost } from './traffic-helpers.js';
+import { VpcHosts, pings } from './traffic-helpers.js';
+import { vpcWithSubnets } from './privatelink-builders.js';
 
 const PREFIX = 'trt';
 const skip = await netnsSkip('route table tests');
-
-async function ping(ns: string, ip: string): Promise<boolean> {
-  try {
-    await run(['ip', 'netns', 'exec', ns, 'ping', '-c', '1', '-W', '1', ip], undefined, 3000);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test(
   'route tables per subnet: more specific routes, associated vs main table, blackhole',
   { skip, timeout: 60_000 },
   async (t) => {
     // Registered first so it runs first: the hosts go before privlink sweeps their namespaces.
-    const hosts: NsHost[] = [];
-    t.after(async () => {
-      for (const h of hosts) await h.close().catch(() => undefined);
-    });
+    const hosts = new VpcHosts(t, PREFIX);
     const p = await startPrivlink(
       t,
       { dataplane: 'netns', netnsPrefix: PREFIX },
       { dataplane: createDataplane, components: createComponents },
     );
     const ec2 = ec2Client(p);
-    const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-    const vpcId = vpc.Vpc?.VpcId ?? '';
-    const subnet = async (c: string) =>
-      (
-        await ec2.send(
-          new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: c, AvailabilityZone: 'us-east-1a' }),
-        )
-      ).Subnet?.SubnetId ?? '';
-    const sA = await subnet('10.0.1.0/24');
-    await subnet('10.0.2.0/24');
-    const sC = await subnet('10.0.3.0/24');
+    const {
+      vpcId,
+      subnets: [sA, , sC],
+    } = await vpcWithSubnets(ec2, '10.0.0.0/16', ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24']);
     const r = await ec2.send(
       new RunInstancesCommand({
         ImageId: 'ami-0123456789abcdef0',
@@ -84,12 +64,9 @@ test(
       (s) => s.includes('10.0.3.20'),
       { timeoutMs: 20_000 },
     );
-    const a = await NsHost.create(`${PREFIX}-ha`, vpcNs, '10.0.1.10/24', '10.0.1.1');
-    hosts.push(a);
-    const b = await NsHost.create(`${PREFIX}-hb`, vpcNs, '10.0.2.10/24', '10.0.2.1');
-    hosts.push(b);
-    const b2 = await NsHost.create(`${PREFIX}-hb2`, vpcNs, '10.0.2.200/24', '10.0.2.1');
-    hosts.push(b2);
+    const a = await hosts.add('ha', vpcId, '10.0.1.10/24', '10.0.1.1');
+    const b = await hosts.add('hb', vpcId, '10.0.2.10/24', '10.0.2.1');
+    const b2 = await hosts.add('hb2', vpcId, '10.0.2.200/24', '10.0.2.1');
     await b.serve('10.0.2.10', 8080, 'b');
     await b2.serve('10.0.2.200', 8080, 'b2');
     const reaches = async (ip: string) => (await a.http(ip, 8080, 800)).body !== undefined;
@@ -102,7 +79,7 @@ test(
     // Main table only: the local route carries everything inside the VPC.
     assert.equal(await reaches('10.0.2.10'), true);
     assert.equal(await reaches('10.0.2.200'), true);
-    assert.equal(await ping(`${PREFIX}-ha`, '10.0.2.10'), true);
+    assert.equal(await pings(`${PREFIX}-ha`, '10.0.2.10'), true);
 
     // A's own table sends the upper half of B (more specific than the VPC CIDR) to the instance.
     const rt = await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }));

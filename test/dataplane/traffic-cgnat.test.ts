@@ -7,59 +7,31 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  AcceptVpcEndpointConnectionsCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  CreateVpcEndpointCommand,
-  DescribeNetworkInterfacesCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  DescribeLoadBalancersCommand,
-  ModifyTargetGroupAttributesCommand,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ModifyTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents, createDataplane } from '../../src/components.js';
-import { run } from '../../src/dataplane/netns/run.js';
 import { netnsSkip } from '../helpers/netns.js';
-import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
+import { CONSUMER, PROVIDER, ec2Client, elbClient, startPrivlink } from '../helpers/privlink.js';
 import {
-  CONSUMER,
-  PROVIDER,
-  REGION,
-  ec2Client,
-  elbClient,
-  eventually,
-  startPrivlink,
-} from '../helpers/privlink.js';
-import { NsHost, publishService } from './traffic-helpers.js';
+  VpcHosts,
+  ppv2Of,
+  prefixedNamespaces,
+  publishService,
+  untilAnswer,
+  type TargetAnswer,
+} from './traffic-helpers.js';
+import {
+  acceptEndpoints,
+  interfaceEndpoint,
+  networkLoadBalancer,
+  nlbNodeIp,
+  vpcWithSubnets,
+} from './privatelink-builders.js';
 
 const PREFIX = 'tcg';
 const skip = await netnsSkip('CGNAT-range traffic tests');
-
-async function namespaces(): Promise<string[]> {
-  const { stdout } = await run(['ip', '-j', 'netns', 'list']);
-  const list = stdout.trim() ? (JSON.parse(stdout) as { name: string }[]) : [];
-  return list.map((n) => n.name).filter((n) => n.startsWith(PREFIX + '-'));
-}
-
-async function cgnatVpc(ec2: EC2Client) {
-  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '100.64.0.0/16' }));
-  const vpcId = vpc.Vpc?.VpcId ?? '';
-  const subnet = async (cidr: string) =>
-    (
-      await ec2.send(
-        new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: `${REGION}a` }),
-      )
-    ).Subnet?.SubnetId ?? '';
-  return { vpcId, subnetId: await subnet('100.64.0.0/24'), hostSubnetId: await subnet('100.64.2.0/24') };
-}
+const namespaces = () => prefixedNamespaces(PREFIX);
+/** Each VPC: the NLB node or endpoint ENI in 100.64.0.0/24, clients and targets in 100.64.2.0/24. */
+const SUBNETS = ['100.64.0.0/24', '100.64.2.0/24'] as const;
 
 test('interface endpoint traffic between two VPCs in 100.64.0.0/16', { skip, timeout: 60_000 }, async (t) => {
   const p = await startPrivlink(
@@ -67,97 +39,38 @@ test('interface endpoint traffic between two VPCs in 100.64.0.0/16', { skip, tim
     { dataplane: 'netns', netnsPrefix: PREFIX, pendingMs: 50, logLevel: 'warn' },
     { dataplane: createDataplane, components: createComponents },
   );
-  const hosts: NsHost[] = [];
-  t.after(async () => {
-    for (const h of hosts) await h.close().catch(() => undefined);
-  });
+  const hosts = new VpcHosts(t, PREFIX);
   const provider = ec2Client(p, { account: PROVIDER });
   const consumer = ec2Client(p, { account: CONSUMER });
   const elb = elbClient(p, { account: PROVIDER });
 
-  const prov = await cgnatVpc(provider);
-  const lb = await elb.send(
-    new CreateLoadBalancerCommand({
-      Name: 'cgnat-nlb',
-      Type: 'network',
-      Scheme: 'internal',
-      Subnets: [prov.subnetId],
-    }),
-  );
-  const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-  const tg = await elb.send(
-    new CreateTargetGroupCommand({
-      Name: 'cgnat-tg',
-      Protocol: 'TCP',
-      Port: 8080,
-      VpcId: prov.vpcId,
-      TargetType: 'ip',
-      HealthCheckIntervalSeconds: 5,
-      HealthCheckTimeoutSeconds: 2,
-    }),
-  );
-  const tgArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
-  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '100.64.2.10' }] }));
-  await elb.send(
-    new CreateListenerCommand({
-      LoadBalancerArn: lbArn,
-      Protocol: 'TCP',
-      Port: 80,
-      DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
-    }),
-  );
+  const prov = await vpcWithSubnets(provider, '100.64.0.0/16', SUBNETS);
+  const { lbArn, tgArn } = await networkLoadBalancer(elb, {
+    name: 'cgnat',
+    vpcId: prov.vpcId,
+    subnetId: prov.subnets[0],
+    targets: ['100.64.2.10'],
+    healthCheck: { HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2 },
+  });
   const { serviceId, serviceName } = await publishService(provider, lbArn, CONSUMER);
-  const provNs = `${PREFIX}-${prov.vpcId}`;
-  await eventually(namespaces, (l) => l.includes(provNs), { timeoutMs: 10_000 });
-  const target = await NsHost.create(`${PREFIX}-target`, provNs, '100.64.2.10/24', '100.64.2.1');
-  hosts.push(target);
+  const target = await hosts.add('target', prov.vpcId, '100.64.2.10/24', '100.64.2.1');
   await target.serve('100.64.2.10', 8080, 'target');
 
-  const cons = await cgnatVpc(consumer);
-  const sg = await consumer.send(
-    new CreateSecurityGroupCommand({ GroupName: 'ep', Description: 'ep', VpcId: cons.vpcId }),
-  );
-  await consumer.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: sg.GroupId ?? '',
-      IpPermissions: [
-        { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '100.64.0.0/16' }] },
-      ],
-    }),
-  );
-  const ep = await consumer.send(
-    new CreateVpcEndpointCommand({
-      VpcEndpointType: 'Interface',
-      VpcId: cons.vpcId,
-      ServiceName: serviceName,
-      SubnetIds: [cons.subnetId],
-      SecurityGroupIds: [sg.GroupId ?? ''],
-    }),
-  );
-  const epId = ep.VpcEndpoint?.VpcEndpointId ?? '';
-  const enis = await consumer.send(
-    new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ep.VpcEndpoint?.NetworkInterfaceIds ?? [] }),
-  );
-  const eniIp = enis.NetworkInterfaces?.[0]?.PrivateIpAddress ?? '';
+  const cons = await vpcWithSubnets(consumer, '100.64.0.0/16', SUBNETS);
+  const { epId, eniIp } = await interfaceEndpoint(consumer, {
+    vpcId: cons.vpcId,
+    subnetId: cons.subnets[0],
+    serviceName,
+    allow: { port: 80, cidr: '100.64.0.0/16' },
+  });
   assert.ok(eniIp.startsWith('100.64.0.'), eniIp);
-  const consNs = `${PREFIX}-${cons.vpcId}`;
-  await eventually(namespaces, (l) => l.includes(consNs), { timeoutMs: 10_000 });
-  const client = await NsHost.create(`${PREFIX}-client`, consNs, '100.64.2.20/24', '100.64.2.1');
-  hosts.push(client);
+  const client = await hosts.add('client', cons.vpcId, '100.64.2.20/24', '100.64.2.1');
 
-  await provider.send(
-    new AcceptVpcEndpointConnectionsCommand({ ServiceId: serviceId, VpcEndpointIds: [epId] }),
-  );
-  const lbs = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }));
-  const nodeIp =
-    lbs.LoadBalancers?.[0]?.AvailabilityZones?.[0]?.LoadBalancerAddresses?.[0]?.PrivateIPv4Address;
-  const plain = await eventually(
-    () => client.http(eniIp, 80, 1000),
-    (r) => r.body !== undefined,
-    { timeoutMs: 10_000, intervalMs: 50 },
-  ).catch(() => undefined);
+  await acceptEndpoints(provider, serviceId, [epId]);
+  const nodeIp = await nlbNodeIp(elb, lbArn);
+  const plain = await untilAnswer(client, eniIp, 80).catch(() => undefined);
   assert.ok(plain?.body, 'no answer through the endpoint (kernel path)');
-  const b = JSON.parse(plain.body) as { name: string; remote: string };
+  const b = JSON.parse(plain.body) as TargetAnswer;
   assert.equal(b.name, 'target');
   assert.equal(b.remote, nodeIp, 'the target sees the NLB node IP');
 
@@ -168,18 +81,14 @@ test('interface endpoint traffic between two VPCs in 100.64.0.0/16', { skip, tim
       Attributes: [{ Key: 'proxy_protocol_v2.enabled', Value: 'true' }],
     }),
   );
-  const pp = await eventually(
-    () => client.http(eniIp, 80, 1000),
-    (r) => r.body !== undefined && (JSON.parse(r.body) as { pp: string }).pp !== '',
-    { timeoutMs: 10_000, intervalMs: 50 },
-  ).catch(() => undefined);
+  const pp = await untilAnswer(client, eniIp, 80, (a) => a.pp !== '').catch(() => undefined);
   assert.ok(pp?.body, 'no answer through the endpoint (PROXY v2 path)');
-  const header = parsePpv2(Buffer.from((JSON.parse(pp.body) as { pp: string }).pp, 'hex'));
+  const header = ppv2Of(pp);
   assert.equal(header?.addresses?.sourceAddress, '100.64.2.20');
   assert.equal(header?.addresses?.destinationAddress, eniIp);
   assert.equal(header?.vpceId, epId);
 
-  for (const h of hosts.splice(0)) await h.close();
+  await hosts.close();
   await p.close();
   assert.deepEqual(await namespaces(), []);
 });

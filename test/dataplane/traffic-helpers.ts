@@ -2,7 +2,8 @@
  * Test hosts for the traffic tests: a namespace plugged into a VPC's bridge (like an instance)
  * with a Node helper inside it driven over IPC — as a client (connect, HTTP GET, held
  * connections) or as a target (HTTP server that reports who connected and any PPv2 header).
- * Namespaces use the test's prefix, so the data plane's sweep removes them too.
+ * Namespaces use the test's prefix, so the data plane's sweep removes them too. Also what the
+ * tests read back from those hosts: a polled answer, its PPv2 header, a ping, the namespaces left.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -12,6 +13,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ipBatch, run, deleteNamespace } from '../../src/dataplane/netns/run.js';
 import { linkName } from '../../src/dataplane/netns/naming.js';
+import { parsePpv2, type ParsedPpv2 } from '../../src/dataplane/proxy/ppv2.js';
+import { eventually } from '../helpers/privlink.js';
 
 const HOST_SCRIPT = `
 const net = require('net');
@@ -172,18 +175,122 @@ export class NsHost {
   }
 }
 
+type Hookable = { after(fn: () => unknown): void };
+
+/**
+ * The test's hosts, each `<prefix>-<name>` on a VPC's bridge; the test's `after` closes any still
+ * open (quietly: a failed test may have left them half gone).
+ */
+export class VpcHosts {
+  private readonly open: NsHost[] = [];
+
+  constructor(
+    t: Hookable,
+    private readonly prefix: string,
+  ) {
+    t.after(async () => {
+      for (const h of this.open.splice(0)) await h.close().catch(() => undefined);
+    });
+  }
+
+  /**
+   * Plugs a host into the VPC's namespace with eth0 = ipCidr, default route via gateway. The
+   * VPC's namespace (and its bridge) may still be on the way: tries again for up to 10 s.
+   */
+  async add(name: string, vpcId: string, ipCidr: string, gateway: string): Promise<NsHost> {
+    const vpcNs = `${this.prefix}-${vpcId}`;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        // Listing is cheaper than a failed create while the namespace is not there at all.
+        if (!(await prefixedNamespaces(this.prefix)).includes(vpcNs)) throw new Error(`no ${vpcNs} yet`);
+        const h = await NsHost.create(`${this.prefix}-${name}`, vpcNs, ipCidr, gateway);
+        this.open.push(h);
+        return h;
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+  }
+
+  /** Closes every host; unlike the `after`, a failure fails the test. */
+  async close(): Promise<void> {
+    for (const h of this.open.splice(0)) await h.close();
+  }
+}
+
+/** What a target's HTTP server (NsHost.serve) answers. */
+export interface TargetAnswer {
+  name: string;
+  remote: string;
+  /** The PPv2 header the target got, hex; '' without one. */
+  pp: string;
+}
+
+/**
+ * Polls GET host:port from `client` (1 s per try) until a target answers and the answer meets
+ * `ok` (default: any answer); rejects with the last result at the timeout.
+ */
+export function untilAnswer(
+  client: NsHost,
+  host: string,
+  port: number,
+  ok: (a: TargetAnswer) => boolean = () => true,
+  { timeoutMs = 10_000, intervalMs = 50 } = {},
+): Promise<HttpResult> {
+  return eventually(
+    () => client.http(host, port, 1000),
+    (r) => r.body !== undefined && ok(JSON.parse(r.body) as TargetAnswer),
+    { timeoutMs, intervalMs },
+  );
+}
+
+/** The PPv2 header a target reported in its answer (undefined when it got none). */
+export function ppv2Of(r: HttpResult): ParsedPpv2 | undefined {
+  return parsePpv2(Buffer.from((JSON.parse(r.body ?? '{}') as { pp: string }).pp, 'hex'));
+}
+
+/** One ping from `ns` to `ip`, 1 s to answer. */
+export async function pings(ns: string, ip: string): Promise<boolean> {
+  try {
+    await run(['ip', 'netns', 'exec', ns, 'ping', '-c', '1', '-W', '1', ip], undefined, 3000);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The nft path's connection counter in an endpoint ENI's namespace (`ip privlink_ep conns`), as
+ * `nft -j` prints it: unchanged while flows take the BPF fast path.
+ */
+export async function nftConnCounter(eniNs: string): Promise<string> {
+  const argv = ['ip', 'netns', 'exec', eniNs, 'nft', '-j', 'list', 'counter', 'ip', 'privlink_ep', 'conns'];
+  return (await run(argv)).stdout;
+}
+
+/** The namespaces whose names start with `<prefix>-`. */
+export async function prefixedNamespaces(prefix: string): Promise<string[]> {
+  const { stdout } = await run(['ip', '-j', 'netns', 'list']);
+  const list = stdout.trim() ? (JSON.parse(stdout) as { name: string }[]) : [];
+  return list.map((n) => n.name).filter((n) => n.startsWith(prefix + '-'));
+}
+
 /**
  * Provider side of a PrivateLink service for data-plane tests and the bench: an endpoint service
- * on `lbArn` with acceptance required, visible to the consumer account.
+ * on the network (or gateway) load balancer `lbArn` with acceptance required, visible to the
+ * consumer account.
  */
 export async function publishService(
   provider: EC2Client,
   lbArn: string,
   consumerAccount: string,
+  lbType: 'network' | 'gateway' = 'network',
 ): Promise<{ serviceId: string; serviceName: string }> {
   const svc = await provider.send(
     new CreateVpcEndpointServiceConfigurationCommand({
-      NetworkLoadBalancerArns: [lbArn],
+      ...(lbType === 'network' ? { NetworkLoadBalancerArns: [lbArn] } : { GatewayLoadBalancerArns: [lbArn] }),
       AcceptanceRequired: true,
     }),
   );

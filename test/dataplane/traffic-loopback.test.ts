@@ -10,22 +10,15 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
   AcceptVpcEndpointConnectionsCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
   CreateVpcEndpointCommand,
   CreateVpcEndpointServiceConfigurationCommand,
   RejectVpcEndpointConnectionsCommand,
 } from '@aws-sdk/client-ec2';
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  ModifyTargetGroupAttributesCommand,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ModifyTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents, createDataplane } from '../../src/components.js';
 import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
-import { PROVIDER, REGION, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
+import { PROVIDER, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
+import { networkLoadBalancer, vpcWithSubnets } from './privatelink-builders.js';
 
 interface Seen {
   name: string;
@@ -98,47 +91,19 @@ test(
     );
     const ec2 = ec2Client(p, { account: PROVIDER });
     const elb = elbClient(p, { account: PROVIDER });
-    const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '127.0.0.0/16' }));
-    const vpcId = vpc.Vpc?.VpcId ?? '';
-    const sub = await ec2.send(
-      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '127.0.1.0/24', AvailabilityZone: `${REGION}a` }),
-    );
-    const subnetId = sub.Subnet?.SubnetId ?? '';
+    const {
+      vpcId,
+      subnets: [subnetId],
+    } = await vpcWithSubnets(ec2, '127.0.0.0/16', ['127.0.1.0/24']);
     await target(t, '127.0.2.10', 'target1');
     await target(t, '127.0.2.11', 'target2');
-    const lb = await elb.send(
-      new CreateLoadBalancerCommand({
-        Name: 'lo-nlb',
-        Type: 'network',
-        Scheme: 'internal',
-        Subnets: [subnetId],
-      }),
-    );
-    const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-    const tg = await elb.send(
-      new CreateTargetGroupCommand({
-        Name: 'lo-tg',
-        Protocol: 'TCP',
-        Port: 8080,
-        VpcId: vpcId,
-        TargetType: 'ip',
-      }),
-    );
-    const tgArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
-    await elb.send(
-      new RegisterTargetsCommand({
-        TargetGroupArn: tgArn,
-        Targets: [{ Id: '127.0.2.10' }, { Id: '127.0.2.11' }],
-      }),
-    );
-    await elb.send(
-      new CreateListenerCommand({
-        LoadBalancerArn: lbArn,
-        Protocol: 'TCP',
-        Port: 18080,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
-      }),
-    );
+    const { lbArn, tgArn } = await networkLoadBalancer(elb, {
+      name: 'lo',
+      vpcId,
+      subnetId,
+      targets: ['127.0.2.10', '127.0.2.11'],
+      ports: [18080],
+    });
     const svc = await ec2.send(
       new CreateVpcEndpointServiceConfigurationCommand({
         NetworkLoadBalancerArns: [lbArn],

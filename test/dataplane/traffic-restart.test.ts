@@ -22,29 +22,26 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  AcceptVpcEndpointConnectionsCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  CreateVpcEndpointCommand,
   DescribeNetworkInterfacesCommand,
   DescribeVpcEndpointsCommand,
   EC2Client,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
-  RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents, createDataplane } from '../../src/components.js';
 import { deleteNamespace, run } from '../../src/dataplane/netns/run.js';
 import { CONSUMER, PROVIDER, REGION, eventually, startPrivlink } from '../helpers/privlink.js';
-import { publishService } from './traffic-helpers.js';
+import { prefixedNamespaces, publishService } from './traffic-helpers.js';
+import {
+  FAST_HEALTH_CHECKS,
+  acceptEndpoints,
+  interfaceEndpoint,
+  networkLoadBalancer,
+  vpcWithSubnets,
+} from './privatelink-builders.js';
 import { netnsSkip } from '../helpers/netns.js';
 
 const PREFIX = 'trs';
@@ -55,11 +52,7 @@ const root = new URL('../..', import.meta.url).pathname;
 /** Marks `serve` subprocesses (and what inherits their environment, like the fabric agent). */
 const MARK = `PRIVLINK_TRS_MARK=${randomBytes(6).toString('hex')}`;
 
-async function namespaces(): Promise<string[]> {
-  const { stdout } = await run(['ip', '-j', 'netns', 'list']);
-  const list = stdout.trim() ? (JSON.parse(stdout) as { name: string }[]) : [];
-  return list.map((n) => n.name).filter((n) => n.startsWith(PREFIX + '-'));
-}
+const namespaces = () => prefixedNamespaces(PREFIX);
 
 async function nsPids(ns: string): Promise<number[]> {
   const { stdout } = await run(['ip', 'netns', 'pids', ns]);
@@ -133,12 +126,6 @@ interface World {
 
 async function build(c: ReturnType<typeof clients>): Promise<World> {
   const { provider, consumer, elb } = c;
-  const subnet = async (ec2: EC2Client, vpcId: string, cidr: string) =>
-    (
-      await ec2.send(
-        new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: `${REGION}a` }),
-      )
-    ).Subnet?.SubnetId ?? '';
   const launch = async (ec2: EC2Client, subnetId: string, ip: string, userData?: string) =>
     (
       await ec2.send(
@@ -153,75 +140,32 @@ async function build(c: ReturnType<typeof clients>): Promise<World> {
       )
     ).Instances?.[0]?.InstanceId ?? '';
 
-  const pv = (await provider.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId ?? '';
-  const lbSubnet = await subnet(provider, pv, '10.0.1.0/24');
-  const hostSubnet = await subnet(provider, pv, '10.0.2.0/24');
+  const pv = await vpcWithSubnets(provider, '10.0.0.0/16', ['10.0.1.0/24', '10.0.2.0/24']);
+  const [lbSubnet, hostSubnet] = pv.subnets;
   const targets = [
     await launch(provider, hostSubnet, '10.0.2.10', serverScript('T1')),
     await launch(provider, hostSubnet, '10.0.2.11', serverScript('T2')),
   ];
-  const lb = await elb.send(
-    new CreateLoadBalancerCommand({
-      Name: 'rs-nlb',
-      Type: 'network',
-      Scheme: 'internal',
-      Subnets: [lbSubnet],
-    }),
-  );
-  const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-  const tg = await elb.send(
-    new CreateTargetGroupCommand({
-      Name: 'rs-tg',
-      Protocol: 'TCP',
-      Port: 8080,
-      VpcId: pv,
-      TargetType: 'instance',
-      HealthCheckIntervalSeconds: 5,
-      HealthCheckTimeoutSeconds: 2,
-      HealthyThresholdCount: 2,
-      UnhealthyThresholdCount: 2,
-    }),
-  );
-  const tgArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
-  await elb.send(
-    new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: targets.map((Id) => ({ Id })) }),
-  );
-  await elb.send(
-    new CreateListenerCommand({
-      LoadBalancerArn: lbArn,
-      Protocol: 'TCP',
-      Port: 80,
-      DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
-    }),
-  );
+  const { lbArn, tgArn } = await networkLoadBalancer(elb, {
+    name: 'rs',
+    vpcId: pv.vpcId,
+    subnetId: lbSubnet,
+    targets,
+    targetType: 'instance',
+    healthCheck: FAST_HEALTH_CHECKS,
+  });
   const { serviceId, serviceName } = await publishService(provider, lbArn, CONSUMER);
 
-  const cv = (await consumer.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId ?? '';
-  const cs = await subnet(consumer, cv, '10.0.1.0/24');
-  const sg = await consumer.send(
-    new CreateSecurityGroupCommand({ GroupName: 'ep', Description: 'ep', VpcId: cv }),
-  );
-  await consumer.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: sg.GroupId ?? '',
-      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }],
-    }),
-  );
-  const client = await launch(consumer, cs, '10.0.1.10');
-  const ep = await consumer.send(
-    new CreateVpcEndpointCommand({
-      VpcEndpointType: 'Interface',
-      VpcId: cv,
-      ServiceName: serviceName,
-      SubnetIds: [cs],
-      SecurityGroupIds: [sg.GroupId ?? ''],
-    }),
-  );
-  const epId = ep.VpcEndpoint?.VpcEndpointId ?? '';
-  await provider.send(
-    new AcceptVpcEndpointConnectionsCommand({ ServiceId: serviceId, VpcEndpointIds: [epId] }),
-  );
-  return { eniIp: await eniIpOf(consumer, epId), epId, tgArn, targets, client };
+  const cv = await vpcWithSubnets(consumer, '10.0.0.0/16', ['10.0.1.0/24']);
+  const client = await launch(consumer, cv.subnets[0], '10.0.1.10');
+  const { epId, eniIp } = await interfaceEndpoint(consumer, {
+    vpcId: cv.vpcId,
+    subnetId: cv.subnets[0],
+    serviceName,
+    allow: { port: 80, cidr: '10.0.0.0/16' },
+  });
+  await acceptEndpoints(provider, serviceId, [epId]);
+  return { eniIp, epId, tgArn, targets, client };
 }
 
 async function eniIpOf(consumer: EC2Client, epId: string): Promise<string> {

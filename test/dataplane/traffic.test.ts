@@ -11,63 +11,41 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AcceptVpcEndpointConnectionsCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  CreateVpcEndpointCommand,
   DeleteVpcEndpointsCommand,
-  DescribeNetworkInterfacesCommand,
   DescribeVpcEndpointsCommand,
   RejectVpcEndpointConnectionsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  DescribeLoadBalancersCommand,
   DescribeTargetHealthCommand,
   ModifyTargetGroupAttributesCommand,
-  RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createComponents, createDataplane } from '../../src/components.js';
 import { run } from '../../src/dataplane/netns/run.js';
 import { eniNamespace } from '../../src/dataplane/netns/naming.js';
-import { parsePpv2 } from '../../src/dataplane/proxy/ppv2.js';
+import { CONSUMER, PROVIDER, ec2Client, elbClient, eventually, startPrivlink } from '../helpers/privlink.js';
 import {
-  CONSUMER,
-  PROVIDER,
-  REGION,
-  ec2Client,
-  elbClient,
-  eventually,
-  startPrivlink,
-} from '../helpers/privlink.js';
-import { NsHost, publishService } from './traffic-helpers.js';
+  VpcHosts,
+  nftConnCounter,
+  ppv2Of,
+  prefixedNamespaces,
+  publishService,
+  untilAnswer,
+  type TargetAnswer,
+} from './traffic-helpers.js';
+import {
+  FAST_HEALTH_CHECKS,
+  acceptEndpoints,
+  interfaceEndpoint,
+  networkLoadBalancer,
+  nlbNodeIp,
+  vpcWithSubnets,
+} from './privatelink-builders.js';
 import { netnsSkip } from '../helpers/netns.js';
 
 const PREFIX = 'tra';
 const skip = await netnsSkip('traffic tests');
-
-async function namespaces(): Promise<string[]> {
-  const { stdout } = await run(['ip', '-j', 'netns', 'list']);
-  const list = stdout.trim() ? (JSON.parse(stdout) as { name: string }[]) : [];
-  return list.map((n) => n.name).filter((n) => n.startsWith(PREFIX + '-'));
-}
-
-async function vpcWithSubnets(ec2: EC2Client) {
-  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const vpcId = vpc.Vpc?.VpcId ?? '';
-  const a = await ec2.send(
-    new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: `${REGION}a` }),
-  );
-  const hosts = await ec2.send(
-    new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.2.0/24', AvailabilityZone: `${REGION}a` }),
-  );
-  return { vpcId, subnetId: a.Subnet?.SubnetId ?? '', hostSubnetId: hosts.Subnet?.SubnetId ?? '' };
-}
+const namespaces = () => prefixedNamespaces(PREFIX);
 
 async function endpointState(ec2: EC2Client, id: string): Promise<string> {
   const out = await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }));
@@ -83,101 +61,39 @@ test(
       { dataplane: 'netns', netnsPrefix: PREFIX, pendingMs: 50, logLevel: 'warn' },
       { dataplane: createDataplane, components: createComponents },
     );
-    const hosts: NsHost[] = [];
-    t.after(async () => {
-      for (const h of hosts) await h.close().catch(() => undefined);
-    });
+    const hosts = new VpcHosts(t, PREFIX);
     const provider = ec2Client(p, { account: PROVIDER });
     const consumer = ec2Client(p, { account: CONSUMER });
     const elb = elbClient(p, { account: PROVIDER });
 
     // Provider: VPC, two targets in 10.0.2.0/24, NLB in 10.0.1.0/24 with listeners 80 and 81.
-    const prov = await vpcWithSubnets(provider);
-    const lb = await elb.send(
-      new CreateLoadBalancerCommand({
-        Name: 'traffic-nlb',
-        Type: 'network',
-        Scheme: 'internal',
-        Subnets: [prov.subnetId],
-      }),
-    );
-    const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-    const tg = await elb.send(
-      new CreateTargetGroupCommand({
-        Name: 'traffic-tg',
-        Protocol: 'TCP',
-        Port: 8080,
-        VpcId: prov.vpcId,
-        TargetType: 'ip',
-        HealthCheckIntervalSeconds: 5,
-        HealthCheckTimeoutSeconds: 2,
-        HealthyThresholdCount: 2,
-        UnhealthyThresholdCount: 2,
-      }),
-    );
-    const tgArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
-    await elb.send(
-      new RegisterTargetsCommand({
-        TargetGroupArn: tgArn,
-        Targets: [{ Id: '10.0.2.10' }, { Id: '10.0.2.11' }],
-      }),
-    );
-    for (const port of [80, 81]) {
-      await elb.send(
-        new CreateListenerCommand({
-          LoadBalancerArn: lbArn,
-          Protocol: 'TCP',
-          Port: port,
-          DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
-        }),
-      );
-    }
+    const prov = await vpcWithSubnets(provider, '10.0.0.0/16', ['10.0.1.0/24', '10.0.2.0/24']);
+    const { lbArn, tgArn } = await networkLoadBalancer(elb, {
+      name: 'traffic',
+      vpcId: prov.vpcId,
+      subnetId: prov.subnets[0],
+      targets: ['10.0.2.10', '10.0.2.11'],
+      ports: [80, 81],
+      healthCheck: FAST_HEALTH_CHECKS,
+    });
     const { serviceId, serviceName } = await publishService(provider, lbArn, CONSUMER);
-    const provNs = `${PREFIX}-${prov.vpcId}`;
-    await eventually(namespaces, (l) => l.includes(provNs), { timeoutMs: 10_000 });
-    const t1 = await NsHost.create(`${PREFIX}-target1`, provNs, '10.0.2.10/24', '10.0.2.1');
-    hosts.push(t1);
-    const t2 = await NsHost.create(`${PREFIX}-target2`, provNs, '10.0.2.11/24', '10.0.2.1');
-    hosts.push(t2);
+    const t1 = await hosts.add('target1', prov.vpcId, '10.0.2.10/24', '10.0.2.1');
+    const t2 = await hosts.add('target2', prov.vpcId, '10.0.2.11/24', '10.0.2.1');
     await t1.serve('10.0.2.10', 8080, 'target1');
     await t2.serve('10.0.2.11', 8080, 'target2');
 
     // Consumer: the same CIDR; its client has the same IP as target1.
-    const cons = await vpcWithSubnets(consumer);
-    const sg = await consumer.send(
-      new CreateSecurityGroupCommand({ GroupName: 'ep', Description: 'ep', VpcId: cons.vpcId }),
-    );
-    const sgId = sg.GroupId ?? '';
-    await consumer.send(
-      new AuthorizeSecurityGroupIngressCommand({
-        GroupId: sgId,
-        IpPermissions: [
-          { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.0.0.0/16' }] },
-        ],
-      }),
-    );
-    const ep = await consumer.send(
-      new CreateVpcEndpointCommand({
-        VpcEndpointType: 'Interface',
-        VpcId: cons.vpcId,
-        ServiceName: serviceName,
-        SubnetIds: [cons.subnetId],
-        SecurityGroupIds: [sgId],
-      }),
-    );
-    const epId = ep.VpcEndpoint?.VpcEndpointId ?? '';
-    assert.equal(ep.VpcEndpoint?.State, 'pendingAcceptance');
-    const enis = await consumer.send(
-      new DescribeNetworkInterfacesCommand({
-        NetworkInterfaceIds: ep.VpcEndpoint?.NetworkInterfaceIds ?? [],
-      }),
-    );
-    const eniIp = enis.NetworkInterfaces?.[0]?.PrivateIpAddress ?? '';
+    const cons = await vpcWithSubnets(consumer, '10.0.0.0/16', ['10.0.1.0/24', '10.0.2.0/24']);
+    const ep = await interfaceEndpoint(consumer, {
+      vpcId: cons.vpcId,
+      subnetId: cons.subnets[0],
+      serviceName,
+      allow: { port: 80, cidr: '10.0.0.0/16' },
+    });
+    const { epId, eniIp } = ep;
+    assert.equal(ep.state, 'pendingAcceptance');
     assert.ok(eniIp);
-    const consNs = `${PREFIX}-${cons.vpcId}`;
-    await eventually(namespaces, (l) => l.includes(consNs), { timeoutMs: 10_000 });
-    const client = await NsHost.create(`${PREFIX}-client`, consNs, '10.0.2.10/24', '10.0.2.1');
-    hosts.push(client);
+    const client = await hosts.add('client', cons.vpcId, '10.0.2.10/24', '10.0.2.1');
 
     // pendingAcceptance: the ENI exists and refuses (a reset, not a timeout).
     const before = await eventually(
@@ -189,24 +105,16 @@ test(
 
     // Accept: pending → available, then requests reach both targets, which see the NLB IP.
     const acceptedAt = Date.now();
-    await provider.send(
-      new AcceptVpcEndpointConnectionsCommand({ ServiceId: serviceId, VpcEndpointIds: [epId] }),
-    );
-    const first = await eventually(
-      () => client.http(eniIp, 80, 1000),
-      (r) => r.body !== undefined,
-      { timeoutMs: 10_000, intervalMs: 10 },
-    );
+    await acceptEndpoints(provider, serviceId, [epId]);
+    const first = await untilAnswer(client, eniIp, 80, undefined, { intervalMs: 10 });
     t.diagnostic(`accept → first response through the endpoint: ${Date.now() - acceptedAt} ms`);
     assert.equal(await endpointState(consumer, epId), 'available');
-    const lbs = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }));
-    const nodeIp =
-      lbs.LoadBalancers?.[0]?.AvailabilityZones?.[0]?.LoadBalancerAddresses?.[0]?.PrivateIPv4Address;
+    const nodeIp = await nlbNodeIp(elb, lbArn);
     const seen = new Set<string>();
     for (let i = 0; i < 30 && seen.size < 2; i++) {
       const r = await client.http(eniIp, 80);
       assert.ok(r.body, `request ${i} failed: ${r.error}`);
-      const b = JSON.parse(r.body) as { name: string; remote: string };
+      const b = JSON.parse(r.body) as TargetAnswer;
       seen.add(b.name);
       if (nodeIp) assert.equal(b.remote, nodeIp, 'targets see the NLB node IP');
     }
@@ -214,7 +122,7 @@ test(
     assert.ok(first.body);
 
     // Endpoint traffic takes the point-to-point link to the NLB node, not the fabric bridge.
-    const eniNs = eniNamespace(PREFIX, enis.NetworkInterfaces?.[0]?.NetworkInterfaceId ?? '');
+    const eniNs = eniNamespace(PREFIX, ep.eniId);
     const legStats = async () => {
       const { stdout } = await run(['ip', '-n', eniNs, '-j', '-s', 'link', 'show']);
       const links = JSON.parse(stdout) as { ifname: string; stats64: { tx: { packets: number } } }[];
@@ -227,22 +135,7 @@ test(
     assert.equal(txBefore.length, 1, 'one point-to-point leg (one NLB node in this zone)');
     // BPF data path: redirect_peer hands packets to the peer without counting them on the leg;
     // the fast path's own link and the nft path's untouched connection counter show the route.
-    const nftConns = async () => {
-      const { stdout } = await run([
-        'ip',
-        'netns',
-        'exec',
-        eniNs,
-        'nft',
-        '-j',
-        'list',
-        'counter',
-        'ip',
-        'privlink_ep',
-        'conns',
-      ]);
-      return stdout;
-    };
+    const nftConns = () => nftConnCounter(eniNs);
     const bpf = /"datapath":"bpf"/.test(described);
     const connsBefore = await nftConns();
     for (let i = 0; i < 5; i++) assert.ok((await client.http(eniIp, 80)).body);
@@ -296,12 +189,7 @@ test(
         Attributes: [{ Key: 'proxy_protocol_v2.enabled', Value: 'true' }],
       }),
     );
-    const pp = await eventually(
-      () => client.http(eniIp, 80, 1000),
-      (r) => r.body !== undefined && (JSON.parse(r.body) as { pp: string }).pp !== '',
-      { timeoutMs: 10_000, intervalMs: 50 },
-    );
-    const header = parsePpv2(Buffer.from((JSON.parse(pp.body ?? '{}') as { pp: string }).pp, 'hex'));
+    const header = ppv2Of(await untilAnswer(client, eniIp, 80, (a) => a.pp !== ''));
     assert.equal(header?.command, 'PROXY');
     assert.equal(header?.vpceId, epId);
     assert.equal(header?.addresses?.sourceAddress, '10.0.2.10');
@@ -316,12 +204,7 @@ test(
       .map(Number);
     assert.ok(fabricPids.length > 0, 'the fabric agents run in the fabric namespace');
     for (const pid of fabricPids) process.kill(pid, 'SIGKILL');
-    const again = await eventually(
-      () => client.http(eniIp, 80, 1000),
-      (r) => r.body !== undefined && (JSON.parse(r.body) as { pp: string }).pp !== '',
-      { timeoutMs: 10_000, intervalMs: 100 },
-    );
-    const header2 = parsePpv2(Buffer.from((JSON.parse(again.body ?? '{}') as { pp: string }).pp, 'hex'));
+    const header2 = ppv2Of(await untilAnswer(client, eniIp, 80, (a) => a.pp !== '', { intervalMs: 100 }));
     assert.equal(header2?.vpceId, epId);
     const newPids = (await run(['ip', 'netns', 'pids', `${PREFIX}-fabric`])).stdout
       .split('\n')
@@ -338,11 +221,7 @@ test(
         Attributes: [{ Key: 'proxy_protocol_v2.enabled', Value: 'false' }],
       }),
     );
-    await eventually(
-      () => client.http(eniIp, 80, 1000),
-      (r) => r.body !== undefined && (JSON.parse(r.body) as { pp: string }).pp === '',
-      { timeoutMs: 10_000, intervalMs: 50 },
-    );
+    await untilAnswer(client, eniIp, 80, (a) => a.pp === '');
     const k = await client.hold(eniIp, 80);
     await eventually(
       () => client.held(k),
@@ -368,7 +247,7 @@ test(
     const after = await client.http(eniIp, 80, 1500);
     assert.ok(after.error, 'a deleted endpoint carried traffic');
 
-    for (const h of hosts.splice(0)) await h.close();
+    await hosts.close();
     await p.close();
     assert.deepEqual(await namespaces(), []);
   },
